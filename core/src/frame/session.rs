@@ -1,0 +1,192 @@
+use core::net::SocketAddr;
+
+use super::{Decoder, FrameError};
+
+/// The two ends of an accepted connection, for a [`Service`] to log or use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnInfo {
+    /// Our socket's address.
+    pub local: SocketAddr,
+    /// The peer's address.
+    pub peer: SocketAddr,
+}
+
+/// What a [`Service`] wants done after a connection event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// Nothing to send; keep reading.
+    Nothing,
+    /// Send these bytes and keep reading.
+    Send(Vec<u8>),
+    /// Send these bytes, then close once they are written.
+    SendAndClose(Vec<u8>),
+    /// Close without sending anything more.
+    Close,
+}
+
+/// A framed request/reply protocol, written once and served by any runtime.
+///
+/// The runtime calls these methods through a [`Session`]; none of them does I/O.
+pub trait Service {
+    /// The framing this service reads.
+    type Decoder: Decoder;
+
+    /// A fresh decoder for a new connection.
+    fn decoder(&self) -> Self::Decoder;
+
+    /// Called once when a connection is accepted: a greeting, or an immediate close.
+    fn on_connect(&self, conn: &ConnInfo) -> Reply {
+        let _ = conn;
+        Reply::Nothing
+    }
+
+    /// Called for every complete frame.
+    fn on_frame(&self, conn: &ConnInfo, frame: Vec<u8>) -> Reply;
+
+    /// Called when the stream fails (a short read at EOF, an oversize frame). The connection
+    /// is closed afterwards.
+    fn on_error(&self, conn: &ConnInfo, err: &FrameError) {
+        let _ = (conn, err);
+    }
+}
+
+/// One connection of a [`Service`]: frames in, replies out, and when to close.
+///
+/// A runtime drives it like this (see `netloom-std` for the blocking version):
+///
+/// ```
+/// use netloom_core::frame::{ConnInfo, FixedDecoder, Reply, Service, Session};
+///
+/// struct Echo16;
+/// impl Service for Echo16 {
+///     type Decoder = FixedDecoder;
+///     fn decoder(&self) -> FixedDecoder { FixedDecoder::new(16) }
+///     fn on_frame(&self, _: &ConnInfo, frame: Vec<u8>) -> Reply { Reply::SendAndClose(frame) }
+/// }
+///
+/// let info = ConnInfo { local: "127.0.0.1:1".parse().unwrap(), peer: "127.0.0.1:2".parse().unwrap() };
+/// let mut session = Session::new(&Echo16, info);
+/// session.receive(&Echo16, b"Hi there, server");
+/// assert_eq!(session.transmit(), b"Hi there, server");
+/// let n = session.transmit().len();
+/// session.advance(n); // the runtime wrote n bytes
+/// assert!(session.is_finished()); // so it closes the socket
+/// ```
+#[derive(Debug)]
+pub struct Session<D> {
+    info: ConnInfo,
+    decoder: D,
+    out: Vec<u8>,
+    sent: usize,
+    closing: bool,
+    error: Option<FrameError>,
+}
+
+impl<D: Decoder> Session<D> {
+    /// Starts a session for a just-accepted connection, queueing the service's greeting.
+    pub fn new<S: Service<Decoder = D>>(service: &S, info: ConnInfo) -> Self {
+        let mut session = Session {
+            info,
+            decoder: service.decoder(),
+            out: Vec::new(),
+            sent: 0,
+            closing: false,
+            error: None,
+        };
+        let reply = service.on_connect(&info);
+        session.apply(reply);
+        session
+    }
+
+    /// The connection's addresses.
+    pub fn info(&self) -> &ConnInfo {
+        &self.info
+    }
+
+    /// Feeds bytes read from the socket and runs the service on every complete frame.
+    pub fn receive<S: Service<Decoder = D>>(&mut self, service: &S, data: &[u8]) {
+        if self.closing {
+            return;
+        }
+        self.decoder.receive(data);
+        self.drain_frames(service);
+    }
+
+    /// Records that the peer closed its side.
+    pub fn receive_eof<S: Service<Decoder = D>>(&mut self, service: &S) {
+        if self.closing {
+            return;
+        }
+        self.decoder.receive_eof();
+        self.drain_frames(service);
+        // Nothing more can arrive, so the session ends once its output is written.
+        self.closing = true;
+    }
+
+    fn drain_frames<S: Service<Decoder = D>>(&mut self, service: &S) {
+        while !self.closing {
+            match self.decoder.next_frame() {
+                Ok(Some(frame)) => {
+                    let reply = service.on_frame(&self.info, frame);
+                    self.apply(reply);
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    service.on_error(&self.info, &err);
+                    self.error = Some(err);
+                    self.closing = true;
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, reply: Reply) {
+        match reply {
+            Reply::Nothing => {}
+            Reply::Send(bytes) => self.queue(&bytes),
+            Reply::SendAndClose(bytes) => {
+                self.queue(&bytes);
+                self.closing = true;
+            }
+            Reply::Close => self.closing = true,
+        }
+    }
+
+    fn queue(&mut self, bytes: &[u8]) {
+        if self.sent == self.out.len() {
+            self.out.clear();
+            self.sent = 0;
+        }
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// Bytes waiting to be written to the socket.
+    pub fn transmit(&self) -> &[u8] {
+        &self.out[self.sent..]
+    }
+
+    /// Marks `n` bytes of [`transmit`](Self::transmit) as written.
+    pub fn advance(&mut self, n: usize) {
+        self.sent = (self.sent + n).min(self.out.len());
+        if self.sent == self.out.len() {
+            self.out.clear();
+            self.sent = 0;
+        }
+    }
+
+    /// Whether the runtime should keep reading from the socket.
+    pub fn wants_read(&self) -> bool {
+        !self.closing
+    }
+
+    /// Whether the connection is over: the session decided to close (or the peer did) and all
+    /// output has been written. The runtime closes the socket then.
+    pub fn is_finished(&self) -> bool {
+        self.closing && self.transmit().is_empty()
+    }
+
+    /// The framing error that ended the session, if any.
+    pub fn error(&self) -> Option<&FrameError> {
+        self.error.as_ref()
+    }
+}
