@@ -12,6 +12,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod duplex;
 pub mod frame;
+mod server_config;
 pub mod http;
 pub mod xmlrpc;
+
+pub use duplex::Duplex;
+pub use server_config::ServerConfig;

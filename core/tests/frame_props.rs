@@ -159,3 +159,13 @@ fn clean_eof_on_a_boundary_is_not_an_error() {
     assert_eq!(dec.next_frame(), Ok(None));
     assert!(dec.is_finished());
 }
+
+#[test]
+fn expect_frame_turns_a_clean_eof_into_a_short_read() {
+    let mut dec = FixedDecoder::new(16);
+    dec.receive_eof();
+    assert_eq!(
+        dec.expect_frame(),
+        Err(FrameError::ShortRead { expected: 16, received: 0 })
+    );
+}

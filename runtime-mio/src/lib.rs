@@ -1,1 +1,20 @@
-//! placeholder
+//! # netloom-mio
+//!
+//! Binds the sans-IO [`netloom_core`] state machines to a [mio](https://docs.rs/mio) event
+//! loop: one thread serves many connections with non-blocking sockets. Nothing here knows a
+//! protocol; the loop moves bytes between sockets and any [`netloom_core::Duplex`].
+//!
+//! - [`tcp`]: framed TCP servers and clients (the 16-octet exchange, the banner pair).
+//!
+//! Handlers run on the event-loop thread, so a handler that blocks stalls every connection of
+//! that server: keep them short, or use `netloom-std` / `netloom-smol` for blocking work.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod tcp;
+
+mod client;
+mod event_loop;
+
+pub use event_loop::ServerHandle;
+pub use netloom_core::ServerConfig;

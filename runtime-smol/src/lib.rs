@@ -1,1 +1,17 @@
-//! placeholder
+//! # netloom-smol
+//!
+//! Binds the sans-IO [`netloom_core`] state machines to [smol](https://docs.rs/smol) /
+//! async-io. Every server is an `async fn run()` that drives all of its connections itself, so
+//! it works under any executor (`smol::block_on`, `async-executor`, `futures::executor`...);
+//! clients are plain `async fn`s over any `AsyncRead`/`AsyncWrite`.
+//!
+//! - [`tcp`]: framed TCP servers and clients (the 16-octet exchange, the banner pair).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod tcp;
+
+mod server;
+
+pub use netloom_core::ServerConfig;
+pub use server::ShutdownHandle;

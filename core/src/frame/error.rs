@@ -35,3 +35,16 @@ impl fmt::Display for FrameError {
 }
 
 impl std::error::Error for FrameError {}
+
+/// Lets blocking and async readers report framing failures through `std::io::Error`, the way
+/// `read_exact` does: a short read is `UnexpectedEof`, an oversize frame `InvalidData`. The
+/// original `FrameError` stays reachable with `get_ref()` and `downcast_ref`.
+impl From<FrameError> for std::io::Error {
+    fn from(err: FrameError) -> Self {
+        let kind = match err {
+            FrameError::ShortRead { .. } => std::io::ErrorKind::UnexpectedEof,
+            FrameError::TooLarge { .. } => std::io::ErrorKind::InvalidData,
+        };
+        std::io::Error::new(kind, err)
+    }
+}

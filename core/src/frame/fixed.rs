@@ -54,10 +54,6 @@ impl Decoder for FixedDecoder {
     }
 
     fn wanted(&self) -> usize {
-        if self.eof {
-            0
-        } else {
-            self.len - self.buf.len() % self.len
-        }
+        self.len - self.buf.len() % self.len
     }
 }

@@ -35,7 +35,7 @@ mod session;
 pub use error::FrameError;
 pub use fixed::FixedDecoder;
 pub use prefixed::{encode_prefixed, PrefixedDecoder, PREFIX_LEN};
-pub use session::{ConnInfo, Reply, Service, Session};
+pub use session::{Bound, ConnInfo, Reply, Service, Session};
 
 /// Limits for the framing decoders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +68,21 @@ pub trait Decoder {
     fn next_frame(&mut self) -> Result<Option<Vec<u8>>, FrameError>;
     /// Whether the stream ended cleanly: EOF received and no partial frame buffered.
     fn is_finished(&self) -> bool;
-    /// How many bytes the decoder still wants before it can produce the next frame; a runtime
-    /// may use this as a read-size hint. Zero once finished or failed.
+    /// How many more bytes the decoder needs before it can produce the next frame (at least
+    /// one unless failed); a runtime may use it as a read-size hint. Zero once failed.
     fn wanted(&self) -> usize;
+
+    /// Like [`next_frame`](Decoder::next_frame) for a caller that insists on one more frame: a
+    /// clean EOF on a frame boundary is a [`FrameError::ShortRead`] with `received: 0` too, as in
+    /// the Python original's `recvall`.
+    fn expect_frame(&mut self) -> Result<Option<Vec<u8>>, FrameError> {
+        match self.next_frame()? {
+            Some(frame) => Ok(Some(frame)),
+            None if self.is_finished() => Err(FrameError::ShortRead {
+                expected: self.wanted(),
+                received: 0,
+            }),
+            None => Ok(None),
+        }
+    }
 }

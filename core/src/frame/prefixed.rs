@@ -86,7 +86,7 @@ impl Decoder for PrefixedDecoder {
     }
 
     fn wanted(&self) -> usize {
-        if self.eof || self.failed.is_some() {
+        if self.failed.is_some() {
             return 0;
         }
         match self.pending {

@@ -190,3 +190,54 @@ impl<D: Decoder> Session<D> {
         self.error.as_ref()
     }
 }
+
+/// A [`Session`] bound to its service, so a runtime can drive it as a [`Duplex`](crate::Duplex).
+///
+/// `P` is anything that derefs to the service (a reference, an `Arc`, a `Box`).
+#[derive(Debug)]
+pub struct Bound<P, D> {
+    service: P,
+    session: Session<D>,
+}
+
+impl<P, S> Bound<P, S::Decoder>
+where
+    P: core::ops::Deref<Target = S>,
+    S: Service,
+{
+    /// Starts a session of `service` for the connection `info`.
+    pub fn new(service: P, info: ConnInfo) -> Self {
+        let session = Session::new(&*service, info);
+        Bound { service, session }
+    }
+
+    /// The underlying session.
+    pub fn session(&self) -> &Session<S::Decoder> {
+        &self.session
+    }
+}
+
+impl<P, S> crate::Duplex for Bound<P, S::Decoder>
+where
+    P: core::ops::Deref<Target = S>,
+    S: Service,
+{
+    fn receive(&mut self, data: &[u8]) {
+        self.session.receive(&*self.service, data);
+    }
+    fn receive_eof(&mut self) {
+        self.session.receive_eof(&*self.service);
+    }
+    fn transmit(&self) -> &[u8] {
+        self.session.transmit()
+    }
+    fn advance(&mut self, n: usize) {
+        self.session.advance(n);
+    }
+    fn wants_read(&self) -> bool {
+        self.session.wants_read()
+    }
+    fn is_finished(&self) -> bool {
+        self.session.is_finished()
+    }
+}

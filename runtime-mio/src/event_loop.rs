@@ -1,0 +1,310 @@
+//! The one event loop every mio server runs: accept, read, write, time out, close.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+use netloom_core::frame::ConnInfo;
+use netloom_core::{Duplex, ServerConfig};
+
+const LISTENER: Token = Token(0);
+const WAKER: Token = Token(1);
+const FIRST_CONN: usize = 2;
+/// How often idle connections are looked for, at most.
+const TICK: Duration = Duration::from_millis(250);
+
+/// A running mio server, stopped with [`shutdown`](ServerHandle::shutdown) or when dropped.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl ServerHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops the loop and waits for its thread; open connections are closed.
+    pub fn shutdown(mut self) -> io::Result<()> {
+        self.stop_and_join()
+    }
+
+    fn stop_and_join(&mut self) -> io::Result<()> {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.waker.wake();
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("event loop panicked"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        let _ = self.stop_and_join();
+    }
+}
+
+struct Entry<C> {
+    stream: TcpStream,
+    conn: C,
+    /// Last time a read or write made progress.
+    active: Instant,
+    /// Whether output is waiting on a writable event.
+    blocked_on_write: bool,
+}
+
+/// A server's event loop, generic over the connection state machine `C` made by `factory`.
+pub(crate) struct EventLoop<C, F> {
+    poll: Poll,
+    listener: TcpListener,
+    config: ServerConfig,
+    factory: F,
+    conns: HashMap<Token, Entry<C>>,
+    next_token: usize,
+    stop: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    buf: Vec<u8>,
+}
+
+impl<C, F> EventLoop<C, F>
+where
+    C: Duplex,
+    F: FnMut(ConnInfo) -> C,
+{
+    pub(crate) fn new(
+        std_listener: std::net::TcpListener,
+        config: ServerConfig,
+        factory: F,
+    ) -> io::Result<Self> {
+        std_listener.set_nonblocking(true)?;
+        let mut listener = TcpListener::from_std(std_listener);
+        let poll = Poll::new()?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        Ok(EventLoop {
+            poll,
+            listener,
+            config,
+            factory,
+            conns: HashMap::new(),
+            next_token: FIRST_CONN,
+            stop: Arc::new(AtomicBool::new(false)),
+            waker,
+            buf: vec![0; 64 * 1024],
+        })
+    }
+
+    /// Runs until the stop flag is set.
+    pub(crate) fn run(mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        let mut last_sweep = Instant::now();
+        while !self.stop.load(Ordering::SeqCst) {
+            match self.poll.poll(&mut events, Some(TICK)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER => self.accept_all(),
+                    WAKER => {}
+                    token => self.service(token),
+                }
+            }
+            if last_sweep.elapsed() >= TICK {
+                self.close_idle();
+                last_sweep = Instant::now();
+            }
+        }
+        Ok(())
+    }
+
+    fn accept_all(&mut self) {
+        while self.conns.len() < self.config.max_connections.max(1) {
+            match self.listener.accept() {
+                Ok((stream, peer)) => self.admit(stream, peer),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // A peer that reset before accept, or out of descriptors: try again on the
+                // next event or sweep rather than spin.
+                Err(_) => return,
+            }
+        }
+        // At the bound: the rest wait in the backlog until a connection closes.
+    }
+
+    fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+        let Ok(local) = stream.local_addr() else {
+            return;
+        };
+        let _ = stream.set_nodelay(true);
+        let token = self.allocate_token();
+        if self
+            .poll
+            .registry()
+            .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+            .is_err()
+        {
+            return;
+        }
+        let conn = (self.factory)(ConnInfo { local, peer });
+        self.conns.insert(
+            token,
+            Entry {
+                stream,
+                conn,
+                active: Instant::now(),
+                blocked_on_write: false,
+            },
+        );
+        // The greeting (if any) goes out at once, and data may already be waiting.
+        self.service(token);
+    }
+
+    fn allocate_token(&mut self) -> Token {
+        loop {
+            let t = Token(self.next_token);
+            self.next_token = self.next_token.checked_add(1).unwrap_or(FIRST_CONN);
+            if !self.conns.contains_key(&t) {
+                return t;
+            }
+        }
+    }
+
+    /// Makes all the progress a connection can make without blocking.
+    fn service(&mut self, token: Token) {
+        let Some(entry) = self.conns.get_mut(&token) else {
+            return;
+        };
+        let keep = pump(entry, &mut self.buf);
+        if !keep {
+            self.close(token);
+        }
+    }
+
+    fn close(&mut self, token: Token) {
+        if let Some(mut entry) = self.conns.remove(&token) {
+            let _ = self.poll.registry().deregister(&mut entry.stream);
+            let _ = entry.stream.shutdown(Shutdown::Write);
+            // A slot freed: take clients that waited in the backlog.
+            self.accept_all();
+        }
+    }
+
+    fn close_idle(&mut self) {
+        let now = Instant::now();
+        let idle = self.config.idle_timeout;
+        let write = self.config.write_timeout;
+        let expired: Vec<Token> = self
+            .conns
+            .iter()
+            .filter(|(_, e)| {
+                let limit = if e.blocked_on_write { write } else { idle };
+                now.duration_since(e.active) >= limit
+            })
+            .map(|(t, _)| *t)
+            .collect();
+        for token in expired {
+            self.close(token);
+        }
+        // Accepting may have stopped at the bound or on a transient error.
+        self.accept_all();
+    }
+}
+
+/// Writes and reads until the socket would block; false when the connection is over.
+fn pump<C: Duplex>(entry: &mut Entry<C>, buf: &mut [u8]) -> bool {
+    loop {
+        while !entry.conn.transmit().is_empty() {
+            match entry.stream.write(entry.conn.transmit()) {
+                Ok(0) => return false,
+                Ok(n) => {
+                    entry.conn.advance(n);
+                    entry.active = Instant::now();
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    entry.blocked_on_write = true;
+                    return true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+        entry.blocked_on_write = false;
+        if entry.conn.is_finished() {
+            return false;
+        }
+        if !entry.conn.wants_read() {
+            // Paused (say, a pipelined request waits for a response to drain); output-side
+            // progress will resume it.
+            return true;
+        }
+        match entry.stream.read(buf) {
+            Ok(0) => {
+                entry.conn.receive_eof();
+                if entry.conn.transmit().is_empty() && !entry.conn.is_finished() {
+                    // The peer is gone and nothing more can happen.
+                    return false;
+                }
+            }
+            Ok(n) => {
+                entry.active = Instant::now();
+                entry.conn.receive(&buf[..n]);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+/// Binds the loop to a background thread.
+pub(crate) fn spawn<C, F>(
+    listener: std::net::TcpListener,
+    config: ServerConfig,
+    factory: F,
+) -> io::Result<ServerHandle>
+where
+    C: Duplex + 'static,
+    F: FnMut(ConnInfo) -> C + Send + 'static,
+{
+    let addr = listener.local_addr()?;
+    // The poll is created on the loop's own thread, so `C` need not be `Send`.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = thread::Builder::new()
+        .name("netloom-mio".into())
+        .spawn(move || {
+            let lp = match EventLoop::new(listener, config, factory) {
+                Ok(lp) => lp,
+                Err(e) => {
+                    let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                    return Err(e);
+                }
+            };
+            let _ = tx.send(Ok((Arc::clone(&lp.stop), Arc::clone(&lp.waker))));
+            lp.run()
+        })?;
+    let (stop, waker) = rx
+        .recv()
+        .map_err(|_| io::Error::other("event loop thread died"))??;
+    Ok(ServerHandle {
+        addr,
+        stop,
+        waker,
+        thread: Some(thread),
+    })
+}

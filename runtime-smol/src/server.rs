@@ -1,0 +1,154 @@
+//! The accept loop, connection bound, timeouts and shutdown shared by every smol server.
+
+use std::io;
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_io::{Async, Timer};
+use futures_lite::future;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use netloom_core::frame::ConnInfo;
+use netloom_core::{Duplex, ServerConfig};
+use smol::channel::{self, Receiver, Sender};
+use smol::lock::Semaphore;
+
+/// Stops a running server: [`shutdown`](ShutdownHandle::shutdown) makes its `run` future
+/// return. Cloneable; dropping it does nothing.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    tx: Sender<()>,
+}
+
+impl ShutdownHandle {
+    /// Asks the server to stop accepting and return from `run`.
+    pub fn shutdown(&self) {
+        self.tx.close();
+    }
+}
+
+/// The receiving half a server keeps.
+#[derive(Debug, Clone)]
+pub(crate) struct ShutdownSignal {
+    rx: Receiver<()>,
+}
+
+pub(crate) fn shutdown_pair() -> (ShutdownHandle, ShutdownSignal) {
+    let (tx, rx) = channel::bounded(1);
+    (ShutdownHandle { tx }, ShutdownSignal { rx })
+}
+
+impl ShutdownSignal {
+    pub(crate) async fn wait(&self) {
+        // Resolves when every sender is gone or closed.
+        let _ = self.rx.recv().await;
+    }
+}
+
+/// Accepts and serves connections until `signal` fires. Every connection task runs on a
+/// local executor owned by this future, so no global executor is assumed.
+pub(crate) async fn accept_loop<C, F>(
+    listener: &Async<std::net::TcpListener>,
+    config: &ServerConfig,
+    signal: &ShutdownSignal,
+    mut factory: F,
+) -> io::Result<()>
+where
+    C: Duplex + 'static,
+    F: FnMut(ConnInfo) -> C,
+{
+    let ex = smol::LocalExecutor::new();
+    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let accept = async {
+        loop {
+            let permit = slots.acquire_arc().await;
+            let (stream, peer) = match listener.accept().await {
+                Ok(pair) => pair,
+                Err(e) if is_transient(&e) => {
+                    Timer::after(Duration::from_millis(10)).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let Ok(local) = stream.get_ref().local_addr() else {
+                continue;
+            };
+            let _ = stream.get_ref().set_nodelay(true);
+            let conn = factory(ConnInfo { local, peer });
+            let config = config.clone();
+            ex.spawn(async move {
+                drive(conn, stream, &config).await;
+                drop(permit);
+            })
+            .detach();
+        }
+    };
+    ex.run(future::or(accept, async {
+        signal.wait().await;
+        Ok(())
+    }))
+    .await
+}
+
+fn is_transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    ) || e.raw_os_error().is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
+}
+
+/// Drives one connection's [`Duplex`] until it finishes, the peer goes, or a timeout fires.
+pub(crate) async fn drive<C: Duplex>(mut conn: C, mut stream: Async<TcpStream>, config: &ServerConfig) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let out = conn.transmit();
+        if !out.is_empty() {
+            let n = out.len();
+            let write = async { stream.write_all(out).await.map(|_| true) };
+            match with_timeout(config.write_timeout, write).await {
+                Ok(true) => conn.advance(n),
+                _ => break,
+            }
+            continue;
+        }
+        if conn.is_finished() || !conn.wants_read() {
+            break;
+        }
+        match with_timeout(config.idle_timeout, stream.read(&mut buf)).await {
+            Ok(0) => conn.receive_eof(),
+            Ok(n) => conn.receive(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    let _ = stream.flush().await;
+    let _ = stream.get_ref().shutdown(std::net::Shutdown::Write);
+    // Drain briefly so unread input does not turn our close into a reset that destroys the
+    // reply (see the std runtime's lingering close).
+    let drain = async {
+        let mut sink = [0u8; 4096];
+        let mut total = 0usize;
+        while total < 256 * 1024 {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+        Ok::<_, io::Error>(())
+    };
+    let _ = with_timeout(Duration::from_millis(500), drain).await;
+}
+
+/// Runs `fut`, or fails with `TimedOut` after `limit`.
+pub(crate) async fn with_timeout<T>(
+    limit: Duration,
+    fut: impl std::future::Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    future::or(fut, async {
+        Timer::after(limit).await;
+        Err(io::ErrorKind::TimedOut.into())
+    })
+    .await
+}

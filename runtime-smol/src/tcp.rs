@@ -1,0 +1,128 @@
+//! Framed TCP with async-io: `async fn`s usable from any executor.
+//!
+//! ```no_run
+//! use futures_lite::AsyncWriteExt;
+//! smol::block_on(async {
+//!     let mut sock = netloom_smol::tcp::connect("127.0.0.1:1060").await?;
+//!     sock.write_all(b"Hi there, server").await?;
+//!     let reply = netloom_smol::tcp::recvall(&mut sock, 16).await?; // fails clearly on a short read
+//!     println!("The server said {:?}", String::from_utf8_lossy(&reply));
+//!     Ok::<(), std::io::Error>(())
+//! })?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_io::Async;
+use futures_lite::{AsyncRead, AsyncReadExt};
+use netloom_core::frame::{Bound, Decoder, FixedDecoder, Service};
+use netloom_core::ServerConfig;
+
+use crate::server::{self, shutdown_pair, ShutdownHandle, ShutdownSignal};
+
+/// How long [`connect`] waits for each address.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects to the first address of `addr` that answers. Name resolution blocks briefly.
+pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<Async<TcpStream>> {
+    let mut last = None;
+    for a in addr.to_socket_addrs()? {
+        match server::with_timeout(CONNECT_TIMEOUT, Async::<TcpStream>::connect(a)).await {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")
+    }))
+}
+
+/// Reads until `decoder` yields one frame; a peer that closes first is an `UnexpectedEof`
+/// error carrying a [`FrameError`](netloom_core::frame::FrameError).
+pub async fn recv_frame<D: Decoder>(
+    stream: &mut (impl AsyncRead + Unpin),
+    decoder: &mut D,
+) -> io::Result<Vec<u8>> {
+    let mut buf = [0u8; 8192];
+    loop {
+        if let Some(frame) = decoder.expect_frame()? {
+            return Ok(frame);
+        }
+        let want = decoder.wanted().clamp(1, buf.len());
+        match stream.read(&mut buf[..want]).await {
+            Ok(0) => decoder.receive_eof(),
+            Ok(n) => decoder.receive(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Reads exactly `len` bytes, or fails with the short-read error.
+pub async fn recvall(stream: &mut (impl AsyncRead + Unpin), len: usize) -> io::Result<Vec<u8>> {
+    recv_frame(stream, &mut FixedDecoder::new(len)).await
+}
+
+/// A framed TCP server whose `run` future serves every connection.
+pub struct Server<S> {
+    listener: Async<TcpListener>,
+    service: Arc<S>,
+    config: ServerConfig,
+    signal: ShutdownSignal,
+    handle: ShutdownHandle,
+}
+
+impl<S> Server<S>
+where
+    S: Service + 'static,
+{
+    /// Binds `addr` (port 0 picks a free port).
+    pub fn bind(addr: impl ToSocketAddrs, service: S) -> io::Result<Self> {
+        let listener = Async::new(TcpListener::bind(addr)?)?;
+        let (handle, signal) = shutdown_pair();
+        Ok(Server {
+            listener,
+            service: Arc::new(service),
+            config: ServerConfig::default(),
+            signal,
+            handle,
+        })
+    }
+
+    /// Replaces the default [`ServerConfig`].
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.get_ref().local_addr()
+    }
+
+    /// A handle that makes [`run`](Self::run) return.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.handle.clone()
+    }
+
+    /// Serves until the shutdown handle is used.
+    pub async fn run(self) -> io::Result<()> {
+        let Server {
+            listener,
+            service,
+            config,
+            signal,
+            handle,
+        } = self;
+        // Held for the whole run: the channel closes only when a handle says so.
+        let _keep_open = handle;
+        server::accept_loop(&listener, &config, &signal, move |info| {
+            Bound::new(Arc::clone(&service), info)
+        })
+        .await
+    }
+}

@@ -1,0 +1,122 @@
+//! Framed TCP over blocking sockets.
+//!
+//! A server runs a [`Service`] (see [`netloom_core::frame`]) on every connection; a client
+//! connects with [`connect`] and reads frames with [`recv_frame`] or [`recvall`].
+//!
+//! ```no_run
+//! use std::io::Write;
+//! let mut sock = netloom_std::tcp::connect("127.0.0.1:1060")?;
+//! sock.write_all(b"Hi there, server")?;
+//! let reply = netloom_std::tcp::recvall(&mut sock, 16)?; // fails clearly on a short read
+//! println!("The server said {:?}", String::from_utf8_lossy(&reply));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io::{self, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use netloom_core::frame::{Bound, ConnInfo, Decoder, FixedDecoder, Service};
+
+use crate::server::{self, ServerConfig, ServerHandle};
+
+/// How long [`connect`] waits for each address. Default for clients.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects to the first address of `addr` that answers, trying each in turn.
+pub fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+    let mut last = None;
+    for a in addr.to_socket_addrs()? {
+        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")
+    }))
+}
+
+/// Reads until `decoder` yields one frame. A peer that closes first is an
+/// `UnexpectedEof` error carrying a [`FrameError`](netloom_core::frame::FrameError).
+pub fn recv_frame<D: Decoder>(stream: &mut impl Read, decoder: &mut D) -> io::Result<Vec<u8>> {
+    let mut buf = [0u8; 8192];
+    loop {
+        if let Some(frame) = decoder.expect_frame()? {
+            return Ok(frame);
+        }
+        let want = decoder.wanted().clamp(1, buf.len());
+        match stream.read(&mut buf[..want]) {
+            Ok(0) => decoder.receive_eof(),
+            Ok(n) => decoder.receive(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Reads exactly `len` bytes, or fails with "was expecting N bytes but only received M bytes
+/// before the socket closed".
+pub fn recvall(stream: &mut impl Read, len: usize) -> io::Result<Vec<u8>> {
+    recv_frame(stream, &mut FixedDecoder::new(len))
+}
+
+/// A framed TCP server: binds, then serves a [`Service`] on every connection.
+pub struct Server<S> {
+    listener: TcpListener,
+    service: Arc<S>,
+    config: ServerConfig,
+}
+
+impl<S> Server<S>
+where
+    S: Service + Send + Sync + 'static,
+{
+    /// Binds `addr` (port 0 picks a free port).
+    pub fn bind(addr: impl ToSocketAddrs, service: S) -> io::Result<Self> {
+        Ok(Server {
+            listener: TcpListener::bind(addr)?,
+            service: Arc::new(service),
+            config: ServerConfig::default(),
+        })
+    }
+
+    /// Replaces the default [`ServerConfig`].
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves on this thread, forever (or until accept fails for good).
+    pub fn run(self) -> io::Result<()> {
+        let service = self.service;
+        server::accept_loop(
+            self.listener,
+            self.config,
+            Arc::new(AtomicBool::new(false)),
+            move |s| serve_connection(&*service, s),
+        )
+    }
+
+    /// Serves on a background thread; the handle stops it.
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let service = self.service;
+        server::spawn(self.listener, self.config, move |s| {
+            serve_connection(&*service, s)
+        })
+    }
+}
+
+fn serve_connection<S: Service>(service: &S, stream: TcpStream) {
+    let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
+        return;
+    };
+    server::drive(Bound::new(service, ConnInfo { local, peer }), stream);
+}
