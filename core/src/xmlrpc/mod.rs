@@ -1,1 +1,55 @@
-//! XML-RPC (in progress).
+//! XML-RPC: values, codec and the method dispatcher, wire-compatible with CPython's
+//! `xmlrpc.client` and `xmlrpc.server`.
+//!
+//! Everything here is pure: bytes in, bytes out. A runtime reads a request body, calls
+//! [`Dispatcher::handle_body`] and writes the returned response body; a client writes the
+//! body from [`encode_call`] (or [`Multicall::encode`]) and reads the answer with
+//! [`parse_response`] (or [`parse_multicall_response`]).
+//!
+//! | file | holds |
+//! |------|-------|
+//! | `value.rs` | [`Value`], [`DateTime`], [`Base64`] |
+//! | `convert.rs` | [`IntoValue`] / [`FromValue`] for Rust types |
+//! | `encode.rs` | [`encode_call`], [`encode_response`], [`encode_fault`], [`encode_value`] |
+//! | `decode.rs` | [`parse_call`], [`parse_response`] |
+//! | `base64.rs` | the base64 codec |
+//! | `fault.rs` | [`Fault`] and CPython's fault codes |
+//! | `error.rs`, `limits.rs` | decoding [`Error`]s and [`Limits`] |
+//! | `dispatch.rs` | [`Dispatcher`], [`Handler`] |
+//! | `client.rs` | [`Multicall`], [`IntoParams`], multicall result decoding |
+//!
+//! ```
+//! use netloom_core::xmlrpc::{encode_call_with, parse_response, Dispatcher, Limits, Value};
+//!
+//! let mut server = Dispatcher::new();
+//! server.register("add", |a: i32, b: i32| a + b);
+//!
+//! let mut request = Vec::new();
+//! encode_call_with("add", (40, 2), &mut request).unwrap();
+//! let response = server.handle_body(&request);
+//! let answer = parse_response(&response, &Limits::default()).unwrap().into_result();
+//! assert_eq!(answer, Ok(Value::Int(42)));
+//! ```
+
+mod base64;
+mod client;
+mod convert;
+mod decode;
+mod dispatch;
+mod encode;
+mod error;
+mod fault;
+mod limits;
+mod value;
+
+pub use client::{
+    encode_call_with, multicall_results, parse_multicall_response, IntoParams, Multicall,
+};
+pub use convert::{ConvertError, FromValue, IntoValue};
+pub use decode::{parse_call, parse_response, MethodCall, Response};
+pub use dispatch::{Dispatcher, Handler, IntoResult, MethodEntry};
+pub use encode::{encode_call, encode_fault, encode_response, encode_value};
+pub use error::Error;
+pub use fault::Fault;
+pub use limits::Limits;
+pub use value::{Base64, DateTime, Value};

@@ -1,0 +1,830 @@
+//! Decoding XML-RPC documents with quick-xml: an iterative parser with an explicit stack,
+//! so nesting depth costs heap (bounded by [`Limits::max_depth`]), never call stack.
+
+use std::borrow::Cow;
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use super::{base64, DateTime, Error, Fault, Limits, Value};
+
+/// A decoded `<methodCall>`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MethodCall {
+    /// The text of `<methodName>`.
+    pub method: String,
+    /// The parameters, in order (empty if `<params>` is absent, as CPython allows).
+    pub params: Vec<Value>,
+}
+
+/// A decoded `<methodResponse>`: one value, or a fault.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Response {
+    /// `<params><param>value</param></params>`.
+    Success(Value),
+    /// `<fault>`.
+    Fault(Fault),
+}
+
+impl Response {
+    /// `Ok(value)` or `Err(fault)`.
+    pub fn into_result(self) -> Result<Value, Fault> {
+        match self {
+            Response::Success(v) => Ok(v),
+            Response::Fault(f) => Err(f),
+        }
+    }
+}
+
+/// Decodes a `<methodCall>` document.
+///
+/// Accepts everything CPython's `xmlrpc.client.dumps` writes (XML declaration, whitespace,
+/// comments, character and predefined entity references, CDATA, namespace prefixes such as
+/// `ex:i8` / `ex:nil`, a bare `<value>text</value>` string) and refuses anything hostile or
+/// malformed with a typed [`Error`]; it never panics and never expands entities.
+///
+/// ```
+/// use netloom_core::xmlrpc::{parse_call, Limits, Value};
+///
+/// let body = b"<?xml version='1.0'?>
+/// <methodCall><methodName>add</methodName>
+/// <params><param><value><i4>2</i4></value></param>
+/// <param><value>two &amp; more</value></param></params></methodCall>";
+/// let call = parse_call(body, &Limits::default()).unwrap();
+/// assert_eq!(call.method, "add");
+/// assert_eq!(call.params, vec![Value::Int(2), Value::from("two & more")]);
+/// ```
+pub fn parse_call(body: &[u8], limits: &Limits) -> Result<MethodCall, Error> {
+    let mut p = Parser::new(body, limits)?;
+    p.expect_start(Tag::MethodCall, "<methodCall>")?;
+    let method = match p.next_tag("<methodName>")? {
+        Tok::Start(Tag::MethodName) => p.scalar_text(Tag::MethodName)?,
+        Tok::Empty(Tag::MethodName) => Cow::Borrowed(""),
+        t => return Err(p.unexpected(t, "<methodName>")),
+    };
+    if method.len() > limits.max_string_bytes {
+        return Err(Error::StringTooLong {
+            limit: limits.max_string_bytes,
+        });
+    }
+    let method = method.into_owned();
+    let params = match p.next_tag("<params> or </methodCall>")? {
+        Tok::Start(Tag::Params) => {
+            let params = p.params()?;
+            p.expect_end(Tag::MethodCall, "</methodCall>")?;
+            params
+        }
+        Tok::Empty(Tag::Params) => {
+            p.expect_end(Tag::MethodCall, "</methodCall>")?;
+            Vec::new()
+        }
+        Tok::End(Tag::MethodCall) => Vec::new(),
+        t => return Err(p.unexpected(t, "<params> or </methodCall>")),
+    };
+    p.expect_eof()?;
+    Ok(MethodCall { method, params })
+}
+
+/// Decodes a `<methodResponse>` document: exactly one value, or a fault.
+///
+/// ```
+/// use netloom_core::xmlrpc::{parse_response, Fault, Limits, Response, Value};
+///
+/// let ok = b"<methodResponse><params><param><value><boolean>1</boolean></value></param></params></methodResponse>";
+/// assert_eq!(parse_response(ok, &Limits::default()), Ok(Response::Success(Value::Bool(true))));
+///
+/// let fault = b"<methodResponse><fault><value><struct>
+///   <member><name>faultCode</name><value><int>4</int></value></member>
+///   <member><name>faultString</name><value><string>Too many params</string></value></member>
+/// </struct></value></fault></methodResponse>";
+/// assert_eq!(
+///     parse_response(fault, &Limits::default()),
+///     Ok(Response::Fault(Fault::new(4, "Too many params")))
+/// );
+/// ```
+pub fn parse_response(body: &[u8], limits: &Limits) -> Result<Response, Error> {
+    let mut p = Parser::new(body, limits)?;
+    p.expect_start(Tag::MethodResponse, "<methodResponse>")?;
+    let response = match p.next_tag("<params> or <fault>")? {
+        Tok::Start(Tag::Params) => {
+            let mut params = p.params()?;
+            if params.len() != 1 {
+                return Err(Error::BadParamCount(params.len()));
+            }
+            Response::Success(params.pop().unwrap_or(Value::Nil))
+        }
+        Tok::Empty(Tag::Params) => return Err(Error::BadParamCount(0)),
+        Tok::Start(Tag::Fault) => {
+            let v = p.value("<value>")?;
+            p.expect_end(Tag::Fault, "</fault>")?;
+            Response::Fault(fault_from_value(&v).ok_or(Error::BadFault)?)
+        }
+        t => return Err(p.unexpected(t, "<params> or <fault>")),
+    };
+    p.expect_end(Tag::MethodResponse, "</methodResponse>")?;
+    p.expect_eof()?;
+    Ok(response)
+}
+
+/// The fault a `{faultCode, faultString}` struct describes (extra members are ignored, as
+/// CPython ignores them). `faultCode` must be an integer in `i32` range.
+pub(crate) fn fault_from_value(v: &Value) -> Option<Fault> {
+    let code = i32::try_from(v.get("faultCode")?.as_i64()?).ok()?;
+    let string = v.get("faultString")?.as_str()?.to_owned();
+    Some(Fault { code, string })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tag {
+    MethodCall,
+    MethodName,
+    MethodResponse,
+    Params,
+    Param,
+    Fault,
+    Value,
+    Array,
+    Data,
+    Struct,
+    Member,
+    Name,
+    Int,
+    I8,
+    Boolean,
+    String,
+    Double,
+    DateTime,
+    Base64,
+    Nil,
+    Other,
+}
+
+impl Tag {
+    fn from_local(name: &[u8]) -> Tag {
+        match name {
+            b"value" => Tag::Value,
+            b"string" => Tag::String,
+            b"int" | b"i4" | b"i1" | b"i2" | b"biginteger" => Tag::Int,
+            b"member" => Tag::Member,
+            b"name" => Tag::Name,
+            b"struct" => Tag::Struct,
+            b"array" => Tag::Array,
+            b"data" => Tag::Data,
+            b"i8" => Tag::I8,
+            b"boolean" => Tag::Boolean,
+            b"double" | b"float" => Tag::Double,
+            b"dateTime.iso8601" => Tag::DateTime,
+            b"base64" => Tag::Base64,
+            b"nil" => Tag::Nil,
+            b"param" => Tag::Param,
+            b"params" => Tag::Params,
+            b"methodCall" => Tag::MethodCall,
+            b"methodName" => Tag::MethodName,
+            b"methodResponse" => Tag::MethodResponse,
+            b"fault" => Tag::Fault,
+            _ => Tag::Other,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Tag::MethodCall => "methodCall",
+            Tag::MethodName => "methodName",
+            Tag::MethodResponse => "methodResponse",
+            Tag::Params => "params",
+            Tag::Param => "param",
+            Tag::Fault => "fault",
+            Tag::Value => "value",
+            Tag::Array => "array",
+            Tag::Data => "data",
+            Tag::Struct => "struct",
+            Tag::Member => "member",
+            Tag::Name => "name",
+            Tag::Int => "int",
+            Tag::I8 => "i8",
+            Tag::Boolean => "boolean",
+            Tag::String => "string",
+            Tag::Double => "double",
+            Tag::DateTime => "dateTime.iso8601",
+            Tag::Base64 => "base64",
+            Tag::Nil => "nil",
+            Tag::Other => "?",
+        }
+    }
+}
+
+/// The simplified token stream the parser consumes: comments and processing instructions
+/// dropped, adjacent text, CDATA and references merged into one `Text`.
+#[derive(Debug)]
+enum Tok<'a> {
+    Start(Tag),
+    Empty(Tag),
+    End(Tag),
+    Text(Cow<'a, str>),
+    Eof,
+}
+
+struct Lexer<'a> {
+    reader: Reader<&'a [u8]>,
+    pending: Option<Tok<'a>>,
+    /// Local name of the last `Tag::Other` element, for error messages.
+    other: String,
+    first: bool,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut reader = Reader::from_str(text);
+        let config = reader.config_mut();
+        // Well-formedness: `<int>1</i4>` maps both names to the same tag, so the parser's own
+        // structural checks would not notice the mismatch; quick-xml does.
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        config.trim_text(false);
+        Lexer {
+            reader,
+            pending: None,
+            other: String::new(),
+            first: true,
+        }
+    }
+
+    fn syntax(&self, e: quick_xml::Error) -> Error {
+        Error::Syntax {
+            offset: self.reader.error_position(),
+            message: e.to_string(),
+        }
+    }
+
+    fn tag(&mut self, local: &[u8]) -> Tag {
+        let t = Tag::from_local(local);
+        if t == Tag::Other {
+            self.other = String::from_utf8_lossy(local).into_owned();
+        }
+        t
+    }
+
+    fn next(&mut self) -> Result<Tok<'a>, Error> {
+        if let Some(t) = self.pending.take() {
+            return Ok(t);
+        }
+        let mut text: Option<Cow<'a, str>> = None;
+        loop {
+            let ev = self.reader.read_event().map_err(|e| self.syntax(e))?;
+            let first = std::mem::replace(&mut self.first, false);
+            let piece: Cow<'a, str> = match ev {
+                Event::Text(t) => t.xml10_content().map_err(|e| self.syntax(e.into()))?,
+                Event::CData(t) => t.xml10_content().map_err(|e| self.syntax(e.into()))?,
+                Event::GeneralRef(r) => Cow::Owned(resolve_ref(&r)?.to_string()),
+                Event::Comment(_) | Event::PI(_) => continue,
+                Event::Decl(d) => {
+                    if !first {
+                        return Err(Error::Syntax {
+                            offset: self.reader.buffer_position(),
+                            message: "XML declaration not at the start".into(),
+                        });
+                    }
+                    if let Some(enc) = d.encoding() {
+                        let enc = enc.map_err(|e| self.syntax(e.into()))?;
+                        let ok = [&b"utf-8"[..], b"utf8", b"us-ascii", b"ascii"]
+                            .iter()
+                            .any(|ok| enc.eq_ignore_ascii_case(ok));
+                        if !ok {
+                            let name = String::from_utf8_lossy(&enc).into_owned();
+                            return Err(Error::UnsupportedEncoding(name));
+                        }
+                    }
+                    continue;
+                }
+                Event::DocType(_) => return Err(Error::DoctypeRefused),
+                Event::Start(e) => {
+                    let t = Tok::Start(self.tag(e.local_name().as_ref()));
+                    return Ok(self.flush(text, t));
+                }
+                Event::Empty(e) => {
+                    let t = Tok::Empty(self.tag(e.local_name().as_ref()));
+                    return Ok(self.flush(text, t));
+                }
+                Event::End(e) => {
+                    let t = Tok::End(self.tag(e.local_name().as_ref()));
+                    return Ok(self.flush(text, t));
+                }
+                Event::Eof => return Ok(self.flush(text, Tok::Eof)),
+            };
+            match &mut text {
+                None => text = Some(piece),
+                Some(acc) => acc.to_mut().push_str(&piece),
+            }
+        }
+    }
+
+    fn flush(&mut self, text: Option<Cow<'a, str>>, tok: Tok<'a>) -> Tok<'a> {
+        match text {
+            Some(t) => {
+                self.pending = Some(tok);
+                Tok::Text(t)
+            }
+            None => tok,
+        }
+    }
+}
+
+fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, Error> {
+    let raw = || String::from_utf8_lossy(r).into_owned();
+    if r.is_char_ref() {
+        return match r.resolve_char_ref() {
+            Ok(Some(c)) if is_xml_char(c) => Ok(c),
+            _ => Err(Error::BadCharRef(raw())),
+        };
+    }
+    match &**r {
+        b"lt" => Ok('<'),
+        b"gt" => Ok('>'),
+        b"amp" => Ok('&'),
+        b"apos" => Ok('\''),
+        b"quot" => Ok('"'),
+        _ => Err(Error::UnknownEntity(raw())),
+    }
+}
+
+/// XML 1.0 `Char` production.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn is_ws(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// An open container on the parser's explicit stack.
+enum Frame {
+    Array(Vec<Value>),
+    /// Members so far, and the name of the member whose value is being parsed.
+    Struct(Vec<(String, Value)>, String),
+}
+
+struct Parser<'a, 'l> {
+    lex: Lexer<'a>,
+    limits: &'l Limits,
+    values: usize,
+}
+
+impl<'a, 'l> Parser<'a, 'l> {
+    fn new(body: &'a [u8], limits: &'l Limits) -> Result<Self, Error> {
+        if body.len() > limits.max_body_bytes {
+            return Err(Error::BodyTooLarge {
+                len: body.len(),
+                limit: limits.max_body_bytes,
+            });
+        }
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+        let text = std::str::from_utf8(body).map_err(|e| Error::InvalidUtf8 {
+            offset: e.valid_up_to(),
+        })?;
+        Ok(Parser {
+            lex: Lexer::new(text),
+            limits,
+            values: 0,
+        })
+    }
+
+    fn tag_name(&self, t: Tag) -> String {
+        if t == Tag::Other {
+            self.lex.other.clone()
+        } else {
+            t.name().to_owned()
+        }
+    }
+
+    fn unexpected(&self, tok: Tok<'a>, expected: &'static str) -> Error {
+        match tok {
+            Tok::Start(t) | Tok::Empty(t) => Error::UnexpectedTag {
+                tag: self.tag_name(t),
+                expected,
+            },
+            Tok::End(t) => Error::UnexpectedEnd {
+                tag: self.tag_name(t),
+                expected,
+            },
+            Tok::Text(_) => Error::UnexpectedText { expected },
+            Tok::Eof => Error::Truncated,
+        }
+    }
+
+    /// The next element token, skipping whitespace-only text.
+    fn next_tag(&mut self, expected: &'static str) -> Result<Tok<'a>, Error> {
+        loop {
+            match self.lex.next()? {
+                Tok::Text(t) if is_ws(&t) => continue,
+                Tok::Text(_) => return Err(Error::UnexpectedText { expected }),
+                t => return Ok(t),
+            }
+        }
+    }
+
+    fn expect_start(&mut self, tag: Tag, expected: &'static str) -> Result<(), Error> {
+        match self.next_tag(expected)? {
+            Tok::Start(t) if t == tag => Ok(()),
+            t => Err(self.unexpected(t, expected)),
+        }
+    }
+
+    fn expect_end(&mut self, tag: Tag, expected: &'static str) -> Result<(), Error> {
+        match self.next_tag(expected)? {
+            Tok::End(t) if t == tag => Ok(()),
+            t => Err(self.unexpected(t, expected)),
+        }
+    }
+
+    fn expect_eof(&mut self) -> Result<(), Error> {
+        match self.lex.next()? {
+            Tok::Eof => Ok(()),
+            Tok::Text(t) if is_ws(&t) => match self.lex.next()? {
+                Tok::Eof => Ok(()),
+                _ => Err(Error::TrailingContent),
+            },
+            _ => Err(Error::TrailingContent),
+        }
+    }
+
+    /// Text content up to `</tag>` (after `<tag>` was read); no child elements allowed.
+    fn scalar_text(&mut self, tag: Tag) -> Result<Cow<'a, str>, Error> {
+        let expected = "text or an end tag";
+        match self.lex.next()? {
+            Tok::End(t) if t == tag => Ok(Cow::Borrowed("")),
+            Tok::Text(text) => match self.lex.next()? {
+                Tok::End(t) if t == tag => Ok(text),
+                t => Err(self.unexpected(t, expected)),
+            },
+            t => Err(self.unexpected(t, expected)),
+        }
+    }
+
+    /// The `<param>` list after `<params>`, through `</params>`.
+    fn params(&mut self) -> Result<Vec<Value>, Error> {
+        let mut params = Vec::new();
+        loop {
+            match self.next_tag("<param> or </params>")? {
+                Tok::Start(Tag::Param) => {
+                    params.push(self.value("<value>")?);
+                    self.expect_end(Tag::Param, "</param>")?;
+                }
+                Tok::End(Tag::Params) => return Ok(params),
+                t => return Err(self.unexpected(t, "<param> or </params>")),
+            }
+        }
+    }
+
+    fn count_value(&mut self) -> Result<(), Error> {
+        self.values += 1;
+        if self.values > self.limits.max_values {
+            return Err(Error::TooManyValues {
+                limit: self.limits.max_values,
+            });
+        }
+        Ok(())
+    }
+
+    /// One complete `<value>` element (the next tag must open it).
+    fn value(&mut self, expected: &'static str) -> Result<Value, Error> {
+        match self.next_tag(expected)? {
+            Tok::Start(Tag::Value) => self.value_body(),
+            Tok::Empty(Tag::Value) => {
+                self.count_value()?;
+                Ok(Value::String(String::new()))
+            }
+            t => Err(self.unexpected(t, expected)),
+        }
+    }
+
+    /// The content of a `<value>` whose start tag was just read, through its `</value>`.
+    /// Iterative: nested arrays and structs live on `stack`.
+    fn value_body(&mut self) -> Result<Value, Error> {
+        let mut stack: Vec<Frame> = Vec::new();
+        'open: loop {
+            // A `<value>` start tag has just been read.
+            self.count_value()?;
+            let mut done: Option<Value> = match self.value_content()? {
+                Content::Done(v) => Some(v),
+                Content::Array | Content::Struct if stack.len() >= self.limits.max_depth => {
+                    return Err(Error::TooDeep {
+                        limit: self.limits.max_depth,
+                    });
+                }
+                Content::Array => {
+                    stack.push(Frame::Array(Vec::new()));
+                    None
+                }
+                Content::Struct => {
+                    stack.push(Frame::Struct(Vec::new(), String::new()));
+                    None
+                }
+            };
+            loop {
+                if let Some(v) = done.take() {
+                    match stack.last_mut() {
+                        None => return Ok(v),
+                        Some(Frame::Array(items)) => items.push(v),
+                        Some(Frame::Struct(members, name)) => {
+                            members.push((std::mem::take(name), v));
+                            self.expect_end(Tag::Member, "</member>")?;
+                        }
+                    }
+                }
+                // Find the next child of the innermost container, or close it.
+                let Some(top) = stack.last_mut() else {
+                    return Err(Error::Truncated);
+                };
+                match top {
+                    Frame::Array(_) => match self.next_tag("<value> or </data>")? {
+                        Tok::Start(Tag::Value) => continue 'open,
+                        Tok::Empty(Tag::Value) => {
+                            self.count_value()?;
+                            done = Some(Value::String(String::new()));
+                        }
+                        Tok::End(Tag::Data) => {
+                            self.expect_end(Tag::Array, "</array>")?;
+                            self.expect_end(Tag::Value, "</value>")?;
+                            if let Some(Frame::Array(items)) = stack.pop() {
+                                done = Some(Value::Array(items));
+                            }
+                        }
+                        t => return Err(self.unexpected(t, "<value> or </data>")),
+                    },
+                    Frame::Struct(_, _) => match self.next_tag("<member> or </struct>")? {
+                        Tok::Start(Tag::Member) => {
+                            let name = match self.next_tag("<name>")? {
+                                Tok::Start(Tag::Name) => self.scalar_text(Tag::Name)?,
+                                Tok::Empty(Tag::Name) => Cow::Borrowed(""),
+                                t => return Err(self.unexpected(t, "<name>")),
+                            };
+                            if name.len() > self.limits.max_string_bytes {
+                                return Err(Error::StringTooLong {
+                                    limit: self.limits.max_string_bytes,
+                                });
+                            }
+                            if let Some(Frame::Struct(_, slot)) = stack.last_mut() {
+                                *slot = name.into_owned();
+                            }
+                            match self.next_tag("<value>")? {
+                                Tok::Start(Tag::Value) => continue 'open,
+                                Tok::Empty(Tag::Value) => {
+                                    self.count_value()?;
+                                    done = Some(Value::String(String::new()));
+                                }
+                                t => return Err(self.unexpected(t, "<value>")),
+                            }
+                        }
+                        Tok::End(Tag::Struct) => {
+                            self.expect_end(Tag::Value, "</value>")?;
+                            if let Some(Frame::Struct(members, _)) = stack.pop() {
+                                done = Some(Value::Struct(members));
+                            }
+                        }
+                        t => return Err(self.unexpected(t, "<member> or </struct>")),
+                    },
+                }
+            }
+        }
+    }
+
+    /// What follows a `<value>` start tag: a finished scalar (its `</value>` consumed), or
+    /// an opened array (`<array><data>` consumed) or struct (`<struct>` consumed).
+    fn value_content(&mut self) -> Result<Content, Error> {
+        let expected = "a type element or text";
+        let mut tok = self.lex.next()?;
+        let mut lead: Option<Cow<'a, str>> = None;
+        if let Tok::Text(t) = tok {
+            lead = Some(t);
+            tok = self.lex.next()?;
+        }
+        match tok {
+            Tok::End(Tag::Value) => {
+                let s = lead.unwrap_or(Cow::Borrowed(""));
+                return Ok(Content::Done(Value::String(self.string(s)?)));
+            }
+            Tok::Start(_) | Tok::Empty(_) if lead.as_deref().is_some_and(|t| !is_ws(t)) => {
+                return Err(Error::UnexpectedText {
+                    expected: "a type element",
+                });
+            }
+            _ => {}
+        }
+        let v = match tok {
+            Tok::Start(Tag::Array) => {
+                match self.next_tag("<data>")? {
+                    Tok::Start(Tag::Data) => return Ok(Content::Array),
+                    Tok::Empty(Tag::Data) => self.expect_end(Tag::Array, "</array>")?,
+                    t => return Err(self.unexpected(t, "<data>")),
+                }
+                Value::Array(Vec::new())
+            }
+            Tok::Start(Tag::Struct) => return Ok(Content::Struct),
+            Tok::Empty(Tag::Array) => Value::Array(Vec::new()),
+            Tok::Empty(Tag::Struct) => Value::Struct(Vec::new()),
+            Tok::Start(Tag::Nil) => {
+                match self.next_tag("</nil>")? {
+                    Tok::End(Tag::Nil) => {}
+                    t => return Err(self.unexpected(t, "</nil>")),
+                }
+                Value::Nil
+            }
+            Tok::Empty(Tag::Nil) => Value::Nil,
+            Tok::Start(tag) if is_scalar(tag) => {
+                let text = self.scalar_text(tag)?;
+                self.scalar(tag, text)?
+            }
+            Tok::Empty(tag) if is_scalar(tag) => self.scalar(tag, Cow::Borrowed(""))?,
+            t => return Err(self.unexpected(t, expected)),
+        };
+        self.expect_end(Tag::Value, "</value>")?;
+        Ok(Content::Done(v))
+    }
+
+    fn string(&self, s: Cow<'a, str>) -> Result<String, Error> {
+        if s.len() > self.limits.max_string_bytes {
+            return Err(Error::StringTooLong {
+                limit: self.limits.max_string_bytes,
+            });
+        }
+        Ok(s.into_owned())
+    }
+
+    fn scalar(&self, tag: Tag, text: Cow<'a, str>) -> Result<Value, Error> {
+        Ok(match tag {
+            Tag::String => Value::String(self.string(text)?),
+            Tag::Int => {
+                let i = parse_int(&text)?;
+                match i32::try_from(i) {
+                    Ok(small) => Value::Int(small),
+                    Err(_) => Value::I8(i),
+                }
+            }
+            Tag::I8 => Value::I8(parse_int(&text)?),
+            Tag::Boolean => match &*text {
+                "0" => Value::Bool(false),
+                "1" => Value::Bool(true),
+                _ => return Err(Error::BadBoolean(clip(&text))),
+            },
+            Tag::Double => {
+                let t = text.trim();
+                let ok = !t.is_empty()
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-'));
+                match t.parse::<f64>() {
+                    Ok(d) if ok => Value::Double(d),
+                    _ => return Err(Error::BadDouble(clip(&text))),
+                }
+            }
+            Tag::DateTime => Value::DateTime(
+                DateTime::parse(&text).ok_or_else(|| Error::BadDateTime(clip(&text)))?,
+            ),
+            Tag::Base64 => match base64::decode(text.as_bytes(), self.limits.max_base64_bytes) {
+                Ok(bytes) => Value::Base64(bytes),
+                Err(base64::DecodeError::TooLarge) => {
+                    return Err(Error::Base64TooLarge {
+                        limit: self.limits.max_base64_bytes,
+                    })
+                }
+                Err(base64::DecodeError::Invalid) => return Err(Error::BadBase64),
+            },
+            _ => {
+                return Err(Error::UnexpectedTag {
+                    tag: tag.name().into(),
+                    expected: "a scalar",
+                })
+            }
+        })
+    }
+}
+
+enum Content {
+    Done(Value),
+    Array,
+    Struct,
+}
+
+fn is_scalar(tag: Tag) -> bool {
+    matches!(
+        tag,
+        Tag::String | Tag::Int | Tag::I8 | Tag::Boolean | Tag::Double | Tag::DateTime | Tag::Base64
+    )
+}
+
+/// At most 64 characters of offending text for an error message.
+fn clip(s: &str) -> String {
+    s.chars().take(64).collect()
+}
+
+/// A decimal integer as Python's `int()` reads it (surrounding whitespace, optional sign),
+/// within `i64`.
+fn parse_int(text: &str) -> Result<i64, Error> {
+    let t = text.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::BadInt(clip(text)));
+    }
+    t.parse::<i64>()
+        .map_err(|_| Error::IntOutOfRange(clip(text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(xml: &str) -> Result<Value, Error> {
+        let body =
+            format!("<methodResponse><params><param>{xml}</param></params></methodResponse>");
+        parse_response(body.as_bytes(), &Limits::default()).map(|r| match r {
+            Response::Success(v) => v,
+            Response::Fault(f) => panic!("{f}"),
+        })
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(value("<value><int> 7 </int></value>"), Ok(Value::Int(7)));
+        assert_eq!(value("<value><i4>-7</i4></value>"), Ok(Value::Int(-7)));
+        assert_eq!(
+            value("<value><int>4294967296</int></value>"),
+            Ok(Value::I8(1 << 32))
+        );
+        assert_eq!(value("<value><ex:i8>5</ex:i8></value>"), Ok(Value::I8(5)));
+        assert_eq!(value("<value><ex:nil/></value>"), Ok(Value::Nil));
+        assert_eq!(
+            value("<value>  plain </value>"),
+            Ok(Value::from("  plain "))
+        );
+        assert_eq!(value("<value></value>"), Ok(Value::from("")));
+        assert_eq!(value("<value/>"), Ok(Value::from("")));
+        assert_eq!(value("<value><string/></value>"), Ok(Value::from("")));
+        assert_eq!(
+            value("<value><string>a&lt;&#x41;&#66;<![CDATA[<&>]]>\r\nb</string></value>"),
+            Ok(Value::from("a<AB<&>\nb"))
+        );
+        assert_eq!(
+            value("<value><double>-1.5e3</double></value>"),
+            Ok(Value::Double(-1500.0))
+        );
+        assert_eq!(
+            value("<value><boolean>1</boolean></value>"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            value("<value><base64>\nYWJj\n</base64></value>"),
+            Ok(Value::Base64(b"abc".to_vec()))
+        );
+        assert_eq!(
+            value("<value><array><data/></array></value>"),
+            Ok(Value::Array(vec![]))
+        );
+        assert_eq!(
+            value("<value><struct></struct></value>"),
+            Ok(Value::Struct(vec![]))
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(matches!(
+            value("<value><int>1.5</int></value>"),
+            Err(Error::BadInt(_))
+        ));
+        assert!(matches!(
+            value("<value><int>99999999999999999999</int></value>"),
+            Err(Error::IntOutOfRange(_))
+        ));
+        assert!(matches!(
+            value("<value><boolean> 1</boolean></value>"),
+            Err(Error::BadBoolean(_))
+        ));
+        assert!(matches!(
+            value("<value><double>1,5</double></value>"),
+            Err(Error::BadDouble(_))
+        ));
+        assert!(matches!(
+            value("<value><foo>1</foo></value>"),
+            Err(Error::UnexpectedTag { .. })
+        ));
+        assert!(matches!(
+            value("<value>x<int>1</int></value>"),
+            Err(Error::UnexpectedText { .. })
+        ));
+        assert!(matches!(
+            value("<value><string>&bogus;</string></value>"),
+            Err(Error::UnknownEntity(_))
+        ));
+        assert!(matches!(
+            value("<value><string>&#0;</string></value>"),
+            Err(Error::BadCharRef(_))
+        ));
+        assert!(matches!(
+            value("<value><int>1</i4></value>"),
+            Err(Error::Syntax { .. })
+        ));
+        assert!(matches!(
+            value("<value><array></array></value>"),
+            Err(Error::UnexpectedEnd { .. })
+        ));
+    }
+}

@@ -1,0 +1,545 @@
+//! The method registry and dispatcher: pure logic that turns a request body into a response
+//! body, with CPython's `SimpleXMLRPCDispatcher` semantics.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::{
+    encode_fault, encode_response, parse_call, ConvertError, Fault, FromValue, IntoValue, Limits,
+    Value,
+};
+
+/// What a typed handler may return: any [`IntoValue`] (a conversion failure becomes
+/// CPython's `OverflowError` fault), or `Result<T, Fault>` to answer a fault.
+pub trait IntoResult {
+    /// Performs the conversion.
+    fn into_result(self) -> Result<Value, Fault>;
+}
+
+impl<T: IntoValue> IntoResult for T {
+    fn into_result(self) -> Result<Value, Fault> {
+        self.into_value().map_err(|e| e.to_fault())
+    }
+}
+
+impl<T: IntoValue> IntoResult for Result<T, Fault> {
+    fn into_result(self) -> Result<Value, Fault> {
+        self.and_then(|v| v.into_value().map_err(|e| e.to_fault()))
+    }
+}
+
+/// A method implementation callable with XML-RPC parameters.
+///
+/// Implemented for closures and functions of 0 to 6 arguments that all implement
+/// [`FromValue`], returning an [`IntoResult`] (any [`IntoValue`], or `Result<T, Fault>`).
+/// `Args` is the tuple of argument types; it only serves to tell the implementations apart
+/// and is inferred.
+///
+/// A wrong number of parameters or a parameter of the wrong type is answered, before the
+/// handler runs, with a code-1 `TypeError` fault worded like CPython's
+/// (`"add() takes 2 positional arguments but 3 were given"`,
+/// `"add() argument 2: expected int, got string"`).
+pub trait Handler<Args>: Send + Sync + 'static {
+    /// Converts `params` and calls the handler; `name` is the registered method name, used
+    /// in fault messages.
+    fn call(&self, name: &str, params: Vec<Value>) -> Result<Value, Fault>;
+}
+
+fn check_arity(name: &str, takes: usize, given: usize) -> Result<(), Fault> {
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    if given > takes {
+        let was = if given == 1 { "was" } else { "were" };
+        return Err(Fault::type_error(format_args!(
+            "{name}() takes {takes} positional argument{} but {given} {was} given",
+            s(takes)
+        )));
+    }
+    if given < takes {
+        let missing = takes - given;
+        return Err(Fault::type_error(format_args!(
+            "{name}() missing {missing} required positional argument{}",
+            s(missing)
+        )));
+    }
+    Ok(())
+}
+
+fn arg_error(name: &str, index: usize, e: ConvertError) -> Fault {
+    Fault::type_error(format_args!("{name}() argument {}: {e}", index + 1))
+}
+
+macro_rules! handlers {
+    ($( ($n:expr; $($a:ident),*) )*) => {$(
+        impl<Func, Ret, $($a,)*> Handler<($($a,)*)> for Func
+        where
+            Func: Fn($($a),*) -> Ret + Send + Sync + 'static,
+            Ret: IntoResult,
+            $($a: FromValue,)*
+        {
+            #[allow(non_snake_case, unused_mut, unused_variables)]
+            fn call(&self, name: &str, params: Vec<Value>) -> Result<Value, Fault> {
+                check_arity(name, $n, params.len())?;
+                let mut it = params.into_iter().enumerate();
+                $(
+                    let $a = match it.next() {
+                        Some((i, v)) => $a::from_value(v).map_err(|e| arg_error(name, i, e))?,
+                        None => return Err(Fault::type_error("missing argument")),
+                    };
+                )*
+                (self)($($a),*).into_result()
+            }
+        }
+    )*};
+}
+handlers! {
+    (0;)
+    (1; A1)
+    (2; A1, A2)
+    (3; A1, A2, A3)
+    (4; A1, A2, A3, A4)
+    (5; A1, A2, A3, A4, A5)
+    (6; A1, A2, A3, A4, A5, A6)
+}
+
+type Erased = Box<dyn Fn(&str, Vec<Value>) -> Result<Value, Fault> + Send + Sync>;
+
+enum Callable {
+    User(Erased),
+    ListMethods,
+    MethodHelp,
+    MethodSignature,
+    Multicall,
+}
+
+struct Method {
+    callable: Callable,
+    help: String,
+    signature: Option<Vec<Vec<String>>>,
+}
+
+/// Registered help and signature of one method; returned by the `register` calls.
+///
+/// ```
+/// use netloom_core::xmlrpc::Dispatcher;
+///
+/// let mut d = Dispatcher::new();
+/// d.register("add", |a: i32, b: i32| a + b)
+///     .with_help("add(a, b) => a + b")
+///     .with_signature(&[&["int", "int", "int"]]);
+/// ```
+pub struct MethodEntry<'a> {
+    method: &'a mut Method,
+}
+
+impl MethodEntry<'_> {
+    /// Sets the text `system.methodHelp` answers for this method (default `""`, what CPython
+    /// answers for a function without a docstring).
+    pub fn with_help(self, help: impl Into<String>) -> Self {
+        self.method.help = help.into();
+        self
+    }
+
+    /// Sets the signatures `system.methodSignature` answers: one list per signature, return
+    /// type first, then the parameter types (XML-RPC type names). Without one the answer is
+    /// CPython's `"signatures not supported"`.
+    pub fn with_signature(self, signatures: &[&[&str]]) -> Self {
+        self.method.signature = Some(
+            signatures
+                .iter()
+                .map(|sig| sig.iter().map(|s| (*s).to_owned()).collect())
+                .collect(),
+        );
+        self
+    }
+}
+
+/// A registry of named XML-RPC methods and the pure request → response logic around it.
+///
+/// Register methods, optionally enable `system.multicall` and the introspection methods,
+/// then hand each request body to [`handle_body`](Self::handle_body). A `Dispatcher` is
+/// `Send + Sync`: put it in an `Arc` and share it between connections and threads.
+///
+/// ```
+/// use netloom_core::xmlrpc::{encode_call, parse_response, Dispatcher, Fault, Limits, Response, Value};
+///
+/// let mut d = Dispatcher::new();
+/// d.register("add", |a: i32, b: i32| a + b);
+/// d.register("div", |a: f64, b: f64| {
+///     if b == 0.0 { Err(Fault::new(2, "division by zero")) } else { Ok(a / b) }
+/// });
+/// d.enable_introspection().enable_multicall();
+///
+/// let mut request = Vec::new();
+/// encode_call("add", &[Value::Int(2), Value::Int(3)], &mut request);
+/// let response = d.handle_body(&request);
+/// assert_eq!(parse_response(&response, &Limits::default()), Ok(Response::Success(Value::Int(5))));
+///
+/// assert_eq!(d.dispatch("div", vec![1.0.into(), 0.0.into()]), Err(Fault::new(2, "division by zero")));
+/// ```
+///
+/// # Panics in handlers
+///
+/// A handler that panics is caught with `catch_unwind` and answered with a code-1
+/// `RuntimeError` fault; the dispatcher stays usable. Handlers are called through
+/// `AssertUnwindSafe`: if a handler shares state (a `Mutex`, a `RefCell` behind a lock), a
+/// panic may leave that state half-updated, exactly as it would in a thread that panics.
+/// The process's panic hook still runs (by default it prints the message to stderr), and a
+/// build with `panic = "abort"` aborts instead.
+pub struct Dispatcher {
+    methods: BTreeMap<String, Method>,
+    limits: Limits,
+}
+
+impl Default for Dispatcher {
+    fn default() -> Self {
+        Dispatcher::new()
+    }
+}
+
+impl fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("methods", &self.methods.keys().collect::<Vec<_>>())
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+const HELP_LIST_METHODS: &str = "system.listMethods() => ['add', 'subtract', 'multiple']\n\nReturns a list of the methods supported by the server.";
+const HELP_METHOD_HELP: &str = "system.methodHelp('add') => \"Adds two integers together\"\n\nReturns a string containing documentation for the specified method.";
+const HELP_METHOD_SIGNATURE: &str = "system.methodSignature('add') => [double, int, int]\n\nReturns a list describing the signature of the method. In the\nabove example, the add method takes two integers as arguments\nand returns a double result.\n\nThis server does NOT support system.methodSignature.";
+const HELP_MULTICALL: &str = "system.multicall([{'methodName': 'add', 'params': [2, 2]}, ...]) => [[4], ...]\n\nAllows the caller to package multiple XML-RPC calls into a single\nrequest.\n\nSee http://www.xmlrpc.com/discuss/msgReader$1208";
+
+impl Dispatcher {
+    /// An empty dispatcher with default [`Limits`] for request bodies.
+    pub fn new() -> Self {
+        Dispatcher::with_limits(Limits::default())
+    }
+
+    /// An empty dispatcher that decodes request bodies under `limits`.
+    pub fn with_limits(limits: Limits) -> Self {
+        Dispatcher {
+            methods: BTreeMap::new(),
+            limits,
+        }
+    }
+
+    /// The limits request bodies are decoded under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    fn insert(&mut self, name: String, callable: Callable, help: &str) -> MethodEntry<'_> {
+        let method = Method {
+            callable,
+            help: help.to_owned(),
+            signature: None,
+        };
+        let slot = match self.methods.entry(name) {
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                o.insert(method);
+                o.into_mut()
+            }
+            std::collections::btree_map::Entry::Vacant(v) => v.insert(method),
+        };
+        MethodEntry { method: slot }
+    }
+
+    /// Registers a typed handler under `name` (replacing any previous method of that name,
+    /// as CPython's `register_function` does). See [`Handler`].
+    ///
+    /// ```
+    /// use netloom_core::xmlrpc::{Dispatcher, Fault, Value};
+    ///
+    /// let mut d = Dispatcher::new();
+    /// d.register("add", |a: i32, b: i32| a + b);
+    /// d.register("greet", |name: String| format!("hello {name}"));
+    /// d.register("nothing", || ());
+    /// assert_eq!(d.dispatch("add", vec![Value::Int(1), Value::Int(2)]), Ok(Value::Int(3)));
+    /// assert_eq!(
+    ///     d.dispatch("add", vec![Value::Int(1)]),
+    ///     Err(Fault::type_error("add() missing 1 required positional argument"))
+    /// );
+    /// ```
+    pub fn register<Args, H: Handler<Args>>(
+        &mut self,
+        name: impl Into<String>,
+        handler: H,
+    ) -> MethodEntry<'_> {
+        let erased: Erased = Box::new(move |name, params| handler.call(name, params));
+        self.insert(name.into(), Callable::User(erased), "")
+    }
+
+    /// Registers a handler that takes the raw parameter list and answers a [`Value`] or a
+    /// [`Fault`], for methods with optional or variadic parameters.
+    ///
+    /// ```
+    /// use netloom_core::xmlrpc::{Dispatcher, Value};
+    ///
+    /// let mut d = Dispatcher::new();
+    /// d.register_raw("count", |params: &[Value]| Ok(Value::Int(params.len() as i32)));
+    /// assert_eq!(d.dispatch("count", vec![Value::Nil, Value::Nil]), Ok(Value::Int(2)));
+    /// ```
+    pub fn register_raw<F>(&mut self, name: impl Into<String>, handler: F) -> MethodEntry<'_>
+    where
+        F: Fn(&[Value]) -> Result<Value, Fault> + Send + Sync + 'static,
+    {
+        let erased: Erased = Box::new(move |_, params| handler(&params));
+        self.insert(name.into(), Callable::User(erased), "")
+    }
+
+    /// Registers `system.multicall`, as CPython's `register_multicall_functions`.
+    ///
+    /// The result has CPython's shape: an array with, per call, either a one-element array
+    /// holding the result or a `{faultCode, faultString}` struct. Unlike CPython, a
+    /// `system.multicall` nested inside a multicall is refused (a fault in its slot), so one
+    /// request cannot recurse.
+    pub fn enable_multicall(&mut self) -> &mut Self {
+        self.insert(
+            "system.multicall".into(),
+            Callable::Multicall,
+            HELP_MULTICALL,
+        );
+        self
+    }
+
+    /// Registers `system.listMethods`, `system.methodHelp` and `system.methodSignature`, as
+    /// CPython's `register_introspection_functions` (with CPython's help texts).
+    pub fn enable_introspection(&mut self) -> &mut Self {
+        self.insert(
+            "system.listMethods".into(),
+            Callable::ListMethods,
+            HELP_LIST_METHODS,
+        );
+        self.insert(
+            "system.methodHelp".into(),
+            Callable::MethodHelp,
+            HELP_METHOD_HELP,
+        );
+        self.insert(
+            "system.methodSignature".into(),
+            Callable::MethodSignature,
+            HELP_METHOD_SIGNATURE,
+        );
+        self
+    }
+
+    /// The registered method names, sorted (what `system.listMethods` answers).
+    pub fn method_names(&self) -> Vec<&str> {
+        self.methods.keys().map(String::as_str).collect()
+    }
+
+    /// Decodes the request `body`, dispatches it and returns the response document: always
+    /// a valid `<methodResponse>`, a fault for a body that is not a valid call.
+    pub fn handle_body(&self, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.handle_body_into(body, &mut out);
+        out
+    }
+
+    /// As [`handle_body`](Self::handle_body), appending the response to `out`.
+    pub fn handle_body_into(&self, body: &[u8], out: &mut Vec<u8>) {
+        let result = match parse_call(body, &self.limits) {
+            Ok(call) => self.dispatch(&call.method, call.params),
+            Err(e) => Err(e.to_fault()),
+        };
+        match result {
+            Ok(v) => encode_response(&v, out),
+            Err(f) => encode_fault(&f, out),
+        }
+    }
+
+    /// Calls method `name` with `params`: the value or fault a response would carry.
+    /// An unknown name is answered with [`Fault::method_not_found`].
+    pub fn dispatch(&self, name: &str, params: Vec<Value>) -> Result<Value, Fault> {
+        self.dispatch_inner(name, params, false)
+    }
+
+    fn dispatch_inner(&self, name: &str, params: Vec<Value>, nested: bool) -> Result<Value, Fault> {
+        let method = self
+            .methods
+            .get(name)
+            .ok_or_else(|| Fault::method_not_found(name))?;
+        match &method.callable {
+            Callable::User(f) => match catch_unwind(AssertUnwindSafe(|| f(name, params))) {
+                Ok(r) => r,
+                Err(payload) => {
+                    let msg = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "panic".to_owned());
+                    Err(Fault::exception(
+                        "RuntimeError",
+                        format_args!("{name}() panicked: {msg}"),
+                    ))
+                }
+            },
+            Callable::ListMethods => {
+                check_arity(name, 0, params.len())?;
+                Ok(Value::Array(
+                    self.methods
+                        .keys()
+                        .map(|k| Value::String(k.clone()))
+                        .collect(),
+                ))
+            }
+            Callable::MethodHelp => {
+                check_arity(name, 1, params.len())?;
+                let help = match params.first() {
+                    Some(Value::String(m)) => self.methods.get(m).map(|m| m.help.clone()),
+                    _ => None,
+                };
+                Ok(Value::String(help.unwrap_or_default()))
+            }
+            Callable::MethodSignature => {
+                check_arity(name, 1, params.len())?;
+                let sig = match params.first() {
+                    Some(Value::String(m)) => self.methods.get(m).and_then(|m| m.signature.clone()),
+                    _ => None,
+                };
+                Ok(match sig {
+                    Some(sigs) => Value::Array(
+                        sigs.into_iter()
+                            .map(|s| Value::Array(s.into_iter().map(Value::String).collect()))
+                            .collect(),
+                    ),
+                    None => Value::from("signatures not supported"),
+                })
+            }
+            Callable::Multicall if nested => Err(Fault::exception(
+                "Exception",
+                "system.multicall cannot be nested",
+            )),
+            Callable::Multicall => {
+                check_arity(name, 1, params.len())?;
+                let calls = match params.into_iter().next() {
+                    Some(Value::Array(calls)) => calls,
+                    Some(other) => {
+                        return Err(Fault::type_error(format_args!(
+                            "'{}' object is not iterable",
+                            py_type(&other)
+                        )))
+                    }
+                    None => Vec::new(),
+                };
+                let mut results = Vec::with_capacity(calls.len());
+                for call in calls {
+                    let Value::Struct(members) = call else {
+                        return Err(Fault::type_error(format_args!(
+                            "'{}' object is not subscriptable",
+                            py_type(&call)
+                        )));
+                    };
+                    let mut method_name = None;
+                    let mut call_params = None;
+                    for (k, v) in members {
+                        match k.as_str() {
+                            "methodName" => method_name = Some(v),
+                            "params" => call_params = Some(v),
+                            _ => {}
+                        }
+                    }
+                    let method_name =
+                        method_name.ok_or_else(|| Fault::exception("KeyError", "'methodName'"))?;
+                    let call_params =
+                        call_params.ok_or_else(|| Fault::exception("KeyError", "'params'"))?;
+                    let outcome = match (method_name, call_params) {
+                        (Value::String(m), Value::Array(p)) => self.dispatch_inner(&m, p, true),
+                        (Value::String(m), other) => Err(Fault::type_error(format_args!(
+                            "{m}() argument after * must be an iterable, not {}",
+                            py_type(&other)
+                        ))),
+                        (other, _) => Err(Fault::method_not_found(&format!("{other:?}"))),
+                    };
+                    results.push(match outcome {
+                        Ok(v) => Value::Array(vec![v]),
+                        Err(f) => Value::Struct(vec![
+                            ("faultCode".into(), Value::Int(f.code)),
+                            ("faultString".into(), Value::String(f.string)),
+                        ]),
+                    });
+                }
+                Ok(Value::Array(results))
+            }
+        }
+    }
+}
+
+/// The Python type CPython's unmarshaller produces for a value (for CPython-like messages).
+fn py_type(v: &Value) -> &'static str {
+    match v {
+        Value::Int(_) | Value::I8(_) => "int",
+        Value::Bool(_) => "bool",
+        Value::String(_) => "str",
+        Value::Double(_) => "float",
+        Value::DateTime(_) => "DateTime",
+        Value::Base64(_) => "Binary",
+        Value::Struct(_) => "dict",
+        Value::Array(_) => "list",
+        Value::Nil => "NoneType",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn dispatcher_is_send_sync() {
+        assert_send_sync::<Dispatcher>();
+    }
+
+    #[test]
+    fn arity_and_types() {
+        let mut d = Dispatcher::new();
+        d.register("add", |a: i32, b: i32| a + b);
+        d.register("one", |a: i32| a);
+        assert_eq!(
+            d.dispatch("add", vec![1.into(), 2.into(), 3.into()])
+                .unwrap_err()
+                .string,
+            "<class 'TypeError'>:add() takes 2 positional arguments but 3 were given"
+        );
+        assert_eq!(
+            d.dispatch("one", vec![1.into(), 2.into()])
+                .unwrap_err()
+                .string,
+            "<class 'TypeError'>:one() takes 1 positional argument but 2 were given"
+        );
+        assert_eq!(
+            d.dispatch("add", vec![1.into(), "x".into()])
+                .unwrap_err()
+                .string,
+            "<class 'TypeError'>:add() argument 2: expected int, got string"
+        );
+        assert_eq!(
+            d.dispatch("nope", vec![]).unwrap_err(),
+            Fault::new(1, "<class 'Exception'>:method \"nope\" is not supported")
+        );
+    }
+
+    #[test]
+    fn panics_are_faults() {
+        let mut d = Dispatcher::new();
+        d.register("boom", || -> i32 { panic!("kaboom") });
+        d.register("ok", || 1);
+        let f = d.dispatch("boom", vec![]).unwrap_err();
+        assert_eq!(f.code, 1);
+        assert!(f.string.contains("kaboom"), "{f}");
+        assert_eq!(d.dispatch("ok", vec![]), Ok(Value::Int(1)));
+    }
+
+    #[test]
+    fn overflowing_result() {
+        let mut d = Dispatcher::new();
+        d.register("big", || 1i64 << 40);
+        assert_eq!(
+            d.dispatch("big", vec![]).unwrap_err().string,
+            "<class 'OverflowError'>:int exceeds XML-RPC limits"
+        );
+    }
+}
