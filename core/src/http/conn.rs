@@ -1,0 +1,565 @@
+//! The connection: input buffering, the per-side state machine, and the glue between head
+//! parsing, body readers and body writers.
+
+use super::body_read::{BodyReader, Found};
+use super::body_write::BodyWriter;
+use super::framing::BodyKind;
+use super::head_read::{self, HeadScanner};
+use super::head_write::{self, ResponseContext};
+use super::{Error, Event, Headers, Limits, Request, Response, Role, State, Version};
+
+/// Consumed input is compacted away once this many bytes are dead at the buffer front.
+const COMPACT_AT: usize = 4096;
+
+/// A sans-IO HTTP/1.1 connection in the client or the server role.
+///
+/// Feed it the bytes you read with [`receive`](Connection::receive) (and
+/// [`receive_eof`](Connection::receive_eof) when the peer closes), pull events with
+/// [`next_event`](Connection::next_event), and turn your own events into bytes with
+/// [`send`](Connection::send). It never performs I/O. See the [module docs](super) for a
+/// complete driving loop.
+#[derive(Debug)]
+pub struct Connection {
+    role: Role,
+    limits: Limits,
+    our_state: State,
+    their_state: State,
+    keep_alive: bool,
+
+    rbuf: Vec<u8>,
+    rpos: usize,
+    eof: bool,
+    scanner: HeadScanner,
+    reader: BodyReader,
+    writer: BodyWriter,
+    error: Option<Error>,
+
+    /// The current request is HEAD (its response has no body).
+    head_request: bool,
+    /// Server role: version of the current request.
+    peer_version: Version,
+    /// Server role: the client sent `Expect: 100-continue`, has a body to send, and has had
+    /// neither `100 Continue` nor a final response nor sent any body byte yet.
+    waiting_for_continue: bool,
+}
+
+impl Connection {
+    /// A new connection in `role`, both sides [`State::Idle`].
+    pub fn new(role: Role, limits: Limits) -> Self {
+        Connection {
+            role,
+            limits,
+            our_state: State::Idle,
+            their_state: State::Idle,
+            keep_alive: true,
+            rbuf: Vec::new(),
+            rpos: 0,
+            eof: false,
+            scanner: HeadScanner::default(),
+            reader: BodyReader::Idle,
+            writer: BodyWriter::Idle,
+            error: None,
+            head_request: false,
+            peer_version: Version::Http11,
+            waiting_for_continue: false,
+        }
+    }
+
+    /// Which role this connection plays.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The limits it enforces.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Our side's state: what we may send next.
+    pub fn our_state(&self) -> State {
+        self.our_state
+    }
+
+    /// The peer's state: what we expect to receive next.
+    pub fn their_state(&self) -> State {
+        self.their_state
+    }
+
+    /// False once anything has ruled out reusing the connection for another exchange
+    /// (`Connection: close` either way, HTTP/1.0 without keep-alive, a close-delimited body,
+    /// an unanswered `Expect: 100-continue`, EOF, an error). Once false it stays false, and a
+    /// side that finishes its message goes to [`State::MustClose`].
+    pub fn keep_alive(&self) -> bool {
+        self.keep_alive
+    }
+
+    /// True when the peer's current message is complete but ours is not: the next message
+    /// they pipelined (if any) is held back, and [`next_event`](Connection::next_event)
+    /// returns `Ok(None)` until we finish ours. A runtime may stop reading meanwhile.
+    pub fn is_paused(&self) -> bool {
+        self.their_state == State::Done
+    }
+
+    /// True when more input could produce an event now: the peer is between or inside a
+    /// message we are waiting for, no EOF or error was seen, and we are not paused.
+    pub fn wants_read(&self) -> bool {
+        if self.eof || self.error.is_some() {
+            return false;
+        }
+        match self.their_state {
+            State::Idle => self.role == Role::Server,
+            State::SendResponse | State::SendBody => true,
+            _ => false,
+        }
+    }
+
+    /// Server role: the client is waiting for `100 Continue` before sending its body. Send
+    /// [`Event::InformationalResponse`] with status 100 when you want the body, or a final
+    /// response to refuse it (that response then carries `Connection: close`, because the
+    /// client may or may not send the body anyway, so the connection cannot be reused).
+    pub fn expects_continue(&self) -> bool {
+        self.waiting_for_continue
+    }
+
+    /// Bytes received but not yet turned into events.
+    pub fn buffered_len(&self) -> usize {
+        self.rbuf.len() - self.rpos
+    }
+
+    /// Buffers bytes read from the peer. Never fails and never parses; call
+    /// [`next_event`](Connection::next_event) afterwards. Bytes received after
+    /// [`receive_eof`](Connection::receive_eof) are ignored.
+    pub fn receive(&mut self, data: &[u8]) {
+        if self.eof || data.is_empty() {
+            return;
+        }
+        if self.rpos == self.rbuf.len() {
+            self.rbuf.clear();
+            self.rpos = 0;
+        } else if self.rpos >= COMPACT_AT && self.rpos * 2 >= self.rbuf.len() {
+            self.rbuf.drain(..self.rpos);
+            self.rpos = 0;
+            self.scanner.reset();
+        }
+        self.rbuf.extend_from_slice(data);
+    }
+
+    /// Records that the peer closed its sending side. A close-delimited response body ends
+    /// here; a message cut short becomes [`Error::UnexpectedEof`]; at a message boundary
+    /// [`next_event`](Connection::next_event) reports [`Event::ConnectionClosed`] once the
+    /// buffered input is used up.
+    pub fn receive_eof(&mut self) {
+        self.eof = true;
+    }
+
+    /// The next event from the peer.
+    ///
+    /// - `Ok(Some(event))`: one event; call again, there may be more.
+    /// - `Ok(None)`: nothing until more input arrives, or paused (see
+    ///   [`is_paused`](Connection::is_paused)), or the connection is closed.
+    /// - `Err(e)`: the peer broke the protocol or a limit. Their state becomes
+    ///   [`State::Error`], keep-alive is off, and every later call returns the same error.
+    ///
+    /// Server role: `Request`, `Data`*, `EndOfMessage` per request, `ConnectionClosed` at a
+    /// clean EOF. Client role: `InformationalResponse`*, `Response`, `Data`*, `EndOfMessage`,
+    /// and nothing at all until a request has been sent. A client that sees
+    /// `ConnectionClosed` where a response was due got no response byte at all (the server
+    /// closed an idle keep-alive connection, say): the request may be retried.
+    pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        match self.step() {
+            Ok(ev) => Ok(ev),
+            Err(e) => {
+                self.their_state = State::Error;
+                self.keep_alive = false;
+                self.waiting_for_continue = false;
+                self.error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    fn step(&mut self) -> Result<Option<Event>, Error> {
+        match self.their_state {
+            State::Idle if self.role == Role::Server => self.read_head(),
+            State::SendResponse => self.read_head(),
+            State::Idle => {
+                // Client role, no request sent: hold any bytes.
+                self.skip_empty_lines();
+                if self.eof {
+                    if self.buffered_len() == 0 {
+                        return Ok(Some(self.closed()));
+                    }
+                    return Err(Error::UnexpectedEof);
+                }
+                Ok(None)
+            }
+            State::SendBody => self.read_body(),
+            State::Done => {
+                if self.eof && self.buffered_len() == 0 {
+                    return Ok(Some(self.closed()));
+                }
+                Ok(None)
+            }
+            State::MustClose => {
+                if self.eof {
+                    return Ok(Some(self.closed()));
+                }
+                Ok(None)
+            }
+            State::Closed | State::Error => Ok(None),
+        }
+    }
+
+    /// Their side closed at a message boundary.
+    fn closed(&mut self) -> Event {
+        self.their_state = State::Closed;
+        self.keep_alive = false;
+        self.rbuf = Vec::new();
+        self.rpos = 0;
+        self.settle();
+        Event::ConnectionClosed
+    }
+
+    /// RFC 9112 §2.2: ignore empty lines before a request-line (we do before any head).
+    fn skip_empty_lines(&mut self) {
+        let start = self.rpos;
+        loop {
+            match self.rbuf.get(self.rpos..self.rpos + 2) {
+                Some(b"\r\n") => self.rpos += 2,
+                _ => match self.rbuf.get(self.rpos) {
+                    Some(b'\n') => self.rpos += 1,
+                    _ => break,
+                },
+            }
+        }
+        if self.rpos != start {
+            self.scanner.reset();
+        }
+    }
+
+    fn read_head(&mut self) -> Result<Option<Event>, Error> {
+        self.skip_empty_lines();
+        let avail = self.rbuf.len() - self.rpos;
+        if avail == 0 {
+            if self.eof {
+                return Ok(Some(self.closed()));
+            }
+            return Ok(None);
+        }
+        let max = self.limits.max_head_bytes;
+        let window_len = avail.min(max);
+        // The first pass is optimistic; after a partial result the window is scanned (once,
+        // incrementally) for a head end before httparse runs again.
+        while self
+            .scanner
+            .should_parse(&self.rbuf[self.rpos..self.rpos + window_len])
+        {
+            let event = match self.role {
+                Role::Server => self.parse_request_head()?,
+                Role::Client => self.parse_response_head()?,
+            };
+            if let Some(ev) = event {
+                self.scanner.reset();
+                return Ok(Some(ev));
+            }
+            if !self.scanner.partial() {
+                return Err(Error::InvalidLineEnding);
+            }
+        }
+        // Still incomplete.
+        let window = &self.rbuf[self.rpos..self.rpos + window_len];
+        let uri_room = self.limits.max_uri_bytes.saturating_add(64);
+        if self.role == Role::Server
+            && window_len > uri_room
+            && !self.scanner.saw_lf
+            && (self.scanner.scanned(window_len) || avail >= max)
+            && !window[..uri_room].contains(&b'\n')
+        {
+            return Err(Error::UriTooLong {
+                limit: self.limits.max_uri_bytes,
+            });
+        }
+        if avail >= max {
+            return Err(Error::HeadTooLarge { limit: max });
+        }
+        if self.eof {
+            return Err(Error::UnexpectedEof);
+        }
+        Ok(None)
+    }
+
+    /// Moves a parsed head of `len` bytes out of the input buffer: without copying when the
+    /// head is all there is, otherwise by copying just the head.
+    fn take_head(&mut self, len: usize) -> Vec<u8> {
+        if self.rpos == 0 && len == self.rbuf.len() {
+            std::mem::take(&mut self.rbuf)
+        } else {
+            let v = self.rbuf[self.rpos..self.rpos + len].to_vec();
+            self.rpos += len;
+            v
+        }
+    }
+
+    fn parse_request_head(&mut self) -> Result<Option<Event>, Error> {
+        let window_len = (self.rbuf.len() - self.rpos).min(self.limits.max_head_bytes);
+        let window = &self.rbuf[self.rpos..self.rpos + window_len];
+        let p = match head_read::parse_request(window, &self.limits)? {
+            Some(p) => p,
+            None => return Ok(None),
+        };
+        let kind = p.framing.request_body(p.version, &self.limits)?;
+        let buf = self.take_head(p.len);
+        let req = Request::from_parsed(buf, p.fields, p.method, p.target, p.version);
+        self.head_request = req.method() == "HEAD";
+        self.peer_version = p.version;
+        if !p.framing.wants_keep_alive(p.version) {
+            self.keep_alive = false;
+        }
+        let has_body = kind != BodyKind::Length(0);
+        self.waiting_for_continue =
+            p.version == Version::Http11 && p.framing.expect_continue && has_body;
+        self.reader = BodyReader::new(kind, self.limits.max_request_body_bytes);
+        self.their_state = State::SendBody;
+        if self.our_state == State::Idle {
+            self.our_state = State::SendResponse;
+        }
+        Ok(Some(Event::Request(req)))
+    }
+
+    fn parse_response_head(&mut self) -> Result<Option<Event>, Error> {
+        let window_len = (self.rbuf.len() - self.rpos).min(self.limits.max_head_bytes);
+        let window = &self.rbuf[self.rpos..self.rpos + window_len];
+        let p = match head_read::parse_response(window, &self.limits)? {
+            Some(p) => p,
+            None => return Ok(None),
+        };
+        if p.status == 101 {
+            return Err(Error::UnexpectedSwitchingProtocols);
+        }
+        let informational = p.status < 200;
+        let body = if informational {
+            None
+        } else {
+            Some(
+                p.framing
+                    .response_body(p.version, p.status, self.head_request, &self.limits)?,
+            )
+        };
+        let mut buf = self.take_head(p.len);
+        if p.unfold {
+            head_read::unfold_values(&mut buf, &p.fields);
+        }
+        let resp = Response::from_parsed(buf, p.fields, p.status, p.reason, p.version);
+        let (kind, must_close) = match body {
+            None => return Ok(Some(Event::InformationalResponse(resp))),
+            Some(b) => b,
+        };
+        if must_close || !p.framing.wants_keep_alive(p.version) {
+            self.keep_alive = false;
+        }
+        self.reader = BodyReader::new(kind, self.limits.max_response_body_bytes);
+        self.their_state = State::SendBody;
+        Ok(Some(Event::Response(resp)))
+    }
+
+    fn read_body(&mut self) -> Result<Option<Event>, Error> {
+        let input = &self.rbuf[self.rpos..];
+        let (consumed, found) = self.reader.step(input, &self.limits)?;
+        match found {
+            Some(Found::Data(start, end)) => {
+                let data = if self.rpos == 0 && start == 0 && end == self.rbuf.len() {
+                    self.rpos = 0;
+                    std::mem::take(&mut self.rbuf)
+                } else {
+                    let v = self.rbuf[self.rpos + start..self.rpos + end].to_vec();
+                    self.rpos += consumed;
+                    v
+                };
+                self.waiting_for_continue = false;
+                Ok(Some(Event::Data(data)))
+            }
+            Some(Found::End(trailers)) => {
+                self.rpos += consumed;
+                Ok(Some(self.their_end(trailers)))
+            }
+            None => {
+                self.rpos += consumed;
+                if self.eof {
+                    if self.reader.ends_at_eof() {
+                        self.reader = BodyReader::Idle;
+                        return Ok(Some(self.their_end(Headers::new())));
+                    }
+                    return Err(Error::UnexpectedEof);
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    fn their_end(&mut self, trailers: Headers) -> Event {
+        self.their_state = State::Done;
+        self.waiting_for_continue = false;
+        self.settle();
+        Event::EndOfMessage(trailers)
+    }
+
+    /// Applies keep-alive to finished sides and starts the next cycle when both are done.
+    fn settle(&mut self) {
+        if !self.keep_alive {
+            if self.our_state == State::Done {
+                self.our_state = State::MustClose;
+            }
+            if self.their_state == State::Done {
+                self.their_state = State::MustClose;
+            }
+        }
+        if self.their_state == State::Closed && self.our_state == State::Idle {
+            self.our_state = State::MustClose;
+        }
+        if self.our_state == State::Done && self.their_state == State::Done {
+            self.start_next_cycle();
+        }
+    }
+
+    /// Both sides finished a keep-alive exchange: back to `Idle`. Happens automatically.
+    fn start_next_cycle(&mut self) {
+        self.our_state = State::Idle;
+        self.their_state = State::Idle;
+        self.reader = BodyReader::Idle;
+        self.writer = BodyWriter::Idle;
+        self.head_request = false;
+        self.waiting_for_continue = false;
+        self.peer_version = Version::Http11;
+        self.scanner.reset();
+    }
+
+    /// Appends the wire form of `event` to `out`.
+    ///
+    /// | event | allowed when | effect |
+    /// |---|---|---|
+    /// | `Request` | client, our state `Idle` | our state `SendBody`, theirs `SendResponse` |
+    /// | `InformationalResponse` | server, `SendResponse`; status 1xx except 101 | a `100` ends [`expects_continue`](Connection::expects_continue) |
+    /// | `Response` | server, `SendResponse`; status 200..=999 | framing chosen (module docs), our state `SendBody` |
+    /// | `Data` | our state `SendBody` | framed body bytes (dropped for a HEAD response) |
+    /// | `EndOfMessage` | our state `SendBody` | last chunk and trailers if chunked; our state `Done` or `MustClose` |
+    /// | `ConnectionClosed` | any | our state `Closed`; nothing written |
+    ///
+    /// On error nothing is appended and no state changes; the error says what was wrong
+    /// ([`Error::WrongState`], [`Error::InvalidOutgoingField`], [`Error::InvalidStatusCode`],
+    /// [`Error::InvalidOutgoingFraming`], [`Error::BodyLengthMismatch`],
+    /// [`Error::BodyNotAllowed`]).
+    pub fn send(&mut self, event: Event, out: &mut Vec<u8>) -> Result<(), Error> {
+        match event {
+            Event::Request(req) => self.send_request(&req, out),
+            Event::InformationalResponse(resp) => self.send_informational(&resp, out),
+            Event::Response(resp) => self.send_response(&resp, out),
+            Event::Data(data) => self.send_data(&data, out),
+            Event::EndOfMessage(trailers) => self.send_end(&trailers, out),
+            Event::ConnectionClosed => {
+                self.our_state = State::Closed;
+                self.keep_alive = false;
+                self.settle();
+                Ok(())
+            }
+        }
+    }
+
+    /// Same as `send(Event::Data(data.to_vec()), out)` without the intermediate vector.
+    pub fn send_data(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.our_state != State::SendBody {
+            return Err(self.wrong_state("body data"));
+        }
+        self.writer.write_data(data, out)
+    }
+
+    fn wrong_state(&self, action: &'static str) -> Error {
+        Error::WrongState {
+            action,
+            state: self.our_state,
+        }
+    }
+
+    fn send_request(&mut self, req: &Request, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.role != Role::Client
+            || self.our_state != State::Idle
+            || self.their_state != State::Idle
+        {
+            return Err(self.wrong_state("a request"));
+        }
+        let (writer, keep_alive) = head_write::write_request(req, out)?;
+        self.writer = writer;
+        if !keep_alive {
+            self.keep_alive = false;
+        }
+        self.head_request = req.method() == "HEAD";
+        self.our_state = State::SendBody;
+        self.their_state = State::SendResponse;
+        Ok(())
+    }
+
+    fn send_informational(&mut self, resp: &Response, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.role != Role::Server || self.our_state != State::SendResponse {
+            return Err(self.wrong_state("an informational response"));
+        }
+        head_write::write_informational(resp, out)?;
+        if resp.status() == 100 {
+            self.waiting_for_continue = false;
+        }
+        Ok(())
+    }
+
+    fn send_response(&mut self, resp: &Response, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.role != Role::Server || self.our_state != State::SendResponse {
+            return Err(self.wrong_state("a response"));
+        }
+        let unread_body = self.waiting_for_continue && self.their_state == State::SendBody;
+        let ctx = ResponseContext {
+            head_request: self.head_request,
+            peer_version: self.peer_version,
+            keep_alive: self.keep_alive && !unread_body,
+        };
+        let (writer, keep_alive) = head_write::write_response(resp, &ctx, out)?;
+        self.writer = writer;
+        self.waiting_for_continue = false;
+        if !keep_alive {
+            self.keep_alive = false;
+        }
+        self.our_state = State::SendBody;
+        Ok(())
+    }
+
+    fn send_end(&mut self, trailers: &Headers, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.our_state != State::SendBody {
+            return Err(self.wrong_state("the end of a message"));
+        }
+        self.writer.write_end(trailers, out)?;
+        if self.writer == BodyWriter::UntilClose {
+            self.keep_alive = false;
+        }
+        self.writer = BodyWriter::Idle;
+        self.our_state = State::Done;
+        self.settle();
+        Ok(())
+    }
+
+    /// Server role: after `err` (usually from [`next_event`](Connection::next_event)),
+    /// appends a complete minimal response — status [`Error::status_code`], a one-line
+    /// `text/plain` body, `Connection: close` — and moves our state to
+    /// [`State::MustClose`]. Returns false and writes nothing when it is too late (a response
+    /// head was already sent, or this is the client role): then just close the connection.
+    pub fn send_error_response(&mut self, err: &Error, out: &mut Vec<u8>) -> bool {
+        if self.role != Role::Server || !matches!(self.our_state, State::Idle | State::SendResponse)
+        {
+            return false;
+        }
+        head_write::write_error_response(err, out);
+        self.keep_alive = false;
+        self.waiting_for_continue = false;
+        self.writer = BodyWriter::Idle;
+        self.our_state = State::MustClose;
+        true
+    }
+}

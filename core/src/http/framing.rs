@@ -1,0 +1,182 @@
+//! RFC 9112 §6 message framing: which header fields decide where a body ends, and the
+//! request-smuggling defenses around them. Used for received heads; the sending side
+//! (`head_write.rs`) applies the same rules to the heads it writes.
+
+use super::headers::{list_elements, trim_ows};
+use super::{Error, Limits, Version};
+
+/// How the body of one message is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    /// Exactly this many bytes (0 = no body).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Everything until the peer closes (responses only).
+    UntilClose,
+}
+
+/// What the framing-relevant header fields of one head say.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct FramingInfo {
+    pub(crate) content_length: Option<u64>,
+    pub(crate) te_seen: bool,
+    /// Number of `chunked` codings seen.
+    pub(crate) chunked_count: u32,
+    /// The last coding seen was `chunked`.
+    pub(crate) last_chunked: bool,
+    /// Some coding other than `chunked` was seen.
+    pub(crate) other_coding: bool,
+    pub(crate) close: bool,
+    pub(crate) keep_alive: bool,
+    pub(crate) expect_continue: bool,
+    pub(crate) host_count: u32,
+}
+
+impl FramingInfo {
+    /// Looks at one field. Only a handful of names matter; the length test keeps the common
+    /// case (an unrelated field) to one comparison.
+    #[inline]
+    pub(crate) fn observe(&mut self, name: &[u8], value: &[u8]) -> Result<(), Error> {
+        match name.len() {
+            4 if name.eq_ignore_ascii_case(b"host") => self.host_count += 1,
+            6 if name.eq_ignore_ascii_case(b"expect")
+                && trim_ows(value).eq_ignore_ascii_case(b"100-continue") =>
+            {
+                self.expect_continue = true;
+            }
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                for t in list_elements(value) {
+                    if t.eq_ignore_ascii_case(b"close") {
+                        self.close = true;
+                    } else if t.eq_ignore_ascii_case(b"keep-alive") {
+                        self.keep_alive = true;
+                    }
+                }
+            }
+            14 if name.eq_ignore_ascii_case(b"content-length") => self.observe_length(value)?,
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                self.te_seen = true;
+                for coding in list_elements(value) {
+                    if coding.eq_ignore_ascii_case(b"chunked") {
+                        self.chunked_count += 1;
+                        self.last_chunked = true;
+                    } else {
+                        self.other_coding = true;
+                        self.last_chunked = false;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `Content-Length = 1*DIGIT`, possibly repeated as a list or in several fields; repeats
+    /// must be identical (RFC 9112 §6.3 item 5).
+    fn observe_length(&mut self, value: &[u8]) -> Result<(), Error> {
+        for element in value.split(|&b| b == b',') {
+            let n = parse_decimal(trim_ows(element)).ok_or(Error::InvalidContentLength)?;
+            match self.content_length {
+                Some(prev) if prev != n => return Err(Error::DifferingContentLength),
+                _ => self.content_length = Some(n),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the connection may stay open after this message, by its version and
+    /// `Connection` field (RFC 9112 §9.3).
+    pub(crate) fn wants_keep_alive(&self, version: Version) -> bool {
+        match version {
+            Version::Http11 => !self.close,
+            Version::Http10 => self.keep_alive && !self.close,
+        }
+    }
+
+    /// Body framing of a received request (RFC 9112 §6.3), with the smuggling defenses.
+    pub(crate) fn request_body(
+        &self,
+        version: Version,
+        limits: &Limits,
+    ) -> Result<BodyKind, Error> {
+        if version == Version::Http11 && self.host_count == 0 {
+            return Err(Error::MissingHost);
+        }
+        if self.host_count > 1 {
+            return Err(Error::DuplicateHost);
+        }
+        if self.te_seen {
+            if version == Version::Http10 {
+                return Err(Error::TransferEncodingInHttp10);
+            }
+            if self.content_length.is_some() {
+                return Err(Error::ContentLengthWithTransferEncoding);
+            }
+            if !self.last_chunked || self.chunked_count != 1 {
+                return Err(Error::TransferEncodingNotChunked);
+            }
+            if self.other_coding {
+                return Err(Error::UnsupportedTransferCoding);
+            }
+            return Ok(BodyKind::Chunked);
+        }
+        let n = self.content_length.unwrap_or(0);
+        if n > limits.max_request_body_bytes {
+            return Err(Error::BodyTooLarge {
+                limit: limits.max_request_body_bytes,
+            });
+        }
+        Ok(BodyKind::Length(n))
+    }
+
+    /// Body framing of a received final response (RFC 9112 §6.3), given whether the request
+    /// was HEAD. Returns the framing and whether the connection must close afterwards because
+    /// of the framing itself (close-delimited, or Content-Length overridden by chunked).
+    pub(crate) fn response_body(
+        &self,
+        version: Version,
+        status: u16,
+        head_request: bool,
+        limits: &Limits,
+    ) -> Result<(BodyKind, bool), Error> {
+        if head_request || status == 204 || status == 304 {
+            return Ok((BodyKind::Length(0), false));
+        }
+        if self.te_seen {
+            if version == Version::Http10 {
+                return Err(Error::TransferEncodingInHttp10);
+            }
+            if !self.last_chunked || self.chunked_count != 1 || self.other_coding {
+                // We cannot undo any other coding, and without a final `chunked` the body
+                // would be close-delimited data in an unknown coding.
+                return Err(Error::UnsupportedTransferCoding);
+            }
+            // Transfer-Encoding overrides Content-Length; the connection must not be reused
+            // (RFC 9112 §6.3 item 3).
+            return Ok((BodyKind::Chunked, self.content_length.is_some()));
+        }
+        match self.content_length {
+            Some(n) if n > limits.max_response_body_bytes => Err(Error::BodyTooLarge {
+                limit: limits.max_response_body_bytes,
+            }),
+            Some(n) => Ok((BodyKind::Length(n), false)),
+            None => Ok((BodyKind::UntilClose, true)),
+        }
+    }
+}
+
+/// `1*DIGIT` into a u64; `None` when empty, not all digits, or overflowing.
+pub(crate) fn parse_decimal(v: &[u8]) -> Option<u64> {
+    if v.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in v {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(n)
+}

@@ -1,0 +1,320 @@
+//! Received heads: httparse does the grammar, this file turns its output into owned ranges,
+//! classifies its errors into typed ones, and decides when a partial head is worth
+//! re-parsing (so a head that trickles in byte by byte costs linear, not quadratic, time).
+
+use std::mem::MaybeUninit;
+
+use super::body_read::range_in;
+use super::framing::FramingInfo;
+use super::headers::Field;
+use super::{Error, Limits, Version};
+
+/// Header slots kept on the stack; larger `max_headers` limits use a heap vector.
+const STACK_HEADERS: usize = 128;
+
+/// A request head, as ranges into the buffer it was parsed from.
+pub(crate) struct ParsedRequest {
+    pub(crate) len: usize,
+    pub(crate) method: (usize, usize),
+    pub(crate) target: (usize, usize),
+    pub(crate) version: Version,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) framing: FramingInfo,
+}
+
+/// A response head, as ranges into the buffer it was parsed from.
+pub(crate) struct ParsedResponse {
+    pub(crate) len: usize,
+    pub(crate) status: u16,
+    pub(crate) reason: (usize, usize),
+    pub(crate) version: Version,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) framing: FramingInfo,
+    /// Some value contained obs-fold line breaks that must become spaces.
+    pub(crate) unfold: bool,
+}
+
+type Slots<'b> = MaybeUninit<httparse::Header<'b>>;
+
+/// Parses a request head at the start of `buf`. `Ok(None)` = incomplete.
+pub(crate) fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRequest>, Error> {
+    if limits.max_headers <= STACK_HEADERS {
+        let mut slots = [Slots::uninit(); STACK_HEADERS];
+        request_with(buf, limits, &mut slots[..limits.max_headers])
+    } else {
+        let mut slots = vec![Slots::uninit(); limits.max_headers];
+        request_with(buf, limits, &mut slots)
+    }
+}
+
+fn request_with<'b>(
+    buf: &'b [u8],
+    limits: &Limits,
+    slots: &mut [Slots<'b>],
+) -> Result<Option<ParsedRequest>, Error> {
+    let mut req = httparse::Request::new(&mut []);
+    let len = match req.parse_with_uninit_headers(buf, slots) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(request_error(e, buf, limits)),
+    };
+    let base = buf.as_ptr() as usize;
+    let method = req.method.unwrap_or("");
+    let target = req.path.unwrap_or("");
+    if target.len() > limits.max_uri_bytes {
+        return Err(Error::UriTooLong {
+            limit: limits.max_uri_bytes,
+        });
+    }
+    let version = if req.version == Some(0) {
+        Version::Http10
+    } else {
+        Version::Http11
+    };
+    let mut framing = FramingInfo::default();
+    let mut fields = Vec::with_capacity(req.headers.len());
+    for h in req.headers.iter() {
+        framing.observe(h.name.as_bytes(), h.value)?;
+        fields.push(Field {
+            name: range_in(base, buf.len(), h.name.as_bytes()),
+            value: range_in(base, buf.len(), h.value),
+        });
+    }
+    Ok(Some(ParsedRequest {
+        len,
+        method: range_in(base, buf.len(), method.as_bytes()),
+        target: range_in(base, buf.len(), target.as_bytes()),
+        version,
+        fields,
+        framing,
+    }))
+}
+
+/// Parses a response head at the start of `buf`. Obs-fold is accepted here (RFC 9112 §5.2
+/// lets a user agent replace it with spaces) and reported through `unfold`.
+pub(crate) fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedResponse>, Error> {
+    if limits.max_headers <= STACK_HEADERS {
+        let mut slots = [Slots::uninit(); STACK_HEADERS];
+        response_with(buf, limits, &mut slots[..limits.max_headers])
+    } else {
+        let mut slots = vec![Slots::uninit(); limits.max_headers];
+        response_with(buf, limits, &mut slots)
+    }
+}
+
+fn response_with<'b>(
+    buf: &'b [u8],
+    limits: &Limits,
+    slots: &mut [Slots<'b>],
+) -> Result<Option<ParsedResponse>, Error> {
+    let mut resp = httparse::Response::new(&mut []);
+    let parsed = httparse::ParserConfig::default()
+        .allow_obsolete_multiline_headers_in_responses(true)
+        .parse_response_with_uninit_headers(&mut resp, buf, slots);
+    let len = match parsed {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(response_error(e, buf, limits)),
+    };
+    let status = resp.code.unwrap_or(0);
+    if status < 100 {
+        return Err(Error::InvalidStatusLine);
+    }
+    let base = buf.as_ptr() as usize;
+    let version = if resp.version == Some(0) {
+        Version::Http10
+    } else {
+        Version::Http11
+    };
+    let mut framing = FramingInfo::default();
+    let mut fields = Vec::with_capacity(resp.headers.len());
+    let mut unfold = false;
+    for h in resp.headers.iter() {
+        if h.value.iter().any(|&b| b == b'\r' || b == b'\n') {
+            unfold = true;
+        }
+        framing.observe(h.name.as_bytes(), h.value)?;
+        fields.push(Field {
+            name: range_in(base, buf.len(), h.name.as_bytes()),
+            value: range_in(base, buf.len(), h.value),
+        });
+    }
+    Ok(Some(ParsedResponse {
+        len,
+        status,
+        reason: range_in(base, buf.len(), resp.reason.unwrap_or("").as_bytes()),
+        version,
+        fields,
+        framing,
+        unfold,
+    }))
+}
+
+/// Replaces the CR/LF of obs-folds inside field values with spaces (RFC 9112 §5.2).
+pub(crate) fn unfold_values(buf: &mut [u8], fields: &[Field]) {
+    for f in fields {
+        if let Some(v) = buf.get_mut(f.value.0..f.value.1) {
+            for b in v.iter_mut() {
+                if *b == b'\r' || *b == b'\n' {
+                    *b = b' ';
+                }
+            }
+        }
+    }
+}
+
+fn request_error(e: httparse::Error, buf: &[u8], limits: &Limits) -> Error {
+    match e {
+        httparse::Error::Token => Error::InvalidRequestLine,
+        httparse::Error::Version => version_error(last_token(first_line(buf))),
+        httparse::Error::NewLine => Error::InvalidLineEnding,
+        httparse::Error::HeaderName if has_fold(buf) => Error::ObsFold,
+        httparse::Error::HeaderName => Error::InvalidHeaderName,
+        httparse::Error::HeaderValue => Error::InvalidHeaderValue,
+        httparse::Error::Status => Error::InvalidRequestLine,
+        httparse::Error::TooManyHeaders => Error::TooManyHeaders {
+            limit: limits.max_headers,
+        },
+    }
+}
+
+fn response_error(e: httparse::Error, buf: &[u8], limits: &Limits) -> Error {
+    match e {
+        httparse::Error::Version => {
+            let line = first_line(buf);
+            let end = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
+            version_error(&line[..end])
+        }
+        httparse::Error::Status | httparse::Error::Token => Error::InvalidStatusLine,
+        httparse::Error::NewLine => Error::InvalidLineEnding,
+        httparse::Error::HeaderName => Error::InvalidHeaderName,
+        httparse::Error::HeaderValue => Error::InvalidHeaderValue,
+        httparse::Error::TooManyHeaders => Error::TooManyHeaders {
+            limit: limits.max_headers,
+        },
+    }
+}
+
+/// `HTTP/` followed by digits and dots is a real but unsupported version (505); anything
+/// else is a malformed one (400).
+fn version_error(token: &[u8]) -> Error {
+    match token.strip_prefix(b"HTTP/") {
+        Some(rest)
+            if rest.first().is_some_and(u8::is_ascii_digit)
+                && rest.iter().all(|&b| b.is_ascii_digit() || b == b'.') =>
+        {
+            Error::UnsupportedVersion
+        }
+        _ => Error::InvalidVersion,
+    }
+}
+
+/// The first line after any leading empty lines, without its line ending.
+fn first_line(buf: &[u8]) -> &[u8] {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let rest = &buf[start..];
+    let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    let line = &rest[..end];
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn last_token(line: &[u8]) -> &[u8] {
+    match line.iter().rposition(|&b| b == b' ') {
+        Some(i) => &line[i + 1..],
+        None => line,
+    }
+}
+
+/// Whether a line of the head (before its end) starts with SP or HTAB: obs-fold, or
+/// whitespace before the first field.
+fn has_fold(buf: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(p) = buf[i..].iter().position(|&b| b == b'\n') {
+        let lf = i + p;
+        match buf.get(lf + 1) {
+            Some(b' ' | b'\t') => return true,
+            Some(b'\n') | None => return false,
+            Some(b'\r') if buf.get(lf + 2) == Some(&b'\n') => return false,
+            _ => i = lf + 1,
+        }
+    }
+    false
+}
+
+/// Decides when a partial head should be handed to httparse again.
+///
+/// The first attempt is optimistic (most heads arrive whole). After a partial result, the
+/// input is scanned once, incrementally, for the end of the head (`\n\n` or `\n\r\n`); only
+/// then is httparse run again. Each byte is scanned once, so total work is linear.
+#[derive(Debug, Default)]
+pub(crate) struct HeadScanner {
+    tried: bool,
+    scan: usize,
+    reparses: u8,
+    /// Whether a LF was seen in the scanned part (the start line is complete).
+    pub(crate) saw_lf: bool,
+}
+
+impl HeadScanner {
+    /// True if the head in `window` (all of the buffered head so far, capped at the head
+    /// limit) may be complete now.
+    pub(crate) fn should_parse(&mut self, window: &[u8]) -> bool {
+        if !self.tried {
+            return true;
+        }
+        let mut i = self.scan.min(window.len());
+        while let Some(p) = window[i..].iter().position(|&b| b == b'\n') {
+            let lf = i + p;
+            self.saw_lf = true;
+            match window.get(lf + 1) {
+                None => {
+                    self.scan = lf;
+                    return false;
+                }
+                Some(b'\n') => {
+                    self.scan = lf + 1;
+                    return true;
+                }
+                Some(b'\r') => match window.get(lf + 2) {
+                    None => {
+                        self.scan = lf;
+                        return false;
+                    }
+                    Some(b'\n') => {
+                        self.scan = lf + 1;
+                        return true;
+                    }
+                    _ => i = lf + 1,
+                },
+                _ => i = lf + 1,
+            }
+        }
+        self.scan = window.len();
+        false
+    }
+
+    /// Whether everything buffered has been scanned.
+    pub(crate) fn scanned(&self, len: usize) -> bool {
+        self.tried && self.scan >= len
+    }
+
+    /// Records a partial parse. Returns false when a found head end still parsed as partial
+    /// more than twice, which only malformed input can cause.
+    pub(crate) fn partial(&mut self) -> bool {
+        if !self.tried {
+            self.tried = true;
+            self.scan = 0;
+            return true;
+        }
+        self.reparses += 1;
+        self.reparses <= 2
+    }
+
+    /// Forget everything (a new head starts, or the buffer start moved).
+    pub(crate) fn reset(&mut self) {
+        *self = HeadScanner::default();
+    }
+}

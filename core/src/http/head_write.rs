@@ -1,0 +1,246 @@
+//! Outgoing heads: validation (no header injection), the automatic framing choice, and
+//! serialization into the caller's buffer. Nothing is written unless the whole head is valid.
+
+use super::body_write::{validate_fields, write_decimal, write_fields, BodyWriter};
+use super::framing::parse_decimal;
+use super::headers::{is_sendable_value, is_token, list_elements, Headers};
+use super::{Error, Request, Response, Version};
+
+/// What the caller's own header fields say about framing and persistence.
+struct Declared {
+    content_length: Option<u64>,
+    chunked: bool,
+    close: bool,
+    keep_alive: bool,
+}
+
+fn declared(h: &Headers) -> Result<Declared, Error> {
+    let mut d = Declared {
+        content_length: None,
+        chunked: false,
+        close: false,
+        keep_alive: false,
+    };
+    let mut te = false;
+    for (name, value) in h.iter() {
+        if name.eq_ignore_ascii_case("content-length") {
+            let n = parse_decimal(value).ok_or(Error::InvalidOutgoingFraming(
+                "Content-Length is not a number",
+            ))?;
+            if d.content_length.is_some_and(|m| m != n) {
+                return Err(Error::InvalidOutgoingFraming(
+                    "differing Content-Length values",
+                ));
+            }
+            d.content_length = Some(n);
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            if te {
+                return Err(Error::InvalidOutgoingFraming(
+                    "only one Transfer-Encoding field can be sent",
+                ));
+            }
+            te = true;
+            let mut codings = list_elements(value);
+            match (codings.next(), codings.next()) {
+                (Some(c), None) if c.eq_ignore_ascii_case(b"chunked") => d.chunked = true,
+                _ => {
+                    return Err(Error::InvalidOutgoingFraming(
+                        "Transfer-Encoding must be exactly chunked",
+                    ))
+                }
+            }
+        } else if name.eq_ignore_ascii_case("connection") {
+            for t in list_elements(value) {
+                if t.eq_ignore_ascii_case(b"close") {
+                    d.close = true;
+                } else if t.eq_ignore_ascii_case(b"keep-alive") {
+                    d.keep_alive = true;
+                }
+            }
+        }
+    }
+    if d.chunked && d.content_length.is_some() {
+        return Err(Error::InvalidOutgoingFraming(
+            "both Content-Length and Transfer-Encoding",
+        ));
+    }
+    Ok(d)
+}
+
+/// Methods whose requests carry no body unless the caller declares one.
+fn bodiless_method(m: &str) -> bool {
+    matches!(
+        m,
+        "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE" | "CONNECT"
+    )
+}
+
+/// Writes a request head. Returns its body writer and whether the connection may be kept
+/// alive after it.
+pub(crate) fn write_request(req: &Request, out: &mut Vec<u8>) -> Result<(BodyWriter, bool), Error> {
+    let method = req.method();
+    let target = req.target();
+    if !is_token(method.as_bytes())
+        || target.is_empty()
+        || !target.bytes().all(|b| (b'!'..=b'~').contains(&b))
+    {
+        return Err(Error::InvalidOutgoingField);
+    }
+    let h = req.headers();
+    validate_fields(h)?;
+    let d = declared(h)?;
+    let http10 = req.version() == Version::Http10;
+    let mut add_chunked = false;
+    let writer = if d.chunked {
+        if http10 {
+            return Err(Error::InvalidOutgoingFraming(
+                "chunked in an HTTP/1.0 request",
+            ));
+        }
+        BodyWriter::Chunked
+    } else if let Some(n) = d.content_length {
+        BodyWriter::Length {
+            declared: n,
+            sent: 0,
+        }
+    } else if bodiless_method(method) || http10 {
+        BodyWriter::Empty
+    } else {
+        add_chunked = true;
+        BodyWriter::Chunked
+    };
+    let keep_alive = !d.close && (!http10 || d.keep_alive);
+
+    out.extend_from_slice(method.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(target.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(req.version().as_str().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    write_fields(h, out);
+    if add_chunked {
+        out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok((writer, keep_alive))
+}
+
+/// What the server knows about the request a response answers.
+pub(crate) struct ResponseContext {
+    pub(crate) head_request: bool,
+    pub(crate) peer_version: Version,
+    /// The connection may persist as far as everything before this response is concerned.
+    pub(crate) keep_alive: bool,
+}
+
+fn check_reason_and_fields(resp: &Response) -> Result<(), Error> {
+    if !is_sendable_value(resp.reason().as_bytes()) {
+        return Err(Error::InvalidOutgoingField);
+    }
+    validate_fields(resp.headers())
+}
+
+fn write_status_line(resp: &Response, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    write_decimal(u64::from(resp.status()), out);
+    out.push(b' ');
+    out.extend_from_slice(resp.reason().as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Writes an informational (1xx, not 101) response head.
+pub(crate) fn write_informational(resp: &Response, out: &mut Vec<u8>) -> Result<(), Error> {
+    let s = resp.status();
+    if !(100..200).contains(&s) || s == 101 {
+        return Err(Error::InvalidStatusCode(s));
+    }
+    check_reason_and_fields(resp)?;
+    let d = declared(resp.headers())?;
+    if d.chunked || d.content_length.is_some() {
+        return Err(Error::InvalidOutgoingFraming(
+            "framing headers on a 1xx response",
+        ));
+    }
+    write_status_line(resp, out);
+    write_fields(resp.headers(), out);
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+/// Writes a final response head, choosing the framing (module docs, "Sending"). Returns the
+/// body writer and whether the connection stays open afterwards.
+pub(crate) fn write_response(
+    resp: &Response,
+    ctx: &ResponseContext,
+    out: &mut Vec<u8>,
+) -> Result<(BodyWriter, bool), Error> {
+    let s = resp.status();
+    if !(200..=999).contains(&s) {
+        return Err(Error::InvalidStatusCode(s));
+    }
+    check_reason_and_fields(resp)?;
+    let d = declared(resp.headers())?;
+    if s == 204 && (d.chunked || d.content_length.is_some()) {
+        return Err(Error::InvalidOutgoingFraming(
+            "framing headers on a 204 response",
+        ));
+    }
+    if s == 304 && d.chunked {
+        return Err(Error::InvalidOutgoingFraming(
+            "Transfer-Encoding on a 304 response",
+        ));
+    }
+    let http10 = ctx.peer_version == Version::Http10;
+    let mut add_chunked = false;
+    let writer = if ctx.head_request {
+        BodyWriter::Discard
+    } else if s == 204 || s == 304 {
+        BodyWriter::Empty
+    } else if d.chunked {
+        if http10 {
+            return Err(Error::InvalidOutgoingFraming(
+                "chunked to an HTTP/1.0 client",
+            ));
+        }
+        BodyWriter::Chunked
+    } else if let Some(n) = d.content_length {
+        BodyWriter::Length {
+            declared: n,
+            sent: 0,
+        }
+    } else if !http10 {
+        add_chunked = true;
+        BodyWriter::Chunked
+    } else {
+        BodyWriter::UntilClose
+    };
+    let keep_alive = ctx.keep_alive && !d.close && writer != BodyWriter::UntilClose;
+
+    write_status_line(resp, out);
+    write_fields(resp.headers(), out);
+    if add_chunked {
+        out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
+    }
+    if !keep_alive && !d.close {
+        out.extend_from_slice(b"Connection: close\r\n");
+    } else if keep_alive && http10 && !d.keep_alive {
+        out.extend_from_slice(b"Connection: keep-alive\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok((writer, keep_alive))
+}
+
+/// A complete minimal error response: status line, `Content-Type: text/plain`,
+/// `Content-Length`, `Connection: close`, and a one-line body.
+pub(crate) fn write_error_response(err: &Error, out: &mut Vec<u8>) {
+    let status = err.status_code();
+    let body = format!("{err}\n");
+    out.extend_from_slice(b"HTTP/1.1 ");
+    write_decimal(u64::from(status), out);
+    out.push(b' ');
+    out.extend_from_slice(super::reason_phrase(status).as_bytes());
+    out.extend_from_slice(b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+    write_decimal(body.len() as u64, out);
+    out.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+    out.extend_from_slice(body.as_bytes());
+}
