@@ -197,7 +197,8 @@ fn invalid_utf8() {
 
 #[test]
 fn bad_scalars_and_structure() {
-    let cases: Vec<(&str, fn(&Error) -> bool)> = vec![
+    type Check = fn(&Error) -> bool;
+    let cases: Vec<(&str, Check)> = vec![
         ("<value><base64>YQ=</base64></value>", |e| {
             *e == Error::BadBase64
         }),
