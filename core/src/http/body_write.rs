@@ -87,8 +87,8 @@ fn unreachable_state() -> Result<(), Error> {
 
 /// Checks every field name is a token and every value is sendable (no CR, LF, NUL).
 pub(crate) fn validate_fields(h: &Headers) -> Result<(), Error> {
-    for (n, v) in h.iter() {
-        if !is_token(n.as_bytes()) || !is_sendable_value(v) {
+    for (n, v) in h.iter_raw() {
+        if !is_token(n) || !is_sendable_value(v) {
             return Err(Error::InvalidOutgoingField);
         }
     }
@@ -97,8 +97,8 @@ pub(crate) fn validate_fields(h: &Headers) -> Result<(), Error> {
 
 /// Appends `name: value\r\n` for every field.
 pub(crate) fn write_fields(h: &Headers, out: &mut Vec<u8>) {
-    for (n, v) in h.iter() {
-        out.extend_from_slice(n.as_bytes());
+    for (n, v) in h.iter_raw() {
+        out.extend_from_slice(n);
         out.extend_from_slice(b": ");
         out.extend_from_slice(v);
         out.extend_from_slice(b"\r\n");

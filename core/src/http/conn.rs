@@ -311,9 +311,9 @@ impl Connection {
             None => return Ok(None),
         };
         let kind = p.framing.request_body(p.version, &self.limits)?;
+        self.head_request = window.get(p.method.0..p.method.1) == Some(b"HEAD");
         let buf = self.take_head(p.len);
         let req = Request::from_parsed(buf, p.fields, p.method, p.target, p.version);
-        self.head_request = req.method() == "HEAD";
         self.peer_version = p.version;
         if !p.framing.wants_keep_alive(p.version) {
             self.keep_alive = false;

@@ -34,40 +34,60 @@ pub(crate) struct FramingInfo {
 }
 
 impl FramingInfo {
-    /// Looks at one field. Only a handful of names matter; the length test keeps the common
-    /// case (an unrelated field) to one comparison.
-    #[inline]
+    /// Looks at one field. Only five names matter; a length-and-first-byte test keeps the
+    /// common case (an unrelated field) to one branch, inlined into the parse loop.
+    #[inline(always)]
     pub(crate) fn observe(&mut self, name: &[u8], value: &[u8]) -> Result<(), Error> {
-        match name.len() {
-            4 if name.eq_ignore_ascii_case(b"host") => self.host_count += 1,
-            6 if name.eq_ignore_ascii_case(b"expect")
-                && trim_ows(value).eq_ignore_ascii_case(b"100-continue") =>
-            {
+        let first = match name.first() {
+            Some(b) => b | 0x20,
+            None => return Ok(()),
+        };
+        match (name.len(), first) {
+            (4, b'h') | (6, b'e') | (10, b'c') | (14, b'c') | (17, b't') => {
+                self.observe_framing_field(name, value)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    #[inline(never)]
+    fn observe_framing_field(&mut self, name: &[u8], value: &[u8]) -> Result<(), Error> {
+        if name.eq_ignore_ascii_case(b"host") {
+            self.host_count += 1;
+        } else if name.eq_ignore_ascii_case(b"expect") {
+            if trim_ows(value).eq_ignore_ascii_case(b"100-continue") {
                 self.expect_continue = true;
             }
-            10 if name.eq_ignore_ascii_case(b"connection") => {
-                for t in list_elements(value) {
-                    if t.eq_ignore_ascii_case(b"close") {
-                        self.close = true;
-                    } else if t.eq_ignore_ascii_case(b"keep-alive") {
-                        self.keep_alive = true;
-                    }
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            // Fast path for the two common single-token values.
+            if value.eq_ignore_ascii_case(b"keep-alive") {
+                self.keep_alive = true;
+                return Ok(());
+            }
+            if value.eq_ignore_ascii_case(b"close") {
+                self.close = true;
+                return Ok(());
+            }
+            for t in list_elements(value) {
+                if t.eq_ignore_ascii_case(b"close") {
+                    self.close = true;
+                } else if t.eq_ignore_ascii_case(b"keep-alive") {
+                    self.keep_alive = true;
                 }
             }
-            14 if name.eq_ignore_ascii_case(b"content-length") => self.observe_length(value)?,
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
-                self.te_seen = true;
-                for coding in list_elements(value) {
-                    if coding.eq_ignore_ascii_case(b"chunked") {
-                        self.chunked_count += 1;
-                        self.last_chunked = true;
-                    } else {
-                        self.other_coding = true;
-                        self.last_chunked = false;
-                    }
+        } else if name.eq_ignore_ascii_case(b"content-length") {
+            self.observe_length(value)?;
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            self.te_seen = true;
+            for coding in list_elements(value) {
+                if coding.eq_ignore_ascii_case(b"chunked") {
+                    self.chunked_count += 1;
+                    self.last_chunked = true;
+                } else {
+                    self.other_coding = true;
+                    self.last_chunked = false;
                 }
             }
-            _ => {}
         }
         Ok(())
     }

@@ -22,8 +22,8 @@ fn declared(h: &Headers) -> Result<Declared, Error> {
         keep_alive: false,
     };
     let mut te = false;
-    for (name, value) in h.iter() {
-        if name.eq_ignore_ascii_case("content-length") {
+    for (name, value) in h.iter_raw() {
+        if name.eq_ignore_ascii_case(b"content-length") {
             let n = parse_decimal(value).ok_or(Error::InvalidOutgoingFraming(
                 "Content-Length is not a number",
             ))?;
@@ -33,7 +33,7 @@ fn declared(h: &Headers) -> Result<Declared, Error> {
                 ));
             }
             d.content_length = Some(n);
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             if te {
                 return Err(Error::InvalidOutgoingFraming(
                     "only one Transfer-Encoding field can be sent",
@@ -49,7 +49,7 @@ fn declared(h: &Headers) -> Result<Declared, Error> {
                     ))
                 }
             }
-        } else if name.eq_ignore_ascii_case("connection") {
+        } else if name.eq_ignore_ascii_case(b"connection") {
             for t in list_elements(value) {
                 if t.eq_ignore_ascii_case(b"close") {
                     d.close = true;

@@ -92,6 +92,13 @@ impl Headers {
             .map(move |f| (self.name_of(f), self.slice(f.value)))
     }
 
+    /// All fields as raw `(name, value)` bytes, without the UTF-8 view of names.
+    pub(crate) fn iter_raw(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.fields
+            .iter()
+            .map(move |f| (self.slice(f.name), self.slice(f.value)))
+    }
+
     /// The value of the first field called `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         self.fields
