@@ -96,11 +96,17 @@ fn is_transient(e: &io::Error) -> bool {
         io::ErrorKind::ConnectionAborted
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::Interrupted
-    ) || e.raw_os_error().is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
+    ) || e
+        .raw_os_error()
+        .is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
 }
 
 /// Drives one connection's [`Duplex`] until it finishes, the peer goes, or a timeout fires.
-pub(crate) async fn drive<C: Duplex>(mut conn: C, mut stream: Async<TcpStream>, config: &ServerConfig) {
+pub(crate) async fn drive<C: Duplex>(
+    mut conn: C,
+    mut stream: Async<TcpStream>,
+    config: &ServerConfig,
+) {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let out = conn.transmit();

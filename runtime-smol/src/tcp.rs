@@ -36,9 +36,8 @@ pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<Async<TcpStream>> {
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")
-    }))
+    Err(last
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")))
 }
 
 /// Reads until `decoder` yields one frame; a peer that closes first is an `UnexpectedEof`

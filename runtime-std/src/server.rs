@@ -7,8 +7,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-pub use netloom_core::ServerConfig;
 use netloom_core::Duplex;
+pub use netloom_core::ServerConfig;
 
 /// A running server, stopped with [`shutdown`](ServerHandle::shutdown) or when dropped.
 #[derive(Debug)]
@@ -146,7 +146,9 @@ fn is_transient_accept_error(e: &io::Error) -> bool {
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::Interrupted
             | io::ErrorKind::WouldBlock
-    ) || e.raw_os_error().is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
+    ) || e
+        .raw_os_error()
+        .is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
 }
 
 /// Starts `accept_loop` on a background thread.

@@ -34,9 +34,8 @@ pub fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")
-    }))
+    Err(last
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")))
 }
 
 /// Reads until `decoder` yields one frame. A peer that closes first is an

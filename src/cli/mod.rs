@@ -1,0 +1,110 @@
+//! Argument parsing and dispatch.
+
+mod demo;
+mod error;
+mod tcp;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use netloom::Runtime;
+
+#[derive(Parser)]
+#[command(
+    name = "netloom",
+    version,
+    about = "Network programming tour: TCP, HTTP and XML-RPC on std, mio or smol"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The runtime, as a flag every networking command takes.
+#[derive(Clone, Copy, ValueEnum)]
+enum RuntimeArg {
+    Std,
+    Mio,
+    Smol,
+}
+
+impl From<RuntimeArg> for Runtime {
+    fn from(r: RuntimeArg) -> Runtime {
+        match r {
+            RuntimeArg::Std => Runtime::Std,
+            RuntimeArg::Mio => Runtime::Mio,
+            RuntimeArg::Smol => Runtime::Smol,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Role {
+    Server,
+    Client,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The 16-octet exchange: the client sends "Hi there, server", the server answers
+    /// "Farewell, client".
+    Tcp {
+        /// Which side to run.
+        role: Role,
+        /// Interface the server listens on, or host the client connects to.
+        host: String,
+        /// TCP port.
+        #[arg(short = 'p', default_value_t = netloom::seed::SIXTEEN_PORT)]
+        port: u16,
+        /// Runtime that drives the sockets.
+        #[arg(long, value_enum, default_value = "std")]
+        runtime: RuntimeArg,
+    },
+    /// The banner pair: the server says "Thank you for connecting" and closes.
+    Banner {
+        /// Which side to run.
+        role: Role,
+        /// Interface the server listens on, or host the client connects to.
+        host: String,
+        /// TCP port.
+        #[arg(short = 'p', default_value_t = netloom::seed::BANNER_PORT)]
+        port: u16,
+        /// Runtime that drives the sockets.
+        #[arg(long, value_enum, default_value = "std")]
+        runtime: RuntimeArg,
+    },
+    /// Runs every program end to end over every runtime on loopback.
+    Demo,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Tcp {
+            role,
+            host,
+            port,
+            runtime,
+        } => match role {
+            Role::Server => tcp::sixteen_server(runtime.into(), &host, port),
+            Role::Client => tcp::sixteen_client(runtime.into(), &host, port),
+        },
+        Command::Banner {
+            role,
+            host,
+            port,
+            runtime,
+        } => match role {
+            Role::Server => tcp::banner_server(runtime.into(), &host, port),
+            Role::Client => tcp::banner_client(runtime.into(), &host, port),
+        },
+        Command::Demo => demo::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("netloom: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! One API over the three runtimes, chosen at run time.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use netloom_core::frame::Service;
+use netloom_core::ServerConfig;
+
+/// Which runtime drives the sockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Runtime {
+    /// Blocking `std::net`, a thread per connection.
+    Std,
+    /// A mio event loop, many connections per thread.
+    Mio,
+    /// smol / async-io.
+    Smol,
+}
+
+impl Runtime {
+    /// All three, in a fixed order.
+    pub const ALL: [Runtime; 3] = [Runtime::Std, Runtime::Mio, Runtime::Smol];
+
+    /// The runtime's name as the CLI spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Std => "std",
+            Runtime::Mio => "mio",
+            Runtime::Smol => "smol",
+        }
+    }
+}
+
+impl fmt::Display for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Runtime {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "std" => Ok(Runtime::Std),
+            "mio" => Ok(Runtime::Mio),
+            "smol" => Ok(Runtime::Smol),
+            other => Err(format!(
+                "unknown runtime '{other}' (expected std, mio or smol)"
+            )),
+        }
+    }
+}
+
+/// A server running in the background on some runtime. Dropping it stops it.
+pub struct RunningServer {
+    addr: SocketAddr,
+    stop: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl RunningServer {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops the server and waits for it.
+    pub fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
+    }
+
+    pub(crate) fn new(addr: SocketAddr, stop: impl FnOnce() + Send + 'static) -> Self {
+        RunningServer {
+            addr,
+            stop: Some(Box::new(stop)),
+        }
+    }
+
+    /// Runs a smol server future on its own thread until its shutdown handle is used.
+    pub(crate) fn smol_thread<F>(
+        addr: SocketAddr,
+        handle: netloom_smol::ShutdownHandle,
+        run: impl FnOnce() -> F + Send + 'static,
+    ) -> io::Result<Self>
+    where
+        F: std::future::Future<Output = io::Result<()>>,
+    {
+        let thread: JoinHandle<io::Result<()>> = std::thread::Builder::new()
+            .name("netloom-smol".into())
+            .spawn(move || smol::block_on(run()))?;
+        Ok(RunningServer::new(addr, move || {
+            handle.shutdown();
+            let _ = thread.join();
+        }))
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
+    }
+}
+
+impl fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+/// How long the clients below wait on each operation.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Runtime {
+    /// Starts a framed TCP server for `service` on `addr` in the background.
+    pub fn spawn_tcp<S>(
+        self,
+        addr: SocketAddr,
+        service: S,
+        config: ServerConfig,
+    ) -> io::Result<RunningServer>
+    where
+        S: Service + Send + Sync + 'static,
+    {
+        match self {
+            Runtime::Std => {
+                let h = netloom_std::tcp::Server::bind(addr, service)?
+                    .config(config)
+                    .spawn()?;
+                Ok(RunningServer::new(h.local_addr(), move || {
+                    let _ = h.shutdown();
+                }))
+            }
+            Runtime::Mio => {
+                let h = netloom_mio::tcp::Server::bind(addr, service)?
+                    .config(config)
+                    .spawn()?;
+                Ok(RunningServer::new(h.local_addr(), move || {
+                    let _ = h.shutdown();
+                }))
+            }
+            Runtime::Smol => {
+                let server = netloom_smol::tcp::Server::bind(addr, service)?.config(config);
+                let local = server.local_addr()?;
+                let handle = server.shutdown_handle();
+                RunningServer::smol_thread(local, handle, move || server.run())
+            }
+        }
+    }
+
+    /// Serves a framed TCP service on this thread, forever.
+    pub fn serve_tcp<S>(self, server: std::net::TcpListener, service: S) -> io::Result<()>
+    where
+        S: Service + Send + Sync + 'static,
+    {
+        let addr = server.local_addr()?;
+        drop(server);
+        match self {
+            Runtime::Std => netloom_std::tcp::Server::bind(addr, service)?.run(),
+            Runtime::Mio => netloom_mio::tcp::Server::bind(addr, service)?.run(),
+            Runtime::Smol => smol::block_on(netloom_smol::tcp::Server::bind(addr, service)?.run()),
+        }
+    }
+
+    /// Connects to `addrs` (first that answers), sends `message`, half-closes nothing, and
+    /// reads exactly `reply_len` bytes back. Returns our socket's address and the reply.
+    pub fn exchange(
+        self,
+        addrs: &[SocketAddr],
+        message: &[u8],
+        reply_len: usize,
+    ) -> io::Result<(SocketAddr, Vec<u8>)> {
+        match self {
+            Runtime::Std => {
+                let mut s = netloom_std::tcp::connect(addrs)?;
+                s.set_read_timeout(Some(CLIENT_TIMEOUT))?;
+                let local = s.local_addr()?;
+                s.write_all(message)?;
+                Ok((local, netloom_std::tcp::recvall(&mut s, reply_len)?))
+            }
+            Runtime::Mio => {
+                let mut c = netloom_mio::tcp::Client::connect(addrs, CLIENT_TIMEOUT)?;
+                let local = c.local_addr()?;
+                c.write_all(message)?;
+                Ok((local, c.recvall(reply_len)?))
+            }
+            Runtime::Smol => smol::block_on(async {
+                let mut s = netloom_smol::tcp::connect(addrs).await?;
+                let local = s.get_ref().local_addr()?;
+                s.write_all(message).await?;
+                Ok((local, netloom_smol::tcp::recvall(&mut s, reply_len).await?))
+            }),
+        }
+    }
+
+    /// Connects and returns the first read of at most `max` bytes (empty if the server closed
+    /// without a word), like the seed's `recv(1024)`.
+    pub fn read_once(self, addrs: &[SocketAddr], max: usize) -> io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; max];
+        let n = match self {
+            Runtime::Std => {
+                let mut s = netloom_std::tcp::connect(addrs)?;
+                s.set_read_timeout(Some(CLIENT_TIMEOUT))?;
+                s.read(&mut buf)?
+            }
+            Runtime::Mio => {
+                netloom_mio::tcp::Client::connect(addrs, CLIENT_TIMEOUT)?.read(&mut buf)?
+            }
+            Runtime::Smol => smol::block_on(async {
+                let mut s = netloom_smol::tcp::connect(addrs).await?;
+                s.read(&mut buf).await
+            })?,
+        };
+        buf.truncate(n);
+        Ok(buf)
+    }
+}
