@@ -174,7 +174,7 @@ pub(crate) fn unfold_values(buf: &mut [u8], fields: &[Field]) {
 fn request_error(e: httparse::Error, buf: &[u8], limits: &Limits) -> Error {
     match e {
         httparse::Error::Token => Error::InvalidRequestLine,
-        httparse::Error::Version => version_error(last_token(first_line(buf))),
+        httparse::Error::Version => request_version_error(first_line(buf)),
         httparse::Error::NewLine => Error::InvalidLineEnding,
         httparse::Error::HeaderName if has_fold(buf) => Error::ObsFold,
         httparse::Error::HeaderName => Error::InvalidHeaderName,
@@ -229,10 +229,13 @@ fn first_line(buf: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-fn last_token(line: &[u8]) -> &[u8] {
-    match line.iter().rposition(|&b| b == b' ') {
-        Some(i) => &line[i + 1..],
-        None => line,
+/// Classifies a bad version in a request line: `METHOD SP target SP version` with exactly
+/// three parts has a version to judge; anything else is a malformed request line.
+fn request_version_error(line: &[u8]) -> Error {
+    let mut parts = line.split(|&b| b == b' ');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(_), Some(_), Some(v), None) => version_error(v),
+        _ => Error::InvalidRequestLine,
     }
 }
 
