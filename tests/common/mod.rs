@@ -1,0 +1,47 @@
+//! Helpers shared by the cross-runtime tests: collecting server logs, hostile peers.
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use netloom::seed::Logger;
+
+/// A logger that keeps lines for assertions.
+pub fn collector() -> (Logger, Arc<Mutex<Vec<String>>>) {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    (
+        Arc::new(move |l: String| sink.lock().unwrap().push(l)),
+        lines,
+    )
+}
+
+pub fn loopback() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+/// A server that answers every connection with `reply` and closes, for `count` connections.
+pub fn raw_server(reply: &'static [u8], count: usize) -> SocketAddr {
+    use std::io::{Read, Write};
+    let l = TcpListener::bind(loopback()).unwrap();
+    let addr = l.local_addr().unwrap();
+    thread::spawn(move || {
+        for _ in 0..count {
+            let Ok((mut s, _)) = l.accept() else { return };
+            let mut buf = [0u8; 16];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(reply);
+        }
+    });
+    addr
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind(loopback())
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
