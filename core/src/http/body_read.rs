@@ -6,7 +6,7 @@
 //! end lines with CRLF; see the module docs of [`http`](super) for the bare-LF policy.
 
 use super::framing::BodyKind;
-use super::headers::{Field, Headers};
+use super::headers::{Field, Headers, Span};
 use super::{Error, Limits};
 
 /// What one step of a reader found.
@@ -318,8 +318,8 @@ fn parse_fields(section: &[u8], max: usize) -> Result<Vec<Field>, Error> {
             Ok(hs
                 .iter()
                 .map(|h| Field {
-                    name: range_in(base, section.len(), h.name.as_bytes()),
-                    value: range_in(base, section.len(), h.value),
+                    name: Span::new(range_in(base, section.len(), h.name.as_bytes())),
+                    value: Span::new(range_in(base, section.len(), h.value)),
                 })
                 .collect())
         }

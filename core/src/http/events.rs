@@ -190,14 +190,28 @@ impl fmt::Debug for Request {
 pub struct Response {
     pub(crate) storage: Headers,
     pub(crate) status: u16,
-    pub(crate) reason: (usize, usize),
+    pub(crate) reason: Reason,
     pub(crate) version: Version,
+}
+
+/// Where a response's reason phrase lives.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Reason {
+    /// A standard phrase (no allocation for `Response::new`).
+    Static(&'static str),
+    /// A range of the storage buffer.
+    Stored(usize, usize),
 }
 
 impl Response {
     /// A response with the standard reason phrase for `status` (empty for unknown codes).
     pub fn new(status: u16) -> Self {
-        Response::with_reason(status, reason_phrase(status))
+        Response {
+            storage: Headers::new(),
+            status,
+            reason: Reason::Static(reason_phrase(status)),
+            version: Version::Http11,
+        }
     }
 
     /// A response with a custom reason phrase (validated when sent).
@@ -207,7 +221,7 @@ impl Response {
         Response {
             storage: Headers::from_parts(buf, Vec::new()),
             status,
-            reason: (0, reason.len()),
+            reason: Reason::Stored(0, reason.len()),
             version: Version::Http11,
         }
     }
@@ -222,7 +236,7 @@ impl Response {
         Response {
             storage: Headers::from_parts(buf, fields),
             status,
-            reason,
+            reason: Reason::Stored(reason.0, reason.1),
             version,
         }
     }
@@ -234,7 +248,10 @@ impl Response {
 
     /// The reason phrase (may be empty).
     pub fn reason(&self) -> &str {
-        text(&self.storage.buf, self.reason)
+        match self.reason {
+            Reason::Static(s) => s,
+            Reason::Stored(a, b) => text(&self.storage.buf, (a, b)),
+        }
     }
 
     /// The HTTP version the peer sent. Outgoing responses are always written as `HTTP/1.1`

@@ -6,7 +6,7 @@ use std::mem::MaybeUninit;
 
 use super::body_read::range_in;
 use super::framing::FramingInfo;
-use super::headers::Field;
+use super::headers::{Field, Span};
 use super::{Error, Limits, Version};
 
 /// Header slots kept on the stack; larger `max_headers` limits use a heap vector.
@@ -76,8 +76,8 @@ fn request_with<'b>(
     for h in req.headers.iter() {
         framing.observe(h.name.as_bytes(), h.value)?;
         fields.push(Field {
-            name: offsets(base, h.name.as_bytes()),
-            value: offsets(base, h.value),
+            name: Span::new(offsets(base, h.name.as_bytes())),
+            value: Span::new(offsets(base, h.value)),
         });
     }
     Ok(Some(ParsedRequest {
@@ -135,8 +135,8 @@ fn response_with<'b>(
         }
         framing.observe(h.name.as_bytes(), h.value)?;
         fields.push(Field {
-            name: range_in(base, buf.len(), h.name.as_bytes()),
-            value: range_in(base, buf.len(), h.value),
+            name: Span::new(range_in(base, buf.len(), h.name.as_bytes())),
+            value: Span::new(range_in(base, buf.len(), h.value)),
         });
     }
     Ok(Some(ParsedResponse {
@@ -161,7 +161,7 @@ fn offsets(base: usize, s: &[u8]) -> (usize, usize) {
 /// Replaces the CR/LF of obs-folds inside field values with spaces (RFC 9112 §5.2).
 pub(crate) fn unfold_values(buf: &mut [u8], fields: &[Field]) {
     for f in fields {
-        if let Some(v) = buf.get_mut(f.value.0..f.value.1) {
+        if let Some(v) = buf.get_mut(f.value.range()) {
             for b in v.iter_mut() {
                 if *b == b'\r' || *b == b'\n' {
                     *b = b' ';

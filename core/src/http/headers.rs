@@ -5,11 +5,34 @@
 
 use std::fmt;
 
-/// A field stored as `(start, end)` offsets of its name and value inside the owner's buffer.
+/// `start..end` inside the owner's buffer, as `u32`s to keep field tables small (heads are
+/// limited far below 4 GiB; an offset that does not fit reads as empty, never panics).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    #[inline(always)]
+    pub(crate) fn new((start, end): (usize, usize)) -> Self {
+        Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(0),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A field: the spans of its name and value inside the owner's buffer.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Field {
-    pub(crate) name: (usize, usize),
-    pub(crate) value: (usize, usize),
+    pub(crate) name: Span,
+    pub(crate) value: Span,
 }
 
 /// An ordered list of header (or trailer) fields.
@@ -55,8 +78,8 @@ impl Headers {
         let vs = self.buf.len();
         self.buf.extend_from_slice(value);
         self.fields.push(Field {
-            name: (ns, vs),
-            value: (vs, self.buf.len()),
+            name: Span::new((ns, vs)),
+            value: Span::new((vs, self.buf.len())),
         });
     }
 
@@ -76,8 +99,8 @@ impl Headers {
         self.fields.is_empty()
     }
 
-    fn slice(&self, r: (usize, usize)) -> &[u8] {
-        self.buf.get(r.0..r.1).unwrap_or(&[])
+    fn slice(&self, r: Span) -> &[u8] {
+        self.buf.get(r.range()).unwrap_or(&[])
     }
 
     fn name_of(&self, f: &Field) -> &str {
@@ -141,7 +164,7 @@ impl Headers {
         let before = self.fields.len();
         let buf = &self.buf;
         self.fields.retain(|f| {
-            !buf.get(f.name.0..f.name.1)
+            !buf.get(f.name.range())
                 .unwrap_or(&[])
                 .eq_ignore_ascii_case(name.as_bytes())
         });
