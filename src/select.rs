@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use netloom_core::frame::Service;
+use netloom_core::http::server::Handler;
+use netloom_core::http::Limits as HttpLimits;
 use netloom_core::ServerConfig;
 
 /// Which runtime drives the sockets.
@@ -154,6 +156,77 @@ impl Runtime {
                 let handle = server.shutdown_handle();
                 RunningServer::smol_thread(local, handle, move || server.run())
             }
+        }
+    }
+
+    /// Starts an HTTP server for `handler` on `addr` in the background.
+    pub fn spawn_http<H>(
+        self,
+        addr: SocketAddr,
+        handler: H,
+        config: ServerConfig,
+        limits: HttpLimits,
+    ) -> io::Result<RunningServer>
+    where
+        H: Handler + Send + Sync + 'static,
+    {
+        let listener = std::net::TcpListener::bind(addr)?;
+        match self {
+            Runtime::Std => {
+                let h = netloom_std::http_server::Server::from_listener(listener, handler)
+                    .config(config)
+                    .limits(limits)
+                    .spawn()?;
+                Ok(RunningServer::new(h.local_addr(), move || {
+                    let _ = h.shutdown();
+                }))
+            }
+            Runtime::Mio => {
+                let h = netloom_mio::http_server::Server::from_listener(listener, handler)
+                    .config(config)
+                    .limits(limits)
+                    .spawn()?;
+                Ok(RunningServer::new(h.local_addr(), move || {
+                    let _ = h.shutdown();
+                }))
+            }
+            Runtime::Smol => {
+                let server = netloom_smol::http_server::Server::from_listener(listener, handler)?
+                    .config(config)
+                    .limits(limits);
+                let local = server.local_addr()?;
+                let handle = server.shutdown_handle();
+                RunningServer::smol_thread(local, handle, move || server.run())
+            }
+        }
+    }
+
+    /// Serves HTTP with `handler` on an already bound listener, on this thread, forever.
+    pub fn serve_http<H>(
+        self,
+        listener: std::net::TcpListener,
+        handler: H,
+        config: ServerConfig,
+        limits: HttpLimits,
+    ) -> io::Result<()>
+    where
+        H: Handler + Send + Sync + 'static,
+    {
+        match self {
+            Runtime::Std => netloom_std::http_server::Server::from_listener(listener, handler)
+                .config(config)
+                .limits(limits)
+                .run(),
+            Runtime::Mio => netloom_mio::http_server::Server::from_listener(listener, handler)
+                .config(config)
+                .limits(limits)
+                .run(),
+            Runtime::Smol => smol::block_on(
+                netloom_smol::http_server::Server::from_listener(listener, handler)?
+                    .config(config)
+                    .limits(limits)
+                    .run(),
+            ),
         }
     }
 

@@ -5,12 +5,14 @@
 //! protocol; the loop moves bytes between sockets and any [`netloom_core::Duplex`].
 //!
 //! - [`tcp`]: framed TCP servers and clients (the 16-octet exchange, the banner pair).
+//! - [`http_server`]: an HTTP/1.1 server for any [`Handler`](netloom_core::http::server::Handler).
 //!
 //! Handlers run on the event-loop thread, so a handler that blocks stalls every connection of
 //! that server: keep them short, or use `netloom-std` / `netloom-smol` for blocking work.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod http_server;
 pub mod tcp;
 
 mod client;

@@ -5,9 +5,11 @@
 //! bytes between sockets and the core.
 //!
 //! - [`tcp`]: framed TCP servers and clients (the 16-octet exchange, the banner pair).
+//! - [`http_server`]: an HTTP/1.1 server for any [`Handler`](netloom_core::http::server::Handler).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod http_server;
 pub mod tcp;
 
 mod server;

@@ -175,7 +175,8 @@ where
 
 /// Drives one connection's [`Duplex`] over a blocking socket until it is finished, the peer
 /// goes away, or a read or write times out.
-pub(crate) fn drive<C: Duplex>(mut conn: C, mut stream: TcpStream) {
+pub(crate) fn drive<C: Duplex>(mut conn: C, mut stream: TcpStream, config: &ServerConfig) {
+    let _ = config;
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let out = conn.transmit();

@@ -96,26 +96,32 @@ where
     /// Serves on this thread, forever (or until accept fails for good).
     pub fn run(self) -> io::Result<()> {
         let service = self.service;
+        let config = self.config.clone();
         server::accept_loop(
             self.listener,
             self.config,
             Arc::new(AtomicBool::new(false)),
-            move |s| serve_connection(&*service, s),
+            move |s| serve_connection(&*service, s, &config),
         )
     }
 
     /// Serves on a background thread; the handle stops it.
     pub fn spawn(self) -> io::Result<ServerHandle> {
         let service = self.service;
+        let config = self.config.clone();
         server::spawn(self.listener, self.config, move |s| {
-            serve_connection(&*service, s)
+            serve_connection(&*service, s, &config)
         })
     }
 }
 
-fn serve_connection<S: Service>(service: &S, stream: TcpStream) {
+fn serve_connection<S: Service>(service: &S, stream: TcpStream, config: &ServerConfig) {
     let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
         return;
     };
-    server::drive(Bound::new(service, ConnInfo { local, peer }), stream);
+    server::drive(
+        Bound::new(service, ConnInfo { local, peer }),
+        stream,
+        config,
+    );
 }

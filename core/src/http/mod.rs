@@ -156,6 +156,7 @@ mod head_read;
 mod head_write;
 mod headers;
 mod limits;
+pub mod server;
 mod state;
 
 pub use conn::Connection;

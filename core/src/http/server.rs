@@ -1,0 +1,410 @@
+//! Serving HTTP: a [`Handler`] turns each complete request into a response, and
+//! [`ServerConn`] runs the server-role [`Connection`] around it as the
+//! [`Duplex`](crate::Duplex) every runtime drives.
+//!
+//! This is where keep-alive, pipelining, `100 Continue`, error responses for protocol
+//! violations (400/413/414/431/501/505), handler panics (500) and response streaming with
+//! back-pressure are decided, once for all runtimes. A runtime only moves bytes.
+//!
+//! ```
+//! use netloom_core::frame::ConnInfo;
+//! use netloom_core::http::server::{IncomingRequest, OutgoingResponse, ServerConn};
+//! use netloom_core::http::Limits;
+//! use netloom_core::Duplex;
+//!
+//! let hello = |req: IncomingRequest| OutgoingResponse::text(200, format!("hi {}\n", req.head.target()));
+//! let info = ConnInfo { local: "127.0.0.1:80".parse().unwrap(), peer: "127.0.0.1:9".parse().unwrap() };
+//! let mut conn = ServerConn::new(&hello, info, Limits::default());
+//! conn.receive(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+//! let out = String::from_utf8(conn.transmit().to_vec()).unwrap();
+//! assert!(out.starts_with("HTTP/1.1 200 OK\r\n"));
+//! assert!(out.ends_with("\r\n\r\nhi /x\n"));
+//! ```
+
+use std::io::Read;
+use std::ops::Deref;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::{Connection, Event, Headers, Limits, Request, Response, Role, State};
+use crate::frame::ConnInfo;
+
+/// A complete request, body included, as a [`Handler`] receives it.
+#[derive(Debug)]
+pub struct IncomingRequest {
+    /// Method, target, version and headers.
+    pub head: Request,
+    /// The whole body (bounded by [`Limits::max_request_body_bytes`]).
+    pub body: Vec<u8>,
+    /// Trailer fields of a chunked body.
+    pub trailers: Headers,
+    /// The connection's addresses.
+    pub conn: ConnInfo,
+}
+
+/// A response body.
+pub enum Body {
+    /// No body.
+    Empty,
+    /// The whole body, sent with a `Content-Length`.
+    Full(Vec<u8>),
+    /// A body read piece by piece while the socket accepts it (say, a file), so it is never
+    /// held whole. Give the head a `Content-Length` when the size is known; otherwise it is
+    /// sent chunked (or close-delimited to an HTTP/1.0 client). A read error aborts the
+    /// response and closes the connection.
+    Stream(Box<dyn Read + Send>),
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Empty => f.write_str("Empty"),
+            Body::Full(b) => write!(f, "Full({} bytes)", b.len()),
+            Body::Stream(_) => f.write_str("Stream(..)"),
+        }
+    }
+}
+
+/// A response a [`Handler`] returns.
+#[derive(Debug)]
+pub struct OutgoingResponse {
+    /// Status and headers. Framing headers are added as needed.
+    pub head: Response,
+    /// The body.
+    pub body: Body,
+}
+
+impl OutgoingResponse {
+    /// A response with `status` and no body.
+    pub fn new(status: u16) -> Self {
+        OutgoingResponse {
+            head: Response::new(status),
+            body: Body::Empty,
+        }
+    }
+
+    /// A `text/plain; charset=utf-8` response.
+    pub fn text(status: u16, body: impl Into<String>) -> Self {
+        Self::bytes(
+            status,
+            "text/plain; charset=utf-8",
+            body.into().into_bytes(),
+        )
+    }
+
+    /// A response with the given content type and body.
+    pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        OutgoingResponse {
+            head: Response::new(status).header("Content-Type", content_type),
+            body: Body::Full(body),
+        }
+    }
+
+    /// A streamed body of `len` bytes if known.
+    pub fn stream(
+        status: u16,
+        content_type: &str,
+        len: Option<u64>,
+        body: Box<dyn Read + Send>,
+    ) -> Self {
+        let mut head = Response::new(status).header("Content-Type", content_type);
+        if let Some(len) = len {
+            head.push_header("Content-Length", len.to_string());
+        }
+        OutgoingResponse {
+            head,
+            body: Body::Stream(body),
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
+        self.head.push_header(name, value);
+        self
+    }
+}
+
+/// Answers requests. Implemented for every `Fn(IncomingRequest) -> OutgoingResponse`.
+///
+/// Handlers run on the runtime's connection thread or task (the event-loop thread for mio),
+/// so they should not block for long. A handler that panics gets a `500` sent in its place and
+/// the connection carries on.
+pub trait Handler {
+    /// Produces the response to `request`.
+    fn handle(&self, request: IncomingRequest) -> OutgoingResponse;
+}
+
+impl<F> Handler for F
+where
+    F: Fn(IncomingRequest) -> OutgoingResponse,
+{
+    fn handle(&self, request: IncomingRequest) -> OutgoingResponse {
+        self(request)
+    }
+}
+
+/// Output queued past this stops reading and handler calls until the socket drains, so a
+/// client that pipelines without reading cannot grow our memory.
+const HIGH_WATER: usize = 256 * 1024;
+/// Size of each read from a streamed body.
+const STREAM_CHUNK: usize = 64 * 1024;
+
+/// One server connection: HTTP/1.1 state machine plus handler, as a [`Duplex`](crate::Duplex).
+///
+/// `P` is anything that derefs to the handler (`&H`, `Arc<H>`, `Arc<dyn Handler + Send + Sync>`).
+pub struct ServerConn<P> {
+    handler: P,
+    conn: Connection,
+    info: ConnInfo,
+    out: Vec<u8>,
+    sent: usize,
+    request: Option<Request>,
+    body: Vec<u8>,
+    stream: Option<Box<dyn Read + Send>>,
+    scratch: Vec<u8>,
+    closing: bool,
+}
+
+impl<P, H> ServerConn<P>
+where
+    P: Deref<Target = H>,
+    H: Handler + ?Sized,
+{
+    /// A connection for `info` that answers with `handler` under `limits`.
+    pub fn new(handler: P, info: ConnInfo, limits: Limits) -> Self {
+        ServerConn {
+            handler,
+            conn: Connection::new(Role::Server, limits),
+            info,
+            out: Vec::new(),
+            sent: 0,
+            request: None,
+            body: Vec::new(),
+            stream: None,
+            scratch: Vec::new(),
+            closing: false,
+        }
+    }
+
+    /// The HTTP state machine (for its states and keep-alive decision).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Whether a request has begun arriving and is not complete yet (a runtime bounds how
+    /// long that may take, against slow-header attacks).
+    pub fn in_request(&self) -> bool {
+        self.request.is_some() || (self.conn.buffered_len() > 0 && !self.conn.is_paused())
+    }
+
+    fn pending(&self) -> usize {
+        self.out.len() - self.sent
+    }
+
+    /// Makes all the progress possible without more input or more room to write.
+    fn progress(&mut self) {
+        loop {
+            if self.stream.is_some() {
+                if self.pending() >= HIGH_WATER || !self.pump_stream() {
+                    return;
+                }
+                continue;
+            }
+            if self.closing || self.pending() >= HIGH_WATER {
+                return;
+            }
+            match self.conn.next_event() {
+                Ok(Some(Event::Request(head))) => {
+                    if self.conn.expects_continue() {
+                        // We always want the body (its size is bounded by the limits), so
+                        // tell the client to go ahead.
+                        let _ = self.conn.send(
+                            Event::InformationalResponse(Response::new(100)),
+                            &mut self.out,
+                        );
+                    }
+                    self.body.clear();
+                    self.request = Some(head);
+                }
+                Ok(Some(Event::Data(data))) => {
+                    if self.request.is_some() {
+                        self.body.extend_from_slice(&data);
+                    }
+                }
+                Ok(Some(Event::EndOfMessage(trailers))) => {
+                    if let Some(head) = self.request.take() {
+                        let body = std::mem::take(&mut self.body);
+                        self.respond(head, body, trailers);
+                    }
+                }
+                Ok(Some(Event::ConnectionClosed)) => self.closing = true,
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    if matches!(self.conn.our_state(), State::MustClose | State::Closed) {
+                        self.closing = true;
+                    }
+                    return;
+                }
+                Err(err) => {
+                    self.conn.send_error_response(&err, &mut self.out);
+                    self.request = None;
+                    self.closing = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn respond(&mut self, head: Request, body: Vec<u8>, trailers: Headers) {
+        let request = IncomingRequest {
+            head,
+            body,
+            trailers,
+            conn: self.info,
+        };
+        let handler = &self.handler;
+        let response = catch_unwind(AssertUnwindSafe(|| handler.handle(request)))
+            .unwrap_or_else(|_| OutgoingResponse::text(500, "Internal Server Error\n"));
+        let OutgoingResponse { mut head, body } = response;
+        if let Body::Full(bytes) = &body {
+            let status = head.status();
+            let bodyless = (100..200).contains(&status) || status == 204 || status == 304;
+            if !bodyless
+                && !head.headers().contains("Content-Length")
+                && !head.headers().contains("Transfer-Encoding")
+            {
+                head.push_header("Content-Length", bytes.len().to_string());
+            }
+        }
+        if let Err(err) = self.conn.send(Event::Response(head), &mut self.out) {
+            // The handler built an unsendable head (bad header bytes, say): answer 500.
+            let _ = err;
+            let fallback = Response::new(500)
+                .header("Content-Type", "text/plain; charset=utf-8")
+                .header("Content-Length", "22");
+            if self
+                .conn
+                .send(Event::Response(fallback), &mut self.out)
+                .is_err()
+            {
+                self.closing = true;
+                return;
+            }
+            let _ = self
+                .conn
+                .send_data(b"Internal Server Error\n", &mut self.out);
+            self.finish_message();
+            return;
+        }
+        match body {
+            Body::Empty => self.finish_message(),
+            Body::Full(bytes) => {
+                if self.conn.send_data(&bytes, &mut self.out).is_err() {
+                    self.closing = true;
+                    return;
+                }
+                self.finish_message();
+            }
+            Body::Stream(reader) => self.stream = Some(reader),
+        }
+    }
+
+    /// Reads one piece of a streamed body into the output; false when it cannot go on now.
+    fn pump_stream(&mut self) -> bool {
+        let Some(reader) = self.stream.as_mut() else {
+            return false;
+        };
+        self.scratch.resize(STREAM_CHUNK, 0);
+        match reader.read(&mut self.scratch) {
+            Ok(0) => {
+                self.stream = None;
+                self.finish_message();
+                true
+            }
+            Ok(n) => {
+                if self
+                    .conn
+                    .send_data(&self.scratch[..n], &mut self.out)
+                    .is_err()
+                {
+                    // More bytes than the promised Content-Length.
+                    self.abort();
+                    return false;
+                }
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => true,
+            Err(_) => {
+                self.abort();
+                false
+            }
+        }
+    }
+
+    /// Ends a response whose body cannot be completed: the head is out, so the only honest
+    /// signal left is closing the connection before the body's end.
+    fn abort(&mut self) {
+        self.stream = None;
+        let _ = self.conn.send(Event::ConnectionClosed, &mut self.out);
+        self.closing = true;
+    }
+
+    fn finish_message(&mut self) {
+        if self
+            .conn
+            .send(Event::EndOfMessage(Headers::new()), &mut self.out)
+            .is_err()
+        {
+            // A body shorter than its Content-Length: the peer must not take it as complete.
+            self.abort();
+            return;
+        }
+        if matches!(self.conn.our_state(), State::MustClose | State::Closed) {
+            self.closing = true;
+        }
+    }
+}
+
+impl<P, H> crate::Duplex for ServerConn<P>
+where
+    P: Deref<Target = H>,
+    H: Handler + ?Sized,
+{
+    fn receive(&mut self, data: &[u8]) {
+        self.conn.receive(data);
+        self.progress();
+    }
+
+    fn receive_eof(&mut self) {
+        self.conn.receive_eof();
+        self.progress();
+        if self.stream.is_none() && self.request.is_none() {
+            // Nothing more will arrive; finish what is queued and close.
+            self.closing = true;
+        }
+    }
+
+    fn transmit(&self) -> &[u8] {
+        &self.out[self.sent..]
+    }
+
+    fn advance(&mut self, n: usize) {
+        self.sent = (self.sent + n).min(self.out.len());
+        if self.sent == self.out.len() {
+            self.out.clear();
+            self.sent = 0;
+        }
+        // Room to write again: stream more, or answer a request held behind the last one.
+        self.progress();
+    }
+
+    fn wants_read(&self) -> bool {
+        !self.closing
+            && self.stream.is_none()
+            && self.pending() < HIGH_WATER
+            && self.conn.wants_read()
+    }
+
+    fn is_finished(&self) -> bool {
+        self.closing && self.stream.is_none() && self.pending() == 0
+    }
+}

@@ -1,0 +1,84 @@
+//! HTTP/1.1 server on one mio event loop: many keep-alive connections on a single thread.
+//!
+//! The handler runs on the loop thread; keep it quick (see the crate docs).
+//!
+//! ```no_run
+//! use netloom_core::http::server::{IncomingRequest, OutgoingResponse};
+//! let server = netloom_mio::http_server::Server::bind("127.0.0.1:8080", |req: IncomingRequest| {
+//!     OutgoingResponse::text(200, format!("you asked for {}\n", req.head.target()))
+//! })?;
+//! server.run()?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::Arc;
+
+use netloom_core::http::server::{Handler, ServerConn};
+use netloom_core::http::Limits;
+use netloom_core::ServerConfig;
+
+use crate::event_loop::{self, EventLoop, ServerHandle};
+
+/// An HTTP server serving one [`Handler`] from one event-loop thread.
+pub struct Server<H> {
+    listener: TcpListener,
+    handler: Arc<H>,
+    config: ServerConfig,
+    limits: Limits,
+}
+
+impl<H> Server<H>
+where
+    H: Handler + Send + Sync + 'static,
+{
+    /// Binds `addr` (port 0 picks a free port).
+    pub fn bind(addr: impl ToSocketAddrs, handler: H) -> io::Result<Self> {
+        Ok(Self::from_listener(TcpListener::bind(addr)?, handler))
+    }
+
+    /// Serves on an already bound listener.
+    pub fn from_listener(listener: TcpListener, handler: H) -> Self {
+        Server {
+            listener,
+            handler: Arc::new(handler),
+            config: ServerConfig::default(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// Replaces the default connection settings.
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Replaces the default HTTP limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Runs the event loop on this thread, forever.
+    pub fn run(self) -> io::Result<()> {
+        let (handler, limits) = (self.handler, self.limits);
+        EventLoop::new(self.listener, self.config, move |info| {
+            ServerConn::new(Arc::clone(&handler), info, limits.clone())
+        })?
+        .run()
+    }
+
+    /// Runs the event loop on a background thread; the handle stops it.
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let (handler, limits) = (self.handler, self.limits);
+        event_loop::spawn(self.listener, self.config, move |info| {
+            ServerConn::new(Arc::clone(&handler), info, limits.clone())
+        })
+    }
+}

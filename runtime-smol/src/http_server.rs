@@ -1,0 +1,93 @@
+//! HTTP/1.1 server with async-io: `run()` serves every connection from one future.
+//!
+//! ```no_run
+//! use netloom_core::http::server::{IncomingRequest, OutgoingResponse};
+//! let server = netloom_smol::http_server::Server::bind("127.0.0.1:8080", |req: IncomingRequest| {
+//!     OutgoingResponse::text(200, format!("you asked for {}\n", req.head.target()))
+//! })?;
+//! smol::block_on(server.run())?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::Arc;
+
+use async_io::Async;
+use netloom_core::http::server::{Handler, ServerConn};
+use netloom_core::http::Limits;
+use netloom_core::ServerConfig;
+
+use crate::server::{self, shutdown_pair, ShutdownHandle, ShutdownSignal};
+
+/// An HTTP server serving one [`Handler`].
+pub struct Server<H> {
+    listener: Async<TcpListener>,
+    handler: Arc<H>,
+    config: ServerConfig,
+    limits: Limits,
+    signal: ShutdownSignal,
+    handle: ShutdownHandle,
+}
+
+impl<H> Server<H>
+where
+    H: Handler + 'static,
+{
+    /// Binds `addr` (port 0 picks a free port).
+    pub fn bind(addr: impl ToSocketAddrs, handler: H) -> io::Result<Self> {
+        Self::from_listener(TcpListener::bind(addr)?, handler)
+    }
+
+    /// Serves on an already bound listener.
+    pub fn from_listener(listener: TcpListener, handler: H) -> io::Result<Self> {
+        let (handle, signal) = shutdown_pair();
+        Ok(Server {
+            listener: Async::new(listener)?,
+            handler: Arc::new(handler),
+            config: ServerConfig::default(),
+            limits: Limits::default(),
+            signal,
+            handle,
+        })
+    }
+
+    /// Replaces the default connection settings.
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Replaces the default HTTP limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.get_ref().local_addr()
+    }
+
+    /// A handle that makes [`run`](Self::run) return.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.handle.clone()
+    }
+
+    /// Serves until the shutdown handle is used.
+    pub async fn run(self) -> io::Result<()> {
+        let Server {
+            listener,
+            handler,
+            config,
+            limits,
+            signal,
+            handle,
+        } = self;
+        let _keep_open = handle;
+        server::accept_loop(&listener, &config, &signal, move |info| {
+            ServerConn::new(Arc::clone(&handler), info, limits.clone())
+        })
+        .await
+    }
+}

@@ -1,0 +1,101 @@
+//! HTTP/1.1 server over blocking sockets: a thread per connection, up to the bound.
+//!
+//! ```no_run
+//! use netloom_core::http::server::{IncomingRequest, OutgoingResponse};
+//! let server = netloom_std::http_server::Server::bind("127.0.0.1:8080", |req: IncomingRequest| {
+//!     OutgoingResponse::text(200, format!("you asked for {}\n", req.head.target()))
+//! })?;
+//! server.run()?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use netloom_core::frame::ConnInfo;
+use netloom_core::http::server::{Handler, ServerConn};
+use netloom_core::http::Limits;
+use netloom_core::ServerConfig;
+
+use crate::server::{self, ServerHandle};
+
+/// An HTTP server serving one [`Handler`].
+pub struct Server<H> {
+    listener: TcpListener,
+    handler: Arc<H>,
+    config: ServerConfig,
+    limits: Limits,
+}
+
+impl<H> Server<H>
+where
+    H: Handler + Send + Sync + 'static,
+{
+    /// Binds `addr` (port 0 picks a free port).
+    pub fn bind(addr: impl ToSocketAddrs, handler: H) -> io::Result<Self> {
+        Ok(Self::from_listener(TcpListener::bind(addr)?, handler))
+    }
+
+    /// Serves on an already bound listener.
+    pub fn from_listener(listener: TcpListener, handler: H) -> Self {
+        Server {
+            listener,
+            handler: Arc::new(handler),
+            config: ServerConfig::default(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// Replaces the default connection settings.
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Replaces the default HTTP limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    fn connection_fn(self) -> (TcpListener, ServerConfig, impl Fn(TcpStream) + Send + Sync) {
+        let Server {
+            listener,
+            handler,
+            config,
+            limits,
+        } = self;
+        let per_conn = config.clone();
+        let serve = move |stream: TcpStream| {
+            let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
+                return;
+            };
+            let conn = ServerConn::new(
+                Arc::clone(&handler),
+                ConnInfo { local, peer },
+                limits.clone(),
+            );
+            server::drive(conn, stream, &per_conn);
+        };
+        (listener, config, serve)
+    }
+
+    /// Serves on this thread, forever.
+    pub fn run(self) -> io::Result<()> {
+        let (listener, config, serve) = self.connection_fn();
+        server::accept_loop(listener, config, Arc::new(AtomicBool::new(false)), serve)
+    }
+
+    /// Serves on a background thread; the handle stops it.
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let (listener, config, serve) = self.connection_fn();
+        server::spawn(listener, config, serve)
+    }
+}
