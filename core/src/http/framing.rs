@@ -43,53 +43,52 @@ impl FramingInfo {
             None => return Ok(()),
         };
         match (name.len(), first) {
-            (4, b'h') | (6, b'e') | (10, b'c') | (14, b'c') | (17, b't') => {
-                self.observe_framing_field(name, value)
-            }
-            _ => Ok(()),
+            (4, b'h') if token_eq(name, b"host") => self.host_count += 1,
+            (6, b'e') if token_eq(name, b"expect") => self.observe_expect(value),
+            (10, b'c') if token_eq(name, b"connection") => self.observe_connection(value),
+            (14, b'c') if token_eq(name, b"content-length") => self.observe_length(value)?,
+            (17, b't') if token_eq(name, b"transfer-encoding") => self.observe_te(value),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn observe_expect(&mut self, value: &[u8]) {
+        if trim_ows(value).eq_ignore_ascii_case(b"100-continue") {
+            self.expect_continue = true;
         }
     }
 
-    #[inline(never)]
-    fn observe_framing_field(&mut self, name: &[u8], value: &[u8]) -> Result<(), Error> {
-        if name.eq_ignore_ascii_case(b"host") {
-            self.host_count += 1;
-        } else if name.eq_ignore_ascii_case(b"expect") {
-            if trim_ows(value).eq_ignore_ascii_case(b"100-continue") {
-                self.expect_continue = true;
-            }
-        } else if name.eq_ignore_ascii_case(b"connection") {
-            // Fast path for the two common single-token values.
-            if value.eq_ignore_ascii_case(b"keep-alive") {
-                self.keep_alive = true;
-                return Ok(());
-            }
-            if value.eq_ignore_ascii_case(b"close") {
+    fn observe_connection(&mut self, value: &[u8]) {
+        // Fast path for the two common single-token values.
+        if value.eq_ignore_ascii_case(b"keep-alive") {
+            self.keep_alive = true;
+            return;
+        }
+        if value.eq_ignore_ascii_case(b"close") {
+            self.close = true;
+            return;
+        }
+        for t in list_elements(value) {
+            if t.eq_ignore_ascii_case(b"close") {
                 self.close = true;
-                return Ok(());
-            }
-            for t in list_elements(value) {
-                if t.eq_ignore_ascii_case(b"close") {
-                    self.close = true;
-                } else if t.eq_ignore_ascii_case(b"keep-alive") {
-                    self.keep_alive = true;
-                }
-            }
-        } else if name.eq_ignore_ascii_case(b"content-length") {
-            self.observe_length(value)?;
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            self.te_seen = true;
-            for coding in list_elements(value) {
-                if coding.eq_ignore_ascii_case(b"chunked") {
-                    self.chunked_count += 1;
-                    self.last_chunked = true;
-                } else {
-                    self.other_coding = true;
-                    self.last_chunked = false;
-                }
+            } else if t.eq_ignore_ascii_case(b"keep-alive") {
+                self.keep_alive = true;
             }
         }
-        Ok(())
+    }
+
+    fn observe_te(&mut self, value: &[u8]) {
+        self.te_seen = true;
+        for coding in list_elements(value) {
+            if coding.eq_ignore_ascii_case(b"chunked") {
+                self.chunked_count += 1;
+                self.last_chunked = true;
+            } else {
+                self.other_coding = true;
+                self.last_chunked = false;
+            }
+        }
     }
 
     /// `Content-Length = 1*DIGIT`, possibly repeated as a list or in several fields; repeats
@@ -184,6 +183,14 @@ impl FramingInfo {
             None => Ok((BodyKind::UntilClose, true)),
         }
     }
+}
+
+/// Case-insensitive equality of a field name (a token, as httparse guarantees) with a
+/// lowercase literal made of letters, digits and `-`. For token bytes `b | 0x20` equals such a
+/// literal byte exactly when `b` is that character in either case.
+#[inline(always)]
+fn token_eq(name: &[u8], lower: &[u8]) -> bool {
+    name.len() == lower.len() && name.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
 }
 
 /// `1*DIGIT` into a u64; `None` when empty, not all digits, or overflowing.

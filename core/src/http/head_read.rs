@@ -72,14 +72,17 @@ fn request_with<'b>(
         Version::Http11
     };
     let mut framing = FramingInfo::default();
-    let mut fields = Vec::with_capacity(req.headers.len());
     for h in req.headers.iter() {
         framing.observe(h.name.as_bytes(), h.value)?;
-        fields.push(Field {
+    }
+    let fields: Vec<Field> = req
+        .headers
+        .iter()
+        .map(|h| Field {
             name: Span::new(offsets(base, h.name.as_bytes())),
             value: Span::new(offsets(base, h.value)),
-        });
-    }
+        })
+        .collect();
     Ok(Some(ParsedRequest {
         len,
         method: offsets(base, method.as_bytes()),
