@@ -20,5 +20,6 @@ pub mod runtime {
 
 pub mod seed;
 mod select;
+pub mod static_files;
 
 pub use select::{RunningServer, Runtime};

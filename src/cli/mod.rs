@@ -2,6 +2,7 @@
 
 mod demo;
 mod error;
+mod http;
 mod tcp;
 
 use std::process::ExitCode;
@@ -73,8 +74,32 @@ enum Command {
         #[arg(long, value_enum, default_value = "std")]
         runtime: RuntimeArg,
     },
+    /// HTTP tools.
+    Http {
+        #[command(subcommand)]
+        command: HttpCommand,
+    },
     /// Runs every program end to end over every runtime on loopback.
     Demo,
+}
+
+#[derive(Subcommand)]
+enum HttpCommand {
+    /// Serves a directory's files, like `python3 -m http.server`.
+    Serve {
+        /// Directory to serve.
+        #[arg(default_value = ".")]
+        dir: std::path::PathBuf,
+        /// TCP port.
+        #[arg(short = 'p', long, default_value_t = 8000)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(short = 'b', long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Runtime that drives the sockets.
+        #[arg(long, value_enum, default_value = "std")]
+        runtime: RuntimeArg,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -98,6 +123,15 @@ pub fn main() -> ExitCode {
             Role::Server => tcp::banner_server(runtime.into(), &host, port),
             Role::Client => tcp::banner_client(runtime.into(), &host, port),
         },
+        Command::Http {
+            command:
+                HttpCommand::Serve {
+                    dir,
+                    port,
+                    bind,
+                    runtime,
+                },
+        } => http::serve(runtime.into(), &dir, &bind, port),
         Command::Demo => demo::run(),
     };
     match result {
