@@ -12,22 +12,7 @@ use netloom::frame::FrameError;
 use netloom::seed::{self, BannerServer, SixteenServer};
 use netloom::{Runtime, ServerConfig};
 
-use common::{collector, loopback, raw_server};
-
-/// Runs `scenario` once per runtime, naming the runtime in any failure.
-fn each_runtime(scenario: fn(Runtime)) {
-    for rt in Runtime::ALL {
-        let result = std::panic::catch_unwind(|| scenario(rt));
-        if let Err(e) = result {
-            let msg = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            panic!("runtime {rt}: {msg}");
-        }
-    }
-}
+use common::{collector, each_runtime, loopback, raw_server};
 
 fn sixteen(
     rt: Runtime,

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use netloom::seed::Logger;
+use netloom::Runtime;
 
 /// A logger that keeps lines for assertions.
 pub fn collector() -> (Logger, Arc<Mutex<Vec<String>>>) {
@@ -44,4 +45,33 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Runs `scenario` once per runtime, naming the runtime in any failure.
+pub fn each_runtime(scenario: impl Fn(Runtime)) {
+    for rt in Runtime::ALL {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scenario(rt)));
+        if let Err(e) = result {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            panic!("runtime {rt}: {msg}");
+        }
+    }
+}
+
+/// A fresh empty directory under the system temp dir.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "netloom-test-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

@@ -1,0 +1,365 @@
+//! The HTTP server on every runtime, against real peers: curl, CPython's http.client and
+//! urllib, and raw sockets for what those clients will not send.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use netloom::http::server::{Body, IncomingRequest, OutgoingResponse};
+use netloom::http::Limits;
+use netloom::static_files::StaticFiles;
+use netloom::{RunningServer, Runtime, ServerConfig};
+
+use common::{each_runtime, loopback, temp_dir};
+
+/// The handler most tests use.
+fn app(req: IncomingRequest) -> OutgoingResponse {
+    match req.head.target() {
+        "/echo" => {
+            let mut r = OutgoingResponse::bytes(200, "application/octet-stream", req.body);
+            if let Some(v) = req.trailers.get_str("X-Checksum") {
+                r = r.header("X-Trailer-Checksum", v);
+            }
+            r
+        }
+        "/panic" => panic!("handler failure on purpose"),
+        "/stream" => {
+            // 3 MiB with no length: chunked to HTTP/1.1 peers.
+            let data: Vec<u8> = (0..3 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+            OutgoingResponse {
+                head: netloom::http::Response::new(200),
+                body: Body::Stream(Box::new(std::io::Cursor::new(data))),
+            }
+        }
+        target => OutgoingResponse::text(200, format!("{} {}", req.head.method(), target)),
+    }
+}
+
+fn start(rt: Runtime, config: ServerConfig) -> RunningServer {
+    rt.spawn_http(loopback(), app, config, Limits::default())
+        .unwrap()
+}
+
+fn raw(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s
+}
+
+/// Reads until the peer closes.
+fn read_all(s: &mut TcpStream) -> String {
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads until `needle` has been seen `count` times.
+fn read_until(s: &mut TcpStream, needle: &str, count: usize) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while String::from_utf8_lossy(&out).matches(needle).count() < count {
+        assert!(
+            Instant::now() < deadline,
+            "timed out; got {:?}",
+            String::from_utf8_lossy(&out)
+        );
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("read failed: {e}; got {:?}", String::from_utf8_lossy(&out)),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn python(script: &str, args: &[String]) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3 is required for the interop tests");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn curl(args: &[&str]) -> std::process::Output {
+    Command::new("curl")
+        .args(["-s", "--max-time", "10"])
+        .args(args)
+        .output()
+        .expect("curl is required for the interop tests")
+}
+
+#[test]
+fn curl_gets_files_heads_listings_and_refusals() {
+    let dir = temp_dir("static");
+    std::fs::write(dir.join("hello.txt"), "hello, world\n").unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    let big: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(dir.join("sub/big.bin"), &big).unwrap();
+    each_runtime(|rt| {
+        let files = StaticFiles::new(&dir).unwrap();
+        let server = rt
+            .spawn_http(
+                loopback(),
+                files,
+                ServerConfig::default(),
+                Limits::default(),
+            )
+            .unwrap();
+        let base = format!("http://{}", server.local_addr());
+
+        let o = curl(&["-i", &format!("{base}/hello.txt")]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        assert!(text.contains("Content-Type: text/plain\r\n"), "{text}");
+        assert!(text.contains("Content-Length: 13\r\n"), "{text}");
+        assert!(text.ends_with("\r\n\r\nhello, world\n"), "{text}");
+
+        let o = curl(&["-I", &format!("{base}/sub/big.bin")]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("Content-Length: 2000000\r\n"), "{text}");
+        assert!(text.contains("application/octet-stream"), "{text}");
+
+        let o = curl(&[&format!("{base}/sub/big.bin")]);
+        assert!(
+            o.stdout == big,
+            "big file differs ({} bytes)",
+            o.stdout.len()
+        );
+
+        let o = curl(&[&format!("{base}/")]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("<a href=\"hello.txt\">hello.txt</a>"),
+            "{text}"
+        );
+        assert!(text.contains("<a href=\"sub/\">sub/</a>"), "{text}");
+
+        let code = |path: &str| {
+            let o = curl(&[
+                "--path-as-is",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                &format!("{base}{path}"),
+            ]);
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        };
+        assert_eq!(code("/missing"), "404");
+        assert_eq!(code("/../../../etc/passwd"), "403");
+        assert_eq!(code("/sub/%2e%2e/%2e%2e/etc/passwd"), "403");
+        assert_eq!(code("/sub"), "301");
+        let o = curl(&[
+            "-X",
+            "DELETE",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &format!("{base}/hello.txt"),
+        ]);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "501");
+    });
+}
+
+#[test]
+fn python_http_client_reuses_one_connection_for_many_requests() {
+    let script = r#"
+import http.client, sys
+c = http.client.HTTPConnection('127.0.0.1', int(sys.argv[1]), timeout=10)
+socks = set()
+for i in range(20):
+    c.request('GET', '/n%d' % i)
+    r = c.getresponse()
+    assert r.status == 200, r.status
+    assert r.read() == b'GET /n%d' % i
+    socks.add(id(c.sock))
+c.request('POST', '/echo', body=b'x' * 100000)
+r = c.getresponse(); assert r.read() == b'x' * 100000
+c.request('POST', '/echo', body=iter([b'abc', b'def', b'']), encode_chunked=True)
+r = c.getresponse(); assert r.read() == b'abcdef'
+socks.add(id(c.sock))
+print(len(socks))
+"#;
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        let out = python(script, &[server.local_addr().port().to_string()]);
+        assert_eq!(out.trim(), "1", "every request on one connection");
+    });
+}
+
+#[test]
+fn urllib_fetches_a_streamed_chunked_body() {
+    let script = r#"
+import urllib.request, sys, hashlib
+with urllib.request.urlopen('http://127.0.0.1:%s/stream' % sys.argv[1], timeout=10) as r:
+    data = r.read()
+    print(r.status, r.headers.get('Transfer-Encoding'), len(data), hashlib.sha256(data).hexdigest())
+"#;
+    let expected: Vec<u8> = (0..3 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let digest = python(
+        "import sys,hashlib; print(hashlib.sha256(bytes(i % 251 for i in range(3*1024*1024))).hexdigest())",
+        &[],
+    );
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        let out = python(script, &[server.local_addr().port().to_string()]);
+        assert_eq!(
+            out.trim(),
+            format!("200 chunked {} {}", expected.len(), digest.trim())
+        );
+    });
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        let mut s = raw(server.local_addr());
+        let mut batch = String::new();
+        for i in 1..=10 {
+            batch.push_str(&format!("GET /r{i} HTTP/1.1\r\nHost: x\r\n\r\n"));
+        }
+        batch.push_str("GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.write_all(batch.as_bytes()).unwrap();
+        let all = read_all(&mut s);
+        let mut at = 0;
+        for i in 1..=10 {
+            let want = format!("GET /r{i}");
+            let pos = all[at..]
+                .find(&want)
+                .unwrap_or_else(|| panic!("{want} missing or out of order in {all}"));
+            at += pos + want.len();
+        }
+        assert!(all[at..].contains("GET /last"));
+        assert_eq!(all.matches("HTTP/1.1 200 OK").count(), 11);
+    });
+}
+
+#[test]
+fn chunked_request_body_with_trailers_arrives_intact() {
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        let mut s = raw(server.local_addr());
+        s.write_all(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+              5\r\nhello\r\n1;ext=1\r\n,\r\n6\r\n world\r\n0\r\nX-Checksum: 42\r\n\r\n",
+        )
+        .unwrap();
+        let all = read_all(&mut s);
+        assert!(all.starts_with("HTTP/1.1 200 OK"), "{all}");
+        assert!(all.contains("X-Trailer-Checksum: 42\r\n"), "{all}");
+        assert!(all.ends_with("\r\n\r\nhello, world"), "{all}");
+    });
+}
+
+#[test]
+fn expect_100_continue_gets_a_go_ahead() {
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        let mut s = raw(server.local_addr());
+        s.write_all(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        )
+        .unwrap();
+        let interim = read_until(&mut s, "\r\n\r\n", 1);
+        assert!(
+            interim.starts_with("HTTP/1.1 100 Continue\r\n"),
+            "{interim}"
+        );
+        s.write_all(b"hello").unwrap();
+        let rest = read_until(&mut s, "hello", 1);
+        assert!(rest.contains("HTTP/1.1 200 OK"), "{rest}");
+    });
+}
+
+#[test]
+fn handler_panic_answers_500_and_the_connection_goes_on() {
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        let mut s = raw(server.local_addr());
+        s.write_all(b"GET /panic HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let first = read_until(&mut s, "Internal Server Error", 1);
+        assert!(
+            first.starts_with("HTTP/1.1 500 Internal Server Error"),
+            "{first}"
+        );
+        s.write_all(b"GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let second = read_all(&mut s);
+        assert!(second.contains("GET /after"), "{second}");
+    });
+}
+
+#[test]
+fn bad_requests_get_their_status_and_the_server_keeps_serving() {
+    let long_header = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"GARBAGE\r\n\r\n".to_vec(), "400"),
+        (long_header.into_bytes(), "431"),
+        (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n".to_vec(), "413"),
+        (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n".to_vec(), "505"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(), "400"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n".to_vec(), "501"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n".to_vec(), "400"),
+        (format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "u".repeat(9000)).into_bytes(), "414"),
+    ];
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        for (input, status) in &cases {
+            let mut s = raw(server.local_addr());
+            let _ = s.write_all(input);
+            let got = read_all(&mut s);
+            assert!(
+                got.starts_with(&format!("HTTP/1.1 {status} ")),
+                "expected {status}, got {:?}",
+                got.lines().next()
+            );
+            assert!(got.contains("Connection: close"), "{got}");
+        }
+        let o = curl(&[&format!("http://{}/still-here", server.local_addr())]);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "GET /still-here");
+    });
+}
+
+#[test]
+fn silent_clients_are_timed_out_without_stopping_others() {
+    each_runtime(|rt| {
+        let config = ServerConfig {
+            idle_timeout: Duration::from_millis(300),
+            ..ServerConfig::default()
+        };
+        let server = start(rt, config);
+        let mut silent = raw(server.local_addr());
+        let mut half = raw(server.local_addr());
+        half.write_all(b"GET / HTTP/1.1\r\nHost:").unwrap();
+        let started = Instant::now();
+        // Others are served meanwhile.
+        for i in 0..5 {
+            let o = curl(&[&format!("http://{}/other{i}", server.local_addr())]);
+            assert_eq!(String::from_utf8_lossy(&o.stdout), format!("GET /other{i}"));
+        }
+        let mut buf = [0u8; 64];
+        let n = silent.read(&mut buf).unwrap_or(0);
+        assert_eq!(n, 0, "silent connection closed by the server");
+        let _ = half.read(&mut buf);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        thread::sleep(Duration::from_millis(10));
+    });
+}
