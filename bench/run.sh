@@ -1,0 +1,385 @@
+#!/usr/bin/env bash
+# netloom benchmark: netloom's HTTP and XML-RPC servers on each runtime side by side with
+# anchor servers (hyper hello, dxr_server XML-RPC, CPython's SimpleXMLRPCServer), all under
+# the same wrk load on 127.0.0.1, in one run. See bench/README.md.
+#
+#   bench/run.sh            req/s and p99 table (scenarios: hello, xmlrpc-add, xmlrpc-multicall)
+#   bench/run.sh download   1 GiB loopback download with netloom's retrieve, with peak RSS
+#
+# Environment (all optional):
+#   DURATION=10      seconds of wrk load per server and scenario
+#   CONNS=64         wrk connections
+#   WRK_THREADS=1    wrk threads
+#   WARMUP=1         seconds of unmeasured wrk load before each measurement (0 = none)
+#   RUNTIMES="std mio smol"          netloom runtimes to measure
+#   SCENARIOS="hello xmlrpc-add xmlrpc-multicall"
+#   ANCHOR_THREADS=2 tokio worker threads of the Rust anchors (0 = current_thread runtime)
+#   PYTHON=python3   interpreter for the CPython anchor
+#   SKIP_BUILD=1     use the binaries already built
+#   SIZE=1073741824  bytes for the download mode
+#   DOWNLOAD_TIMEOUT=300  seconds before the download mode gives up
+#
+# Only 127.0.0.1 is ever targeted; every server this script starts is stopped by it.
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH_DIR/.." && pwd)"
+cd "$ROOT"
+
+MODE="${1:-bench}"
+DURATION="${DURATION:-10}"
+CONNS="${CONNS:-64}"
+WRK_THREADS="${WRK_THREADS:-1}"
+WARMUP="${WARMUP:-1}"
+RUNTIMES="${RUNTIMES:-std mio smol}"
+SCENARIOS="${SCENARIOS:-hello xmlrpc-add xmlrpc-multicall}"
+ANCHOR_THREADS="${ANCHOR_THREADS:-2}"
+SIZE="${SIZE:-1073741824}"
+DOWNLOAD_TIMEOUT="${DOWNLOAD_TIMEOUT:-300}"
+PYTHON="${PYTHON:-python3}"
+
+ANCHOR_BIN="$BENCH_DIR/target/release"
+EXAMPLES="$ROOT/target/release/examples"
+HOST=127.0.0.1
+
+RAW="$(mktemp -d "${TMPDIR:-/tmp}/netloom-bench.XXXXXX")"
+SERVER_PID=""
+
+cleanup() {
+    stop_server
+    rm -rf "$RAW"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '%s\n' "$*" >&2; }
+
+# --- tools -------------------------------------------------------------------------------
+
+ensure_tools() {
+    local missing=()
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+    [[ -x /usr/bin/time ]] || missing+=(time)
+    command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    if ((${#missing[@]})); then
+        log "installing: ${missing[*]}"
+        local sudo=""
+        [[ $(id -u) -eq 0 ]] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    command -v cargo >/dev/null 2>&1 || { log "cargo not found"; exit 1; }
+}
+
+# --- builds ------------------------------------------------------------------------------
+
+NETLOOM_BUILD_OK=1
+
+build_all() {
+    if [[ "${SKIP_BUILD:-0}" == 1 ]]; then
+        log "SKIP_BUILD=1: using binaries already built"
+        return
+    fi
+    log "building anchors (release, CARGO_TARGET_DIR=bench/target) ..."
+    CARGO_TARGET_DIR="$BENCH_DIR/target" cargo build --release --quiet \
+        --manifest-path "$BENCH_DIR/anchors/Cargo.toml"
+    log "building netloom examples (cargo build --release --examples -p netloom) ..."
+    if ! cargo build --release --quiet --examples -p netloom; then
+        NETLOOM_BUILD_OK=0
+        log "netloom examples did not build: netloom servers are skipped in this run"
+    fi
+}
+
+# --- servers -----------------------------------------------------------------------------
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_server PORT CMD...: starts CMD in the background and waits (at most 10 s) until it
+# accepts on 127.0.0.1:PORT. Returns non-zero if it exits or never accepts.
+start_server() {
+    local port="$1"; shift
+    "$@" >"$RAW/server.log" 2>&1 &
+    SERVER_PID=$!
+    local i
+    for ((i = 0; i < 100; i++)); do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            SERVER_PID=""
+            return 1
+        fi
+        if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    stop_server
+    return 1
+}
+
+stop_server() {
+    [[ -n "$SERVER_PID" ]] || return 0
+    local pid="$SERVER_PID" i
+    SERVER_PID=""
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# check_answer SCENARIO PORT: one request by Python's own client; prints "ok" or what was wrong.
+check_answer() {
+    timeout 10 python3 - "$1" "$2" <<'EOF' 2>&1 | tail -n 1
+import sys, urllib.request, xmlrpc.client
+scenario, port = sys.argv[1], int(sys.argv[2])
+url = f"http://127.0.0.1:{port}/"
+try:
+    if scenario == "hello":
+        with urllib.request.urlopen(url, timeout=5) as r:
+            body = r.read()
+        ok = r.status == 200 and body.strip() == b"Hello, world!"
+        got = (r.status, body[:40])
+    elif scenario == "xmlrpc-add":
+        got = xmlrpc.client.ServerProxy(url).add(7, 3)
+        ok = got == 10
+    else:
+        m = xmlrpc.client.MultiCall(xmlrpc.client.ServerProxy(url))
+        m.add(7, 3); m.subtract(7, 3); m.multiply(7, 3); m.divide(7, 3)
+        got = list(m())
+        ok = got == [10, 4, 21, 2]
+    print("ok" if ok else f"wrong answer: {got!r}")
+except Exception as e:
+    print(f"check failed: {type(e).__name__}: {e}"[:120])
+EOF
+}
+
+# --- wrk ---------------------------------------------------------------------------------
+
+# Results, in run order: "server|scenario|req/s|p99 ms|note"
+RESULTS=()
+
+script_for() {
+    case "$1" in
+        hello) echo "" ;;
+        xmlrpc-add) echo "$BENCH_DIR/xmlrpc_add.lua" ;;
+        xmlrpc-multicall) echo "$BENCH_DIR/xmlrpc_multicall.lua" ;;
+    esac
+}
+
+# to_ms VALUE: wrk latency (e.g. 812.00us, 6.89ms, 1.02s) in milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0
+        if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000
+        printf "%.2f", n }'
+}
+
+run_wrk() { # run_wrk SCENARIO PORT SECONDS OUT
+    local script args=()
+    script="$(script_for "$1")"
+    [[ -n "$script" ]] && args+=(-s "$script")
+    timeout $(($3 + 30)) wrk -t"$WRK_THREADS" -c"$CONNS" -d"$3"s --timeout 5s --latency \
+        "${args[@]}" "http://$HOST:$2/" >"$4" 2>&1
+}
+
+# measure NAME SCENARIO CMD... (the literal PORT in CMD is replaced by the chosen port)
+measure() {
+    local name="$1" scenario="$2"; shift 2
+    local port cmd=() arg
+    port="$(free_port)"
+    for arg in "$@"; do cmd+=("${arg//PORT/$port}"); done
+    log "-- $name / $scenario on $HOST:$port"
+    if ! start_server "$port" "${cmd[@]}"; then
+        log "   did not start: $(tail -n 3 "$RAW/server.log" 2>/dev/null | tr '\n' ' ')"
+        RESULTS+=("$name|$scenario|-|-|did not start")
+        return
+    fi
+    local check note=""
+    check="$(check_answer "$scenario" "$port")"
+    [[ "$check" == ok ]] || note="$check"
+    if ((WARMUP > 0)); then
+        run_wrk "$scenario" "$port" "$WARMUP" "$RAW/warmup.txt" || true
+    fi
+    local out="$RAW/$name.$scenario.txt"
+    if ! run_wrk "$scenario" "$port" "$DURATION" "$out"; then
+        stop_server
+        log "   wrk failed: $(tail -n 3 "$out" | tr '\n' ' ')"
+        RESULTS+=("$name|$scenario|-|-|wrk failed${note:+; $note}")
+        return
+    fi
+    stop_server
+    local rps p99 errs non2xx
+    rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
+    p99="$(awk '$1 == "99%" {print $2}' "$out")"
+    p99="$(to_ms "${p99:-0}")"
+    errs="$(awk '/Socket errors:/ {sub(/^ *Socket errors: */, ""); print}' "$out")"
+    non2xx="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")"
+    [[ -n "$non2xx" ]] && note="${note:+$note; }non-2xx: $non2xx"
+    [[ -n "$errs" ]] && note="${note:+$note; }socket errors: $errs"
+    log "   $rps req/s, p99 $p99 ms${note:+ ($note)}"
+    RESULTS+=("$name|$scenario|$rps|$p99|$note")
+}
+
+# skip NAME SCENARIO WHY
+skip() {
+    log "-- $1 / $2: skipped, $3"
+    RESULTS+=("$1|$2|-|-|$3")
+}
+
+netloom_server() { # netloom_server EXAMPLE RUNTIME SCENARIO
+    local bin="$EXAMPLES/$1" name="netloom-$2"
+    if ((NETLOOM_BUILD_OK == 0)); then
+        skip "$name" "$3" "not built (cargo build failed)"
+    elif [[ ! -x "$bin" ]]; then
+        skip "$name" "$3" "not built (target/release/examples/$1 missing)"
+    else
+        measure "$name" "$3" "$bin" --runtime "$2" --port PORT
+    fi
+}
+
+anchor_server() { # anchor_server NAME SCENARIO CMD...
+    local name="$1" scenario="$2"; shift 2
+    if [[ ! -e "$1" ]] && ! command -v "$1" >/dev/null 2>&1; then
+        skip "$name" "$scenario" "not built (${1#"$ROOT/"} missing)"
+    else
+        measure "$name" "$scenario" "$@"
+    fi
+}
+
+# --- report ------------------------------------------------------------------------------
+
+lookup_rps() { # lookup_rps NAME SCENARIO
+    local r
+    for r in "${RESULTS[@]}"; do
+        IFS='|' read -r n s rps _ _ <<<"$r"
+        if [[ "$n" == "$1" && "$s" == "$2" && "$rps" != "-" ]]; then
+            echo "$rps"
+            return
+        fi
+    done
+}
+
+ratio() { # ratio A B -> "1.23x" or "-"
+    if [[ -n "$1" && -n "$2" && "$1" != "-" && "$2" != "-" && "$2" != 0 ]]; then
+        awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a / b}'
+    else
+        echo "-"
+    fi
+}
+
+print_table() {
+    local hyper dxr
+    hyper="$(lookup_rps hyper-hello hello)"
+    printf '\n%-16s %-17s %10s %10s %-14s %-10s %s\n' \
+        server scenario "req/s" "p99 ms" "vs anchor" "vs hyper" notes
+    printf '%s\n' "--------------------------------------------------------------------------------------------"
+    local r n s rps p99 note anchor_name anchor_rps
+    for r in "${RESULTS[@]}"; do
+        IFS='|' read -r n s rps p99 note <<<"$r"
+        case "$s" in
+            hello) anchor_name="hyper"; anchor_rps="$hyper" ;;
+            *) anchor_name="dxr"; anchor_rps="$(lookup_rps dxr-xmlrpc "$s")" ;;
+        esac
+        local vs_anchor vs_hyper
+        vs_anchor="$(ratio "$rps" "$anchor_rps")"
+        [[ "$vs_anchor" != "-" ]] && vs_anchor="$vs_anchor $anchor_name"
+        vs_hyper="$(ratio "$rps" "$hyper")"
+        printf '%-16s %-17s %10s %10s %-14s %-10s %s\n' "$n" "$s" "$rps" "$p99" \
+            "$vs_anchor" "$vs_hyper" "$note"
+    done
+    echo
+    echo "goals (issue 4: hello vs hyper; issue 6: xmlrpc-add vs dxr and vs hyper hello):"
+    goal "netloom-mio" hello "$hyper" 1.0 "hyper hello"
+    goal "netloom-std" hello "$hyper" 0.7 "hyper hello"
+    goal "netloom-smol" hello "$hyper" 0.7 "hyper hello"
+    dxr="$(lookup_rps dxr-xmlrpc xmlrpc-add)"
+    goal "netloom-mio" xmlrpc-add "$dxr" 1.3 "dxr add"
+    goal "netloom-mio" xmlrpc-add "$hyper" 0.85 "hyper hello"
+    goal "netloom-std" xmlrpc-add "$dxr" 1.0 "dxr add"
+    goal "netloom-smol" xmlrpc-add "$dxr" 1.0 "dxr add"
+}
+
+goal() { # goal NAME SCENARIO ANCHOR_RPS FACTOR LABEL
+    local rps verdict
+    rps="$(lookup_rps "$1" "$2")"
+    if [[ -z "$rps" || -z "$3" ]]; then
+        verdict="not measured"
+    else
+        verdict="$(awk -v a="$rps" -v b="$3" -v f="$4" \
+            'BEGIN {printf "%s (%.2fx)", (a >= f * b ? "met" : "NOT met"), a / b}')"
+    fi
+    printf '  %-13s %-17s >= %4sx %-12s %s\n' "$1" "$2" "$4" "$5" "$verdict"
+}
+
+# --- modes -------------------------------------------------------------------------------
+
+bench_mode() {
+    ensure_tools
+    build_all
+    local cpus load
+    cpus="$(nproc)"
+    load="$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "netloom bench: wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s --latency on $HOST;" \
+        "$cpus cores; load average before: $load; anchors on tokio with" \
+        "$( ((ANCHOR_THREADS == 0)) && echo current_thread || echo "$ANCHOR_THREADS workers")"
+    local anchor_rt=(--threads "$ANCHOR_THREADS") rt scenario
+    for scenario in $SCENARIOS; do
+        case "$scenario" in
+            hello)
+                anchor_server hyper-hello hello "$ANCHOR_BIN/hyper-hello" --port PORT "${anchor_rt[@]}"
+                for rt in $RUNTIMES; do netloom_server hello_http "$rt" hello; done
+                ;;
+            xmlrpc-add | xmlrpc-multicall)
+                anchor_server cpython "$scenario" "$PYTHON" "$BENCH_DIR/cpython_xmlrpc.py" --port PORT
+                anchor_server dxr-xmlrpc "$scenario" "$ANCHOR_BIN/dxr-xmlrpc" --port PORT "${anchor_rt[@]}"
+                for rt in $RUNTIMES; do netloom_server bench_xmlrpc "$rt" "$scenario"; done
+                ;;
+            *) log "unknown scenario: $scenario"; exit 2 ;;
+        esac
+    done
+    print_table
+    echo
+    echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+download_mode() {
+    ensure_tools
+    if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+        log "building netloom examples (cargo build --release --examples -p netloom) ..."
+        cargo build --release --quiet --examples -p netloom || NETLOOM_BUILD_OK=0
+    fi
+    local bin="$EXAMPLES/bench_download"
+    if ((NETLOOM_BUILD_OK == 0)); then
+        echo "download: skipped, not built (cargo build failed)"
+        return 0
+    fi
+    if [[ ! -x "$bin" ]]; then
+        echo "download: skipped, not built (target/release/examples/bench_download missing)"
+        return 0
+    fi
+    echo "download: $bin --size $SIZE (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+    local rc=0
+    timeout "$DOWNLOAD_TIMEOUT" /usr/bin/time -v -o "$RAW/time.txt" "$bin" --size "$SIZE" || rc=$?
+    if ((rc != 0)); then
+        echo "download: bench_download exited with status $rc"
+    fi
+    if [[ -s "$RAW/time.txt" ]]; then
+        local kb wall
+        kb="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$RAW/time.txt")"
+        wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$RAW/time.txt")"
+        awk -v kb="$kb" -v wall="$wall" 'BEGIN {
+            printf "download: peak RSS %.1f MiB (%d KiB, goal < 32 MiB: %s), wall %s\n",
+                kb / 1024, kb, (kb < 32 * 1024 ? "met" : "NOT met"), wall }'
+    fi
+    return "$rc"
+}
+
+case "$MODE" in
+    bench) bench_mode ;;
+    download) download_mode ;;
+    -h | --help | help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *) log "usage: $0 [bench|download]"; exit 2 ;;
+esac
