@@ -17,6 +17,7 @@
 //! | `error.rs`, `limits.rs` | decoding [`Error`]s and [`Limits`] |
 //! | `dispatch.rs` | [`Dispatcher`], [`Handler`] |
 //! | `client.rs` | [`Multicall`], [`IntoParams`], multicall result decoding |
+//! | `http.rs` | [`http::XmlRpcHandler`]: the dispatcher served over HTTP as CPython does |
 //!
 //! ```
 //! use netloom_core::xmlrpc::{encode_call_with, parse_response, Dispatcher, Limits, Value};
@@ -39,6 +40,7 @@ mod dispatch;
 mod encode;
 mod error;
 mod fault;
+pub mod http;
 mod limits;
 mod value;
 
