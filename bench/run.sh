@@ -218,7 +218,11 @@ measure() {
     rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
     p99="$(awk '$1 == "99%" {print $2}' "$out")"
     p99="$(to_ms "${p99:-0}")"
-    errs="$(awk '/Socket errors:/ {sub(/^ *Socket errors: */, ""); print}' "$out")"
+    # "Socket errors: connect 0, read 2, write 0, timeout 1" -> "read 2, timeout 1"
+    errs="$(awk '/Socket errors:/ {
+        sub(/^ *Socket errors: */, ""); n = split($0, f, /, */); out = ""
+        for (i = 1; i <= n; i++) if (f[i] !~ / 0$/) out = out (out == "" ? "" : ", ") f[i]
+        print out }' "$out")"
     non2xx="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")"
     [[ -n "$non2xx" ]] && note="${note:+$note; }non-2xx: $non2xx"
     [[ -n "$errs" ]] && note="${note:+$note; }socket errors: $errs"
