@@ -148,6 +148,7 @@
 
 mod body_read;
 mod body_write;
+pub mod client;
 mod conn;
 mod error;
 mod events;
