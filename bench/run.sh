@@ -201,7 +201,7 @@ measure() {
         return
     fi
     local check note=""
-    check="$(check_answer "$scenario" "$port")"
+    check="$(check_answer "$scenario" "$port")" || check="${check:-check timed out}"
     [[ "$check" == ok ]] || note="$check"
     if ((WARMUP > 0)); then
         run_wrk "$scenario" "$port" "$WARMUP" "$RAW/warmup.txt" || true
@@ -217,7 +217,7 @@ measure() {
     local rps p99 errs non2xx
     rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
     p99="$(awk '$1 == "99%" {print $2}' "$out")"
-    p99="$(to_ms "${p99:-0}")"
+    if [[ -n "$p99" ]]; then p99="$(to_ms "$p99")"; else p99="-"; fi
     # "Socket errors: connect 0, read 2, write 0, timeout 1" -> "read 2, timeout 1"
     errs="$(awk '/Socket errors:/ {
         sub(/^ *Socket errors: */, ""); n = split($0, f, /, */); out = ""
