@@ -47,6 +47,7 @@ HOST=127.0.0.1
 
 RAW="$(mktemp -d "${TMPDIR:-/tmp}/netloom-bench.XXXXXX")"
 SERVER_PID=""
+START_ERROR=""
 
 cleanup() {
     stop_server
@@ -108,7 +109,10 @@ start_server() {
     local i
     for ((i = 0; i < 100; i++)); do
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            local rc=0
+            wait "$SERVER_PID" 2>/dev/null || rc=$?
             SERVER_PID=""
+            START_ERROR="exited with status $rc"
             return 1
         fi
         if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
@@ -117,6 +121,7 @@ start_server() {
         sleep 0.1
     done
     stop_server
+    START_ERROR="not accepting after 10 s"
     return 1
 }
 
@@ -197,7 +202,7 @@ measure() {
     log "-- $name / $scenario on $HOST:$port"
     if ! start_server "$port" "${cmd[@]}"; then
         log "   did not start: $(tail -n 3 "$RAW/server.log" 2>/dev/null | tr '\n' ' ')"
-        RESULTS+=("$name|$scenario|-|-|did not start")
+        RESULTS+=("$name|$scenario|-|-|did not start: $START_ERROR")
         return
     fi
     local check note=""
