@@ -201,6 +201,18 @@ impl Runtime {
         }
     }
 
+    /// Starts an XML-RPC server for `dispatcher` (CPython's HTTP behaviour) in the background.
+    pub fn spawn_xmlrpc(
+        self,
+        addr: SocketAddr,
+        dispatcher: netloom_core::xmlrpc::Dispatcher,
+        config: ServerConfig,
+    ) -> io::Result<RunningServer> {
+        let handler =
+            netloom_core::xmlrpc::http::XmlRpcHandler::new(std::sync::Arc::new(dispatcher));
+        self.spawn_http(addr, handler, config, HttpLimits::default())
+    }
+
     /// Serves HTTP with `handler` on an already bound listener, on this thread, forever.
     pub fn serve_http<H>(
         self,

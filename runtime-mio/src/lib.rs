@@ -6,6 +6,7 @@
 //!
 //! - [`tcp`]: framed TCP servers and clients (the 16-octet exchange, the banner pair).
 //! - [`http_server`]: an HTTP/1.1 server for any [`Handler`](netloom_core::http::server::Handler).
+//! - [`xmlrpc`]: an XML-RPC server for a [`Dispatcher`](netloom_core::xmlrpc::Dispatcher).
 //!
 //! Handlers run on the event-loop thread, so a handler that blocks stalls every connection of
 //! that server: keep them short, or use `netloom-std` / `netloom-smol` for blocking work.
@@ -14,6 +15,7 @@
 
 pub mod http_server;
 pub mod tcp;
+pub mod xmlrpc;
 
 mod client;
 mod event_loop;

@@ -7,11 +7,13 @@
 //!
 //! - [`tcp`]: framed TCP servers and clients (the 16-octet exchange, the banner pair).
 //! - [`http_server`]: an HTTP/1.1 server for any [`Handler`](netloom_core::http::server::Handler).
+//! - [`xmlrpc`]: an XML-RPC server for a [`Dispatcher`](netloom_core::xmlrpc::Dispatcher).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod http_server;
 pub mod tcp;
+pub mod xmlrpc;
 
 mod server;
 

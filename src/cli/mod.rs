@@ -4,6 +4,7 @@ mod demo;
 mod error;
 mod http;
 mod tcp;
+mod xmlrpc;
 
 use std::process::ExitCode;
 
@@ -79,6 +80,11 @@ enum Command {
         #[command(subcommand)]
         command: HttpCommand,
     },
+    /// XML-RPC: the seed's calculator server, and a client.
+    Xmlrpc {
+        #[command(subcommand)]
+        command: XmlrpcCommand,
+    },
     /// Runs every program end to end over every runtime on loopback.
     Demo,
 }
@@ -92,6 +98,23 @@ enum HttpCommand {
         dir: std::path::PathBuf,
         /// TCP port.
         #[arg(short = 'p', long, default_value_t = 8000)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(short = 'b', long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Runtime that drives the sockets.
+        #[arg(long, value_enum, default_value = "std")]
+        runtime: RuntimeArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum XmlrpcCommand {
+    /// Serves the calculator (add, subtract, multiply, divide) with multicall and
+    /// introspection.
+    Serve {
+        /// TCP port.
+        #[arg(short = 'p', long, default_value_t = netloom::seed::XMLRPC_PORT)]
         port: u16,
         /// Address to listen on.
         #[arg(short = 'b', long, default_value = "127.0.0.1")]
@@ -132,6 +155,14 @@ pub fn main() -> ExitCode {
                     runtime,
                 },
         } => http::serve(runtime.into(), &dir, &bind, port),
+        Command::Xmlrpc {
+            command:
+                XmlrpcCommand::Serve {
+                    port,
+                    bind,
+                    runtime,
+                },
+        } => xmlrpc::serve(runtime.into(), &bind, port),
         Command::Demo => demo::run(),
     };
     match result {
