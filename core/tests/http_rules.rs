@@ -1067,5 +1067,7 @@ fn client_response_body_limit_is_413() {
     .unwrap();
     c.receive(b"HTTP/1.1 200 OK\r\n\r\nabcdef");
     c.next_event().unwrap();
+    // The bytes up to the limit come first, as they would if the input were split there.
+    assert_eq!(c.next_event(), Ok(Some(Event::Data(b"abcd".to_vec()))));
     assert_eq!(c.next_event(), Err(Error::BodyTooLarge { limit: 4 }));
 }

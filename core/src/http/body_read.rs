@@ -66,11 +66,15 @@ impl BodyReader {
                 if input.is_empty() {
                     return Ok((0, None));
                 }
-                *total = total.saturating_add(input.len() as u64);
-                if *total > *limit {
+                // Hand out the bytes up to the limit first, so the events before the error
+                // are the same however the input was split.
+                let room = *limit - *total;
+                if room == 0 {
                     return Err(Error::BodyTooLarge { limit: *limit });
                 }
-                Ok((input.len(), Some(Found::Data(0, input.len()))))
+                let n = clamp(room, input.len());
+                *total += n as u64;
+                Ok((n, Some(Found::Data(0, n))))
             }
             BodyReader::Chunked(c) => {
                 let r = c.step(input, limits);

@@ -310,6 +310,15 @@ impl Connection {
             Some(p) => p,
             None => return Ok(None),
         };
+        // `read_head` refuses a request line with no LF in its first `uri_room + 1` bytes
+        // before it is complete; refuse it when it arrived complete too, so that the outcome
+        // does not depend on how the input was split.
+        let uri_room = self.limits.max_uri_bytes.saturating_add(64);
+        if window.len() > uri_room && !window[..=uri_room].contains(&b'\n') {
+            return Err(Error::UriTooLong {
+                limit: self.limits.max_uri_bytes,
+            });
+        }
         let kind = p.framing.request_body(p.version, &self.limits)?;
         self.head_request = window.get(p.method.0..p.method.1) == Some(b"HEAD");
         let buf = self.take_head(p.len);
