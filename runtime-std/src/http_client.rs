@@ -555,8 +555,8 @@ impl<S: Read + Write> Response<S> {
     /// already handed out by `read` are not returned again.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ClientError> {
         if self.pos < self.chunk.len() {
-            let rest = self.chunk.split_off(self.pos);
-            self.chunk.clear();
+            let mut rest = std::mem::take(&mut self.chunk);
+            rest.drain(..self.pos);
             self.pos = 0;
             return Ok(Some(rest));
         }
@@ -608,6 +608,7 @@ impl<S: Read + Write> Read for Response<S> {
         }
         if self.pos >= self.chunk.len() {
             self.pos = 0;
+            self.chunk.clear();
             self.chunk = match self.next_chunk().map_err(io::Error::from)? {
                 Some(c) => c,
                 None => {

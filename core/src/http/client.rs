@@ -35,7 +35,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use url::Url;
+/// The URL type ([`url::Url`]), re-exported so runtimes and users need no `url` dependency.
+pub use url::Url;
 
 use super::{Connection, Error, Event, Headers, Limits, Request, Response, Role};
 
@@ -133,9 +134,11 @@ impl fmt::Display for Target {
 /// Settings of an HTTP client. Start from [`ClientConfig::default`] and change what you need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
-    /// How long to wait for a TCP connection to one address. Default 10 s.
+    /// How long to wait for a TCP connection to one address. Default 10 s; zero waits as
+    /// long as the operating system does.
     pub connect_timeout: Duration,
-    /// How long one read (or write) may wait for the server. Default 30 s.
+    /// How long one read (or write) may wait for the server. Default 30 s; zero means no
+    /// timeout.
     pub read_timeout: Duration,
     /// How many redirects to follow before [`ClientError::TooManyRedirects`]. Default 10.
     pub max_redirects: usize,
@@ -193,6 +196,18 @@ pub fn build_request(
         req.push_header("Content-Length", len.to_string());
     }
     req
+}
+
+/// The `Content-Length` to declare for a request body of `len` bytes: none for an empty
+/// body on a method that normally has none (`GET`, `HEAD`, `DELETE`, `OPTIONS`, `TRACE`),
+/// `len` otherwise (so an empty `POST` says `Content-Length: 0`).
+pub fn body_length(method: &str, len: usize) -> Option<u64> {
+    let bodiless = matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE");
+    if len == 0 && bodiless {
+        None
+    } else {
+        Some(len as u64)
+    }
 }
 
 /// Where a redirect sends the client next.
@@ -416,6 +431,27 @@ impl std::error::Error for ClientError {
 }
 
 impl ClientError {
+    /// The [`io::ErrorKind`] this error becomes as an [`io::Error`] (see the `From` impl):
+    /// `UnexpectedEof` for a cut-short body or no response, `TimedOut`, `InvalidData` for
+    /// protocol errors, `InvalidInput` for URLs, the original kind for I/O and connect
+    /// errors, `Other` otherwise.
+    pub fn io_kind(&self) -> io::ErrorKind {
+        match self {
+            ClientError::Io(e) | ClientError::Connect(e) => e.kind(),
+            ClientError::BodyIncomplete { .. } | ClientError::NoResponse => {
+                io::ErrorKind::UnexpectedEof
+            }
+            ClientError::Timeout(_) => io::ErrorKind::TimedOut,
+            ClientError::Protocol(_) => io::ErrorKind::InvalidData,
+            ClientError::InvalidUrl(_) | ClientError::UnsupportedScheme(_) => {
+                io::ErrorKind::InvalidInput
+            }
+            ClientError::TooManyRedirects { .. } | ClientError::Status { .. } => {
+                io::ErrorKind::Other
+            }
+        }
+    }
+
     /// Classifies an error from connecting: a timeout is [`ClientError::Timeout`], anything
     /// else [`ClientError::Connect`].
     pub fn from_connect(e: io::Error) -> ClientError {
@@ -452,25 +488,10 @@ impl ClientError {
 /// [`io::ErrorKind::TimedOut`]; [`ClientError::Io`] gives back the original error.
 impl From<ClientError> for io::Error {
     fn from(e: ClientError) -> io::Error {
-        let kind = match &e {
-            ClientError::Io(_) => {
-                return match e {
-                    ClientError::Io(inner) => inner,
-                    other => io::Error::other(other),
-                }
-            }
-            ClientError::BodyIncomplete { .. } | ClientError::NoResponse => {
-                io::ErrorKind::UnexpectedEof
-            }
-            ClientError::Timeout(_) => io::ErrorKind::TimedOut,
-            ClientError::Protocol(_) => io::ErrorKind::InvalidData,
-            ClientError::InvalidUrl(_) | ClientError::UnsupportedScheme(_) => {
-                io::ErrorKind::InvalidInput
-            }
-            ClientError::Connect(c) => c.kind(),
-            _ => io::ErrorKind::Other,
-        };
-        io::Error::new(kind, e)
+        match e {
+            ClientError::Io(inner) => inner,
+            other => io::Error::new(other.io_kind(), other),
+        }
     }
 }
 
@@ -776,6 +797,9 @@ mod tests {
         assert_eq!(req.headers().get_str("Accept-Encoding"), Some("gzip"));
         assert_eq!(req.headers().get_all("Accept-Encoding").count(), 1);
         assert_eq!(req.headers().get_str("Content-Length"), Some("3"));
+        assert_eq!(body_length("GET", 0), None);
+        assert_eq!(body_length("POST", 0), Some(0));
+        assert_eq!(body_length("GET", 2), Some(2));
     }
 
     fn hop(status: u16, method: &str, loc: &str) -> Option<Redirect> {
