@@ -129,3 +129,16 @@ impl Read for ClientConn {
         ClientConn::read(self, buf)
     }
 }
+
+/// Lets the HTTP client write requests; each `write` waits (within the timeout) until all of
+/// `buf` is sent.
+impl Write for ClientConn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        ClientConn::write_all(self, buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

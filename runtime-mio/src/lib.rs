@@ -5,6 +5,7 @@
 //! protocol; the loop moves bytes between sockets and any [`netloom_core::Duplex`].
 //!
 //! - [`tcp`]: framed TCP servers and clients (the 16-octet exchange, the banner pair).
+//! - [`http_client`]: the HTTP client (`get`, `retrieve`) over a poll-driven connection.
 //! - [`http_server`]: an HTTP/1.1 server for any [`Handler`](netloom_core::http::server::Handler).
 //! - [`xmlrpc`]: an XML-RPC server for a [`Dispatcher`](netloom_core::xmlrpc::Dispatcher).
 //!
@@ -13,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod http_client;
 pub mod http_server;
 pub mod tcp;
 pub mod xmlrpc;
