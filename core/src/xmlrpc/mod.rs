@@ -18,6 +18,7 @@
 //! | `dispatch.rs` | [`Dispatcher`], [`Handler`] |
 //! | `client.rs` | [`Multicall`], [`IntoParams`], multicall result decoding |
 //! | `http.rs` | [`http::XmlRpcHandler`]: the dispatcher served over HTTP as CPython does |
+//! | `proxy.rs` | the client half over HTTP: [`proxy::CallRequest`], [`proxy::read_reply`], [`proxy::CallError`] |
 //!
 //! ```
 //! use netloom_core::xmlrpc::{encode_call_with, parse_response, Dispatcher, Limits, Value};
@@ -42,6 +43,7 @@ mod error;
 mod fault;
 pub mod http;
 mod limits;
+pub mod proxy;
 mod value;
 
 pub use client::{

@@ -1,0 +1,222 @@
+//! The client half of XML-RPC over HTTP, as CPython's `ServerProxy` does it, minus the
+//! sockets: the request a call is sent as, and how the HTTP answer becomes a value, a
+//! [`Fault`], or an error that says which layer failed.
+//!
+//! A runtime's proxy POSTs [`CallRequest::body`] with [`CallRequest::headers`] and hands
+//! status, headers and body to [`read_reply`].
+
+use std::fmt;
+
+use super::http::{decode_content, ContentError};
+use super::{
+    encode_call, parse_multicall_response, parse_response, Error, Fault, Limits, Multicall,
+    Response, Value,
+};
+use crate::http::Headers;
+
+/// Why a call did not produce a value. `T` is the runtime's transport error.
+#[derive(Debug)]
+pub enum CallError<T> {
+    /// Connecting, sending or receiving failed (CPython: `OSError`).
+    Transport(T),
+    /// The server answered with an HTTP error status (CPython: `xmlrpc.client.ProtocolError`).
+    Protocol {
+        /// HTTP status code.
+        status: u16,
+        /// Reason phrase.
+        reason: String,
+    },
+    /// The server answered with an XML-RPC fault (CPython: `xmlrpc.client.Fault`).
+    Fault(Fault),
+    /// The answer was not a valid XML-RPC response (CPython: `ResponseError`/`ExpatError`).
+    BadResponse(Error),
+    /// The answer's `Content-Encoding` is unsupported, or its gzip is bad or too large.
+    BadEncoding(String),
+}
+
+impl<T> CallError<T> {
+    /// Replaces the transport error type (for layering one error type over another).
+    pub fn map_transport<U>(self, f: impl FnOnce(T) -> U) -> CallError<U> {
+        match self {
+            CallError::Transport(t) => CallError::Transport(f(t)),
+            CallError::Protocol { status, reason } => CallError::Protocol { status, reason },
+            CallError::Fault(fault) => CallError::Fault(fault),
+            CallError::BadResponse(e) => CallError::BadResponse(e),
+            CallError::BadEncoding(e) => CallError::BadEncoding(e),
+        }
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for CallError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Transport(e) => write!(f, "transport error: {e}"),
+            CallError::Protocol { status, reason } => {
+                write!(f, "protocol error: {status} {reason}")
+            }
+            CallError::Fault(fault) => write!(f, "fault {}: {}", fault.code, fault.string),
+            CallError::BadResponse(e) => write!(f, "bad response: {e}"),
+            CallError::BadEncoding(e) => write!(f, "bad response encoding: {e}"),
+        }
+    }
+}
+
+impl<T: fmt::Debug + fmt::Display> std::error::Error for CallError<T> {}
+
+/// How a proxy talks to a server. Defaults match CPython's client.
+#[derive(Debug, Clone)]
+pub struct ProxyOptions {
+    /// Decoding limits for responses.
+    pub limits: Limits,
+    /// Largest size a gzipped response may inflate to. Default: 20 MiB, as CPython.
+    pub max_decoded_body: usize,
+    /// Whether to send `Accept-Encoding: gzip`. Default: true.
+    pub accept_gzip: bool,
+}
+
+impl Default for ProxyOptions {
+    fn default() -> Self {
+        ProxyOptions {
+            limits: Limits::default(),
+            max_decoded_body: 20 * 1024 * 1024,
+            accept_gzip: true,
+        }
+    }
+}
+
+/// An encoded call, ready to POST.
+#[derive(Debug, Clone)]
+pub struct CallRequest {
+    /// The `text/xml` body.
+    pub body: Vec<u8>,
+    /// Headers to send with it (besides `Host` and framing).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl CallRequest {
+    /// A call of `method` with `params`.
+    pub fn call(method: &str, params: &[Value], options: &ProxyOptions) -> Self {
+        let mut body = Vec::with_capacity(256);
+        encode_call(method, params, &mut body);
+        Self::with_body(body, options)
+    }
+
+    /// A `system.multicall` of the calls in `multicall`.
+    pub fn multicall(multicall: &Multicall, options: &ProxyOptions) -> Self {
+        let mut body = Vec::with_capacity(512);
+        multicall.encode(&mut body);
+        Self::with_body(body, options)
+    }
+
+    fn with_body(body: Vec<u8>, options: &ProxyOptions) -> Self {
+        let mut headers = vec![
+            ("Content-Type", "text/xml".to_string()),
+            (
+                "User-Agent",
+                concat!("netloom-xmlrpc/", env!("CARGO_PKG_VERSION")).to_string(),
+            ),
+        ];
+        if options.accept_gzip {
+            headers.push(("Accept-Encoding", "gzip".to_string()));
+        }
+        CallRequest { body, headers }
+    }
+}
+
+/// Turns an HTTP answer into the call's value or the error that explains it.
+pub fn read_reply<T>(
+    status: u16,
+    reason: &str,
+    headers: &Headers,
+    body: Vec<u8>,
+    options: &ProxyOptions,
+) -> Result<Value, CallError<T>> {
+    let body = checked_body(status, reason, headers, body, options)?;
+    match parse_response(&body, &options.limits) {
+        Ok(Response::Success(v)) => Ok(v),
+        Ok(Response::Fault(fault)) => Err(CallError::Fault(fault)),
+        Err(e) => Err(CallError::BadResponse(e)),
+    }
+}
+
+/// Like [`read_reply`] for a `system.multicall`: one result or fault per call.
+pub fn read_multicall_reply<T>(
+    status: u16,
+    reason: &str,
+    headers: &Headers,
+    body: Vec<u8>,
+    options: &ProxyOptions,
+) -> Result<Vec<Result<Value, Fault>>, CallError<T>> {
+    let body = checked_body(status, reason, headers, body, options)?;
+    match parse_multicall_response(&body, &options.limits) {
+        Ok(Ok(results)) => Ok(results),
+        Ok(Err(fault)) => Err(CallError::Fault(fault)),
+        Err(e) => Err(CallError::BadResponse(e)),
+    }
+}
+
+fn checked_body<T>(
+    status: u16,
+    reason: &str,
+    headers: &Headers,
+    body: Vec<u8>,
+    options: &ProxyOptions,
+) -> Result<Vec<u8>, CallError<T>> {
+    // CPython's transport accepts only 200; anything else is a ProtocolError.
+    if status != 200 {
+        return Err(CallError::Protocol {
+            status,
+            reason: reason.to_string(),
+        });
+    }
+    decode_content(headers, body, options.max_decoded_body).map_err(|e| match e {
+        ContentError::Unsupported(enc) => CallError::BadEncoding(format!("'{enc}' not supported")),
+        ContentError::BadGzip => {
+            CallError::BadEncoding("invalid or oversized gzip content".to_string())
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xmlrpc::{encode_fault, encode_response};
+
+    type E = CallError<std::convert::Infallible>;
+
+    #[test]
+    fn success_fault_protocol_and_gzip() {
+        let opts = ProxyOptions::default();
+        let mut body = Vec::new();
+        encode_response(&Value::Int(10), &mut body);
+        let v: Result<Value, E> = read_reply(200, "OK", &Headers::new(), body.clone(), &opts);
+        assert_eq!(v.unwrap(), Value::Int(10));
+
+        let z = crate::xmlrpc::http::gzip(&body).unwrap();
+        let gz = Headers::new().with("Content-Encoding", "gzip");
+        let v: Result<Value, E> = read_reply(200, "OK", &gz, z, &opts);
+        assert_eq!(v.unwrap(), Value::Int(10));
+
+        let mut fault = Vec::new();
+        encode_fault(&Fault::new(4, "Too many parameters."), &mut fault);
+        let v: Result<Value, E> = read_reply(200, "OK", &Headers::new(), fault, &opts);
+        assert!(matches!(v, Err(CallError::Fault(f)) if f.code == 4));
+
+        let v: Result<Value, E> = read_reply(404, "Not Found", &Headers::new(), Vec::new(), &opts);
+        assert!(matches!(v, Err(CallError::Protocol { status: 404, .. })));
+
+        let v: Result<Value, E> =
+            read_reply(200, "OK", &Headers::new(), b"<html/>".to_vec(), &opts);
+        assert!(matches!(v, Err(CallError::BadResponse(_))));
+    }
+
+    #[test]
+    fn request_headers_ask_for_gzip() {
+        let r = CallRequest::call("add", &[Value::Int(1)], &ProxyOptions::default());
+        assert!(r
+            .headers
+            .iter()
+            .any(|(n, v)| *n == "Accept-Encoding" && v == "gzip"));
+        assert!(r.body.starts_with(b"<?xml"));
+    }
+}
