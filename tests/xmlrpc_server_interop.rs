@@ -1,0 +1,236 @@
+//! Our XML-RPC server on every runtime, driven by CPython's `xmlrpc.client` (ServerProxy,
+//! MultiCall) and by raw HTTP for the inputs CPython would never send.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::Duration;
+
+use netloom::xmlrpc::{Dispatcher, Fault, Value};
+use netloom::{seed, RunningServer, Runtime, ServerConfig};
+
+use common::{each_runtime, loopback};
+
+fn dispatcher() -> Dispatcher {
+    let mut d = seed::calculator();
+    d.register_raw("echo", |params: &[Value]| {
+        Ok(params.first().cloned().unwrap_or(Value::Nil))
+    })
+    .with_help("Return the first argument.");
+    d.register("fail", || -> Result<i32, Fault> {
+        Err(Fault::new(42, "failure on purpose"))
+    });
+    d.register("boom", || -> i32 { panic!("handler panic on purpose") });
+    d
+}
+
+fn start(rt: Runtime) -> RunningServer {
+    rt.spawn_xmlrpc(loopback(), dispatcher(), ServerConfig::default())
+        .unwrap()
+}
+
+fn python(script: &str, port: u16) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(port.to_string())
+        .output()
+        .expect("python3 is required for the interop tests");
+    assert!(
+        out.status.success(),
+        "python failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const PRELUDE: &str = r#"
+import sys, datetime, xmlrpc.client as x
+url = 'http://127.0.0.1:%s/' % sys.argv[1]
+p = x.ServerProxy(url, allow_none=True, use_builtin_types=True)
+def fault_of(f, *a):
+    try:
+        f(*a)
+    except x.Fault as e:
+        return (e.faultCode, e.faultString)
+    raise AssertionError('no fault')
+"#;
+
+#[test]
+fn cpython_server_proxy_round_trips_every_type() {
+    let script = format!(
+        "{PRELUDE}{}",
+        r#"
+values = [0, 1, -1, 2**31 - 1, -2**31, True, False, 'hello', '', 'ünïcødé ☃ <&> ]]>', 'a\r\nb',
+          3.5, -0.0, 1e300, None, b'\x00\xffbytes', datetime.datetime(2026, 11, 26, 5, 53, 1),
+          [1, 'two', [3.0, None]], {'a': 1, 'b': {'c': [True]}, '': 'empty key'}, [], {}]
+for v in values:
+    got = p.echo(v)
+    if isinstance(v, str):
+        v = v.replace('\r\n', '\n') if got != v else v
+    assert got == v, (v, got)
+print('ok', len(values))
+"#
+    );
+    each_runtime(|rt| {
+        let server = start(rt);
+        assert_eq!(python(&script, server.local_addr().port()).trim(), "ok 21");
+    });
+}
+
+#[test]
+fn cpython_sees_faults_introspection_and_multicall_like_from_cpython() {
+    let script = format!(
+        "{PRELUDE}{}",
+        r#"
+assert p.add(7, 3) == 10
+assert p.divide(-7, 2) == -4
+assert fault_of(p.divide, 1, 0) == (1, "<class 'ZeroDivisionError'>:integer division or modulo by zero")
+assert fault_of(p.nope) == (1, '<class \'Exception\'>:method "nope" is not supported')
+assert fault_of(p.fail) == (42, 'failure on purpose')
+code, text = fault_of(p.boom)
+assert code == 1 and 'panic' in text, text
+assert p.add(1, 2) == 3  # still serving after a panic
+code, text = fault_of(p.add, 1)
+assert code == 1 and 'TypeError' in text, text
+assert fault_of(p.multiply, 2**30, 4) == (1, "<class 'OverflowError'>:int exceeds XML-RPC limits")
+methods = p.system.listMethods()
+assert methods == sorted(methods) and 'add' in methods and 'system.multicall' in methods, methods
+assert p.system.methodHelp('add') == 'Return a + b.'
+assert p.system.methodSignature('add') == [['int', 'int', 'int']]
+assert p.system.methodSignature('echo') == 'signatures not supported'
+m = x.MultiCall(p)
+m.add(7, 3); m.subtract(7, 3); m.multiply(7, 3); m.divide(7, 3); m.divide(7, 0); m.nope()
+r = m()
+assert list(r.results[:4]) == [[10], [4], [21], [2]], r.results
+assert r[0] == 10 and r[3] == 2
+assert fault_of(lambda: r[4])[0] == 1
+assert fault_of(lambda: r[5]) == (1, '<class \'Exception\'>:method "nope" is not supported')
+# a nested system.multicall is refused with a fault in its slot
+raw = p.system.multicall([{'methodName': 'system.multicall', 'params': [[]]}, {'methodName': 'add', 'params': [1, 1]}])
+assert isinstance(raw[0], dict) and raw[0]['faultCode'] and raw[1] == [2], raw
+print('ok')
+"#
+    );
+    each_runtime(|rt| {
+        let server = start(rt);
+        assert_eq!(python(&script, server.local_addr().port()).trim(), "ok");
+    });
+}
+
+#[test]
+fn cpython_makes_many_calls_on_one_connection_and_gets_gzip() {
+    let script = format!(
+        "{PRELUDE}{}",
+        r#"
+socks = set()
+for i in range(50):
+    assert p.add(i, i) == 2 * i
+    socks.add(id(p._ServerProxy__transport._connection[1].sock))
+assert len(socks) == 1, socks
+# Big response: gzipped on the wire because CPython's client accepts gzip; it decodes it.
+big = 'x' * 100000
+assert p.echo(big) == big
+# Gzipped request, as CPython sends when encode_threshold is set.
+t = x.Transport(); t.encode_threshold = 0
+q = x.ServerProxy(url, transport=t)
+assert q.echo('compressed request ' * 200) == 'compressed request ' * 200
+print('ok')
+"#
+    );
+    each_runtime(|rt| {
+        let server = start(rt);
+        assert_eq!(python(&script, server.local_addr().port()).trim(), "ok");
+    });
+}
+
+/// Sends one raw HTTP request and returns the whole answer (the server closes after it).
+fn raw_post(addr: std::net::SocketAddr, path: &str, extra: &str, body: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn bad_bodies_get_a_fault_or_status_and_the_server_goes_on() {
+    let deep = format!(
+        "<?xml version='1.0'?><methodCall><methodName>echo</methodName><params><param>{}{}</param></params></methodCall>",
+        "<value><array><data>".repeat(10_000),
+        "</data></array></value>".repeat(10_000)
+    );
+    let bomb = {
+        // 40 MiB of zeros, gzipped: over the 20 MiB cap once inflated.
+        netloom::xmlrpc::http::gzip(&vec![0u8; 40 * 1024 * 1024]).unwrap()
+    };
+    each_runtime(|rt| {
+        let server = start(rt);
+        let addr = server.local_addr();
+        for body in [
+            &b"this is not xml"[..],
+            b"<?xml version='1.0'?><methodResponse><params/></methodResponse>",
+            b"<?xml version='1.0'?><methodCall><methodName>add</methodName><params><param><value><i4>x</i4></value></param></params></methodCall>",
+            b"<!DOCTYPE lolz [<!ENTITY lol \"lol\">]><methodCall><methodName>&lol;</methodName></methodCall>",
+            deep.as_bytes(),
+        ] {
+            let got = raw_post(addr, "/RPC2", "", body);
+            assert!(got.starts_with("HTTP/1.1 200 OK"), "{got}");
+            assert!(got.contains("<name>faultCode</name>"), "{got}");
+        }
+        let got = raw_post(addr, "/", "Content-Encoding: gzip\r\n", &bomb);
+        assert!(
+            got.starts_with("HTTP/1.1 400 "),
+            "{}",
+            got.lines().next().unwrap_or("")
+        );
+        let got = raw_post(addr, "/", "Content-Encoding: br\r\n", b"abc");
+        assert!(
+            got.starts_with("HTTP/1.1 501 "),
+            "{}",
+            got.lines().next().unwrap_or("")
+        );
+        let got = raw_post(addr, "/elsewhere", "", b"<x/>");
+        assert!(got.starts_with("HTTP/1.1 404 "), "{got}");
+        let too_large = vec![b'a'; 17 * 1024 * 1024];
+        let got = raw_post(addr, "/", "", &too_large);
+        assert!(
+            got.starts_with("HTTP/1.1 413 "),
+            "{}",
+            got.lines().next().unwrap_or("")
+        );
+        // A response over 1400 bytes is gzipped for a client that accepts it, not otherwise.
+        let mut call = Vec::new();
+        netloom::xmlrpc::encode_call("echo", &[Value::String("y".repeat(5000))], &mut call);
+        let got = raw_post(addr, "/", "Accept-Encoding: gzip\r\n", &call);
+        assert!(
+            got.contains("Content-Encoding: gzip\r\n"),
+            "{}",
+            &got[..200.min(got.len())]
+        );
+        let got = raw_post(addr, "/", "", &call);
+        assert!(
+            !got.contains("Content-Encoding"),
+            "{}",
+            &got[..200.min(got.len())]
+        );
+        // GET is not XML-RPC: 501 like CPython.
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        assert!(out.starts_with("HTTP/1.1 501 "), "{out}");
+        // And a well-formed call on a new connection is still served.
+        let script = format!("{PRELUDE}print(p.add(7, 3))");
+        assert_eq!(python(&script, addr.port()).trim(), "10");
+    });
+}
