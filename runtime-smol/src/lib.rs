@@ -6,11 +6,14 @@
 //! clients are plain `async fn`s over any `AsyncRead`/`AsyncWrite`.
 //!
 //! - [`tcp`]: framed TCP servers and clients (the 16-octet exchange, the banner pair).
+//! - [`http_client`]: an async HTTP/1.1 client (`get` with an `AsyncRead` body, `retrieve` to a
+//!   file), redirects, keep-alive reuse, timeouts.
 //! - [`http_server`]: an HTTP/1.1 server for any [`Handler`](netloom_core::http::server::Handler).
 //! - [`xmlrpc`]: an XML-RPC server for a [`Dispatcher`](netloom_core::xmlrpc::Dispatcher).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod http_client;
 pub mod http_server;
 pub mod tcp;
 pub mod xmlrpc;
