@@ -19,7 +19,9 @@ pub mod runtime {
 }
 
 pub mod seed;
+mod http_client;
 mod select;
 pub mod static_files;
 
+pub use http_client::{HttpClient, HttpResponse};
 pub use select::{RunningServer, Runtime};
