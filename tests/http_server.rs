@@ -363,3 +363,46 @@ fn silent_clients_are_timed_out_without_stopping_others() {
         thread::sleep(Duration::from_millis(10));
     });
 }
+
+#[test]
+fn slowloris_is_cut_off_by_the_request_timeout() {
+    each_runtime(|rt| {
+        let config = ServerConfig {
+            idle_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_millis(800),
+            ..ServerConfig::default()
+        };
+        let server = start(rt, config);
+        let mut slow = raw(server.local_addr());
+        let started = Instant::now();
+        let head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        let mut cut_off = false;
+        for &b in head.iter() {
+            if slow.write_all(&[b]).is_err() {
+                cut_off = true;
+                break;
+            }
+            // Each byte well inside the idle timeout.
+            thread::sleep(Duration::from_millis(100));
+            let o = curl(&[
+                "--max-time",
+                "5",
+                &format!("http://{}/ok", server.local_addr()),
+            ]);
+            assert_eq!(String::from_utf8_lossy(&o.stdout), "GET /ok");
+            if started.elapsed() > Duration::from_secs(4) {
+                break;
+            }
+        }
+        if !cut_off {
+            let mut buf = [0u8; 16];
+            slow.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+            match slow.read(&mut buf) {
+                Ok(0) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+                other => panic!("the trickling client is still connected: {other:?}"),
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(8));
+    });
+}

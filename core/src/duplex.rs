@@ -22,4 +22,10 @@ pub trait Duplex {
     fn wants_read(&self) -> bool;
     /// Whether the connection is over and its output fully written: close the socket.
     fn is_finished(&self) -> bool;
+    /// Whether the peer is part-way through a message. A runtime bounds how long that may
+    /// last ([`ServerConfig::request_timeout`](crate::ServerConfig::request_timeout)), so a
+    /// peer trickling bytes cannot hold a connection forever. Default: never.
+    fn mid_message(&self) -> bool {
+        false
+    }
 }

@@ -14,6 +14,9 @@ pub struct ServerConfig {
     /// A write that makes no progress for this long closes the connection (a peer that never
     /// reads). Default: 60 s.
     pub write_timeout: Duration,
+    /// A message (an HTTP request's head and body, say) must arrive in full within this long
+    /// of its first byte, however steadily bytes trickle in (slowloris). Default: 30 s.
+    pub request_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -22,6 +25,48 @@ impl Default for ServerConfig {
             max_connections: 1024,
             idle_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
         }
+    }
+}
+
+impl ServerConfig {
+    /// How long a runtime's next read may wait: the idle timeout between messages, and no
+    /// more than what is left of [`request_timeout`](Self::request_timeout) once a message
+    /// has begun (`message_elapsed` is the time since its first byte; the caller owns the
+    /// clock). `None` when that deadline has passed: close the connection.
+    pub fn read_budget(&self, message_elapsed: Option<Duration>) -> Option<Duration> {
+        match message_elapsed {
+            None => Some(self.idle_timeout),
+            Some(elapsed) => {
+                let left = self.request_timeout.checked_sub(elapsed)?;
+                if left.is_zero() {
+                    None
+                } else {
+                    Some(left.min(self.idle_timeout))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_budget_caps_a_message_at_the_request_timeout() {
+        let c = ServerConfig {
+            idle_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+            ..ServerConfig::default()
+        };
+        assert_eq!(c.read_budget(None), Some(Duration::from_secs(60)));
+        assert_eq!(
+            c.read_budget(Some(Duration::from_secs(10))),
+            Some(Duration::from_secs(20))
+        );
+        assert_eq!(c.read_budget(Some(Duration::from_secs(30))), None);
+        assert_eq!(c.read_budget(Some(Duration::from_secs(99))), None);
     }
 }

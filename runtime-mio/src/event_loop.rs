@@ -64,6 +64,8 @@ struct Entry<C> {
     active: Instant,
     /// Whether output is waiting on a writable event.
     blocked_on_write: bool,
+    /// When the message now arriving began, if one is part-way in.
+    message_start: Option<Instant>,
 }
 
 /// A server's event loop, generic over the connection state machine `C` made by `factory`.
@@ -169,6 +171,7 @@ where
                 conn,
                 active: Instant::now(),
                 blocked_on_write: false,
+                message_start: None,
             },
         );
         // The greeting (if any) goes out at once, and data may already be waiting.
@@ -214,7 +217,12 @@ where
             .iter()
             .filter(|(_, e)| {
                 let limit = if e.blocked_on_write { write } else { idle };
-                now.duration_since(e.active) >= limit
+                let too_slow = e.message_start.is_some_and(|start| {
+                    self.config
+                        .read_budget(Some(now.duration_since(start)))
+                        .is_none()
+                });
+                too_slow || now.duration_since(e.active) >= limit
             })
             .map(|(t, _)| *t)
             .collect();
@@ -264,6 +272,11 @@ fn pump<C: Duplex>(entry: &mut Entry<C>, buf: &mut [u8]) -> bool {
             Ok(n) => {
                 entry.active = Instant::now();
                 entry.conn.receive(&buf[..n]);
+                entry.message_start = if entry.conn.mid_message() {
+                    Some(entry.message_start.unwrap_or(entry.active))
+                } else {
+                    None
+                };
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -3,7 +3,7 @@
 use std::io;
 use std::net::TcpStream;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_io::{Async, Timer};
 use futures_lite::future;
@@ -108,6 +108,7 @@ pub(crate) async fn drive<C: Duplex>(
     config: &ServerConfig,
 ) {
     let mut buf = vec![0u8; 16 * 1024];
+    let mut message_start: Option<Instant> = None;
     loop {
         let out = conn.transmit();
         if !out.is_empty() {
@@ -122,7 +123,15 @@ pub(crate) async fn drive<C: Duplex>(
         if conn.is_finished() || !conn.wants_read() {
             break;
         }
-        match with_timeout(config.idle_timeout, stream.read(&mut buf)).await {
+        message_start = if conn.mid_message() {
+            Some(message_start.unwrap_or_else(Instant::now))
+        } else {
+            None
+        };
+        let Some(budget) = config.read_budget(message_start.map(|t| t.elapsed())) else {
+            break; // the message took too long to arrive
+        };
+        match with_timeout(budget, stream.read(&mut buf)).await {
             Ok(0) => conn.receive_eof(),
             Ok(n) => conn.receive(&buf[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

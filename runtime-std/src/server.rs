@@ -5,7 +5,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use netloom_core::Duplex;
 pub use netloom_core::ServerConfig;
@@ -176,8 +176,9 @@ where
 /// Drives one connection's [`Duplex`] over a blocking socket until it is finished, the peer
 /// goes away, or a read or write times out.
 pub(crate) fn drive<C: Duplex>(mut conn: C, mut stream: TcpStream, config: &ServerConfig) {
-    let _ = config;
     let mut buf = vec![0u8; 16 * 1024];
+    let mut message_start: Option<Instant> = None;
+    let mut timeout = config.idle_timeout;
     loop {
         let out = conn.transmit();
         if !out.is_empty() {
@@ -192,6 +193,17 @@ pub(crate) fn drive<C: Duplex>(mut conn: C, mut stream: TcpStream, config: &Serv
         // driver output is only ever produced while handling input.
         if conn.is_finished() || !conn.wants_read() {
             break;
+        }
+        message_start = if conn.mid_message() {
+            Some(message_start.unwrap_or_else(Instant::now))
+        } else {
+            None
+        };
+        let Some(budget) = config.read_budget(message_start.map(|t| t.elapsed())) else {
+            break; // the message took too long to arrive
+        };
+        if budget != timeout && stream.set_read_timeout(Some(budget)).is_ok() {
+            timeout = budget;
         }
         match stream.read(&mut buf) {
             Ok(0) => conn.receive_eof(),

@@ -407,4 +407,8 @@ where
     fn is_finished(&self) -> bool {
         self.closing && self.stream.is_none() && self.pending() == 0
     }
+
+    fn mid_message(&self) -> bool {
+        !self.closing && self.in_request()
+    }
 }
