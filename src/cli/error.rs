@@ -17,6 +17,11 @@ impl fmt::Display for CliError {
 }
 
 impl CliError {
+    /// A message already phrased for the terminal.
+    pub fn msg(text: impl Into<String>) -> Self {
+        CliError(text.into())
+    }
+
     /// Describes an I/O failure of `what` (an action and its address).
     pub fn io(what: &str, e: &io::Error) -> Self {
         if let Some(frame) = e

@@ -2,6 +2,7 @@
 
 mod demo;
 mod error;
+mod get;
 mod http;
 mod tcp;
 mod xmlrpc;
@@ -85,6 +86,17 @@ enum Command {
         #[command(subcommand)]
         command: XmlrpcCommand,
     },
+    /// Fetches an http:// URL: the body to stdout, or saved to a file with -o.
+    Get {
+        /// The URL (http:// only for now).
+        url: String,
+        /// Save the body to this file (written to a temporary file, renamed when complete).
+        #[arg(short = 'o', long = "output")]
+        output: Option<std::path::PathBuf>,
+        /// Runtime that drives the sockets.
+        #[arg(long, value_enum, default_value = "std")]
+        runtime: RuntimeArg,
+    },
     /// Runs every program end to end over every runtime on loopback.
     Demo,
 }
@@ -163,6 +175,11 @@ pub fn main() -> ExitCode {
                     runtime,
                 },
         } => xmlrpc::serve(runtime.into(), &bind, port),
+        Command::Get {
+            url,
+            output,
+            runtime,
+        } => get::run(runtime.into(), &url, output.as_deref()),
         Command::Demo => demo::run(),
     };
     match result {
