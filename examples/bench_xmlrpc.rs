@@ -7,10 +7,21 @@ use netloom::{seed, Runtime, ServerConfig};
 
 fn main() -> std::io::Result<()> {
     let argv: Vec<String> = std::env::args().collect();
-    let value = |flag: &str| argv.iter().position(|a| a == flag).and_then(|i| argv.get(i + 1));
-    let runtime: Runtime = value("--runtime").and_then(|r| r.parse().ok()).unwrap_or(Runtime::Std);
+    let value = |flag: &str| {
+        argv.iter()
+            .position(|a| a == flag)
+            .and_then(|i| argv.get(i + 1))
+    };
+    let runtime: Runtime = value("--runtime")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(Runtime::Std);
     let port: u16 = value("--port").and_then(|p| p.parse().ok()).unwrap_or(8000);
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
     let handler = XmlRpcHandler::new(Arc::new(seed::calculator()));
-    runtime.serve_http(listener, handler, ServerConfig::default(), Default::default())
+    runtime.serve_http(
+        listener,
+        handler,
+        ServerConfig::default(),
+        Default::default(),
+    )
 }

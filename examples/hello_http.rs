@@ -13,8 +13,14 @@ fn main() -> std::io::Result<()> {
 /// `--runtime NAME --port N`, defaulting to std and 8080.
 fn args() -> (Runtime, u16) {
     let argv: Vec<String> = std::env::args().collect();
-    let value = |flag: &str| argv.iter().position(|a| a == flag).and_then(|i| argv.get(i + 1));
-    let runtime = value("--runtime").and_then(|r| r.parse().ok()).unwrap_or(Runtime::Std);
+    let value = |flag: &str| {
+        argv.iter()
+            .position(|a| a == flag)
+            .and_then(|i| argv.get(i + 1))
+    };
+    let runtime = value("--runtime")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(Runtime::Std);
     let port = value("--port").and_then(|p| p.parse().ok()).unwrap_or(8080);
     (runtime, port)
 }
