@@ -37,6 +37,7 @@ pub fn run() -> Result<(), CliError> {
         println!("=== runtime: {runtime} ===");
         sixteen(runtime)?;
         banner(runtime)?;
+        http(runtime)?;
         println!();
     }
     println!("demo complete: every program ran over std, mio and smol");
@@ -74,4 +75,58 @@ fn banner(runtime: Runtime) -> Result<(), CliError> {
     println!("    client| {}", seed::py_repr(&data));
     server.shutdown();
     Ok(())
+}
+
+fn http(runtime: Runtime) -> Result<(), CliError> {
+    use std::io::Read;
+
+    use netloom::http::client::ClientConfig;
+    use netloom::static_files::StaticFiles;
+
+    println!("  HTTP: static file server, urlopen and urlretrieve");
+    let dir = std::env::temp_dir().join(format!("netloom-demo-{}-{runtime}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| CliError::io("creating the demo directory", &e))?;
+    let text = "Hello from netloom's HTTP server.\n";
+    std::fs::write(dir.join("hello.txt"), text)
+        .map_err(|e| CliError::io("writing the demo file", &e))?;
+    let result = (|| {
+        let files =
+            StaticFiles::new(&dir).map_err(|e| CliError::io("serving the demo directory", &e))?;
+        let server = runtime
+            .spawn_http(
+                loopback(),
+                files,
+                ServerConfig::default(),
+                Default::default(),
+            )
+            .map_err(|e| CliError::io("starting the HTTP server", &e))?;
+        let url = format!("http://{}/hello.txt", server.local_addr());
+        let client = runtime.http_client(ClientConfig::default());
+        let mut resp = client
+            .get(&url)
+            .map_err(|e| CliError::msg(format!("GET {url}: {e}")))?;
+        let mut body = String::new();
+        resp.read_to_string(&mut body)
+            .map_err(|e| CliError::io(&format!("reading {url}"), &e))?;
+        println!(
+            "    client| GET {url} -> {} {}, {} bytes: {:?}",
+            resp.status(),
+            resp.reason(),
+            body.len(),
+            body
+        );
+        let saved = dir.join("copy.txt");
+        let n = client
+            .retrieve(&url, &saved, |_, _| {})
+            .map_err(|e| CliError::msg(format!("retrieving {url}: {e}")))?;
+        println!(
+            "    client| urlretrieve saved {n} bytes to {}",
+            saved.display()
+        );
+        server.shutdown();
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
