@@ -495,6 +495,14 @@ impl From<ClientError> for io::Error {
     }
 }
 
+/// Lets `?` on a body read (`resp.read_to_end(..)?`) give a `ClientError`: the inverse of
+/// the conversion above, as [`ClientError::from_io`] with [`Waiting::Read`].
+impl From<io::Error> for ClientError {
+    fn from(e: io::Error) -> ClientError {
+        ClientError::from_io(e, Waiting::Read)
+    }
+}
+
 /// One step of an [`Exchange`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
