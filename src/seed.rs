@@ -125,30 +125,6 @@ impl Service for BannerServer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::py_repr;
-
-    #[test]
-    fn repr_matches_python() {
-        assert_eq!(py_repr(b"Hi there, server"), "b'Hi there, server'");
-        assert_eq!(py_repr(b"it's"), "b\"it's\"");
-        assert_eq!(py_repr(b"a\x00\n\\"), "b'a\\x00\\n\\\\'");
-        assert_eq!(py_repr(b"'\""), "b'\\'\"'");
-    }
-
-    #[test]
-    fn floor_division_matches_python() {
-        use super::floor_div;
-        assert_eq!(floor_div(7, 3), Some(2));
-        assert_eq!(floor_div(-7, 3), Some(-3));
-        assert_eq!(floor_div(7, -3), Some(-3));
-        assert_eq!(floor_div(-7, -3), Some(2));
-        assert_eq!(floor_div(6, -3), Some(-2));
-        assert_eq!(floor_div(1, 0), None);
-    }
-}
-
 /// The XML-RPC calculator's default port.
 pub const XMLRPC_PORT: u16 = 8000;
 
@@ -198,4 +174,28 @@ pub fn calculator() -> netloom_core::xmlrpc::Dispatcher {
     .with_signature(sig);
     d.enable_multicall().enable_introspection();
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::py_repr;
+
+    #[test]
+    fn repr_matches_python() {
+        assert_eq!(py_repr(b"Hi there, server"), "b'Hi there, server'");
+        assert_eq!(py_repr(b"it's"), "b\"it's\"");
+        assert_eq!(py_repr(b"a\x00\n\\"), "b'a\\x00\\n\\\\'");
+        assert_eq!(py_repr(b"'\""), "b'\\'\"'");
+    }
+
+    #[test]
+    fn floor_division_matches_python() {
+        use super::floor_div;
+        assert_eq!(floor_div(7, 3), Some(2));
+        assert_eq!(floor_div(-7, 3), Some(-3));
+        assert_eq!(floor_div(7, -3), Some(-3));
+        assert_eq!(floor_div(-7, -3), Some(2));
+        assert_eq!(floor_div(6, -3), Some(-2));
+        assert_eq!(floor_div(1, 0), None);
+    }
 }

@@ -4,7 +4,7 @@
 //! single connection driven by its own poll, with a deadline on every call.
 //!
 //! ```no_run
-//! let mut client = netloom_mio::tcp::Client::connect("127.0.0.1:1060")?;
+//! let mut client = netloom_mio::tcp::Client::connect_default("127.0.0.1:1060")?;
 //! client.write_all(b"Hi there, server")?;
 //! let reply = client.recvall(16)?; // fails clearly on a short read
 //! println!("The server said {:?}", String::from_utf8_lossy(&reply));
