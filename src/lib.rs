@@ -18,10 +18,12 @@ pub mod runtime {
     pub use netloom_std as std;
 }
 
-pub mod seed;
 mod http_client;
+pub mod seed;
 mod select;
 pub mod static_files;
+mod xmlrpc_client;
 
 pub use http_client::{HttpClient, HttpResponse};
 pub use select::{RunningServer, Runtime};
+pub use xmlrpc_client::{XmlRpcError, XmlRpcProxy};

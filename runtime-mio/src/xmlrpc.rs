@@ -1,5 +1,6 @@
-//! XML-RPC server: a [`Dispatcher`] served by this runtime's HTTP server through
-//! [`XmlRpcHandler`], which does everything CPython's `SimpleXMLRPCRequestHandler` does.
+//! XML-RPC: [`ServerProxy`] calls a remote server over mio connections; [`server`] serves a
+//! [`Dispatcher`] on this runtime's event loop through [`XmlRpcHandler`], which does
+//! everything CPython's `SimpleXMLRPCRequestHandler` does.
 //!
 //! ```no_run
 //! use netloom_core::xmlrpc::Dispatcher;
@@ -17,7 +18,29 @@ use std::sync::Arc;
 use netloom_core::xmlrpc::http::{HttpOptions, XmlRpcHandler};
 use netloom_core::xmlrpc::Dispatcher;
 
+use netloom_core::http::client::{ClientConfig, ClientError};
+use netloom_core::xmlrpc::proxy::ProxyOptions;
+
+use crate::http_client::MioConnector;
 use crate::http_server;
+
+/// A proxy for a remote XML-RPC server whose connections are mio sockets: the std proxy's
+/// logic over [`MioConnector`] (see `netloom_std::xmlrpc::ServerProxy` for the calls).
+pub type ServerProxy = netloom_std::xmlrpc::ServerProxy<MioConnector>;
+
+/// A proxy for the server at `url` with default settings.
+pub fn proxy(url: &str) -> Result<ServerProxy, ClientError> {
+    proxy_with(url, ClientConfig::default(), ProxyOptions::default())
+}
+
+/// A proxy with the given client settings and XML-RPC options.
+pub fn proxy_with(
+    url: &str,
+    config: ClientConfig,
+    options: ProxyOptions,
+) -> Result<ServerProxy, ClientError> {
+    ServerProxy::with_connector(MioConnector, url, config, options)
+}
 
 /// An XML-RPC server: this runtime's HTTP server with an [`XmlRpcHandler`]. Configure,
 /// run and stop it like any [`http_server::Server`].

@@ -1,5 +1,6 @@
-//! XML-RPC server: a [`Dispatcher`] served by this runtime's HTTP server through
-//! [`XmlRpcHandler`], which does everything CPython's `SimpleXMLRPCRequestHandler` does.
+//! XML-RPC: [`ServerProxy`] calls a remote server with `async fn`s; [`server`] serves a
+//! [`Dispatcher`] with this runtime's HTTP server through [`XmlRpcHandler`], which does
+//! everything CPython's `SimpleXMLRPCRequestHandler` does.
 //!
 //! ```no_run
 //! use netloom_core::xmlrpc::Dispatcher;
@@ -14,9 +15,18 @@ use std::io;
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
 
+use futures_lite::AsyncReadExt;
+use netloom_core::http::client::{ClientConfig, ClientError, Target};
+use netloom_core::http::Headers;
+use netloom_core::xmlrpc::proxy::{
+    read_multicall_reply, read_reply, CallError, CallRequest, ProxyOptions,
+};
+use netloom_core::xmlrpc::{Error as XmlError, Fault, FromValue, IntoParams, Multicall, Value};
+
 use netloom_core::xmlrpc::http::{HttpOptions, XmlRpcHandler};
 use netloom_core::xmlrpc::Dispatcher;
 
+use crate::http_client::Client;
 use crate::http_server;
 
 /// An XML-RPC server: this runtime's HTTP server with an [`XmlRpcHandler`]. Configure,
@@ -39,3 +49,113 @@ pub fn server_with(
         XmlRpcHandler::with_options(Arc::new(dispatcher), options),
     )
 }
+
+/// A proxy for calling methods on a remote XML-RPC server, like CPython's `ServerProxy`,
+/// with `async fn`s. Same behaviour as `netloom_std::xmlrpc::ServerProxy`: one keep-alive
+/// connection, gzip, and a [`CallError`] that keeps transport failures, HTTP error statuses
+/// and faults apart.
+///
+/// ```no_run
+/// smol::block_on(async {
+///     let proxy = netloom_smol::xmlrpc::ServerProxy::new("http://127.0.0.1:8000/")?;
+///     let sum: i32 = proxy.call("add", (7, 3)).await?;
+///     println!("7+3={sum}");
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct ServerProxy {
+    client: Client,
+    url: String,
+    options: ProxyOptions,
+}
+
+impl ServerProxy {
+    /// A proxy for the server at `url` (`http://host:port/path`), with default settings.
+    pub fn new(url: &str) -> Result<Self, ClientError> {
+        Self::with_config(url, ClientConfig::default(), ProxyOptions::default())
+    }
+
+    /// A proxy with the given HTTP client settings (timeouts...) and XML-RPC options.
+    pub fn with_config(
+        url: &str,
+        mut config: ClientConfig,
+        options: ProxyOptions,
+    ) -> Result<Self, ClientError> {
+        Target::parse(url)?; // a bad or https URL fails here, not at the first call
+        config.headers.extend(options.headers());
+        Ok(ServerProxy {
+            client: Client::with_config(config),
+            url: url.to_owned(),
+            options,
+        })
+    }
+
+    /// Calls `method` with typed arguments and converts the result.
+    pub async fn call<P: IntoParams, R: FromValue>(
+        &self,
+        method: &str,
+        params: P,
+    ) -> Result<R, CallError<ClientError>> {
+        let params = params.into_params()?;
+        let value = self.call_values(method, &params).await?;
+        Ok(R::from_value(value)?)
+    }
+
+    /// Calls `method` with [`Value`]s and returns the result as a [`Value`].
+    pub async fn call_values(
+        &self,
+        method: &str,
+        params: &[Value],
+    ) -> Result<Value, CallError<ClientError>> {
+        let req = CallRequest::call(method, params, &self.options);
+        let (status, reason, headers, body) = self.post(&req.body).await?;
+        read_reply(status, &reason, &headers, body, &self.options)
+    }
+
+    /// Sends every call of `calls` in one `system.multicall`; one result or fault per call.
+    pub async fn multicall(
+        &self,
+        calls: &Multicall,
+    ) -> Result<Vec<Result<Value, Fault>>, CallError<ClientError>> {
+        let req = CallRequest::multicall(calls, &self.options);
+        let (status, reason, headers, body) = self.post(&req.body).await?;
+        read_multicall_reply(status, &reason, &headers, body, &self.options)
+    }
+
+    /// `system.listMethods`.
+    pub async fn list_methods(&self) -> Result<Vec<String>, CallError<ClientError>> {
+        self.call("system.listMethods", ()).await
+    }
+
+    async fn post(&self, body: &[u8]) -> Result<Reply, CallError<ClientError>> {
+        let mut resp = self
+            .client
+            .request("POST", &self.url, body)
+            .await
+            .map_err(CallError::Transport)?;
+        let max = self.options.max_response_bytes();
+        let mut buf = Vec::new();
+        (&mut resp)
+            .take(max as u64 + 1)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(|e| CallError::Transport(ClientError::from(e)))?;
+        if buf.len() > max {
+            return Err(CallError::BadResponse(XmlError::BodyTooLarge {
+                len: buf.len(),
+                limit: max,
+            }));
+        }
+        Ok((
+            resp.status(),
+            resp.reason().to_owned(),
+            resp.headers().clone(),
+            buf,
+        ))
+    }
+}
+
+/// Status, reason, headers and body of an answer.
+type Reply = (u16, String, Headers, Vec<u8>);

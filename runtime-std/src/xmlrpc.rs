@@ -1,5 +1,6 @@
-//! XML-RPC server: a [`Dispatcher`] served by this runtime's HTTP server through
-//! [`XmlRpcHandler`], which does everything CPython's `SimpleXMLRPCRequestHandler` does.
+//! XML-RPC: [`ServerProxy`] calls a remote server; [`server`] serves a [`Dispatcher`] with
+//! this runtime's HTTP server through [`XmlRpcHandler`], which does everything CPython's
+//! `SimpleXMLRPCRequestHandler` does.
 //!
 //! ```no_run
 //! use netloom_core::xmlrpc::Dispatcher;
@@ -10,13 +11,21 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io;
+use std::io::{self, Read};
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
 
+use netloom_core::http::client::{ClientConfig, ClientError, Target};
+use netloom_core::http::Headers;
 use netloom_core::xmlrpc::http::{HttpOptions, XmlRpcHandler};
-use netloom_core::xmlrpc::Dispatcher;
+use netloom_core::xmlrpc::proxy::{
+    read_multicall_reply, read_reply, CallError, CallRequest, ProxyOptions,
+};
+use netloom_core::xmlrpc::{
+    Dispatcher, Error as XmlError, Fault, FromValue, IntoParams, Multicall, Value,
+};
 
+use crate::http_client::{Client, Connector, TcpConnector};
 use crate::http_server;
 
 /// An XML-RPC server: this runtime's HTTP server with an [`XmlRpcHandler`]. Configure,
@@ -39,3 +48,129 @@ pub fn server_with(
         XmlRpcHandler::with_options(Arc::new(dispatcher), options),
     )
 }
+
+/// A proxy for calling methods on a remote XML-RPC server, like CPython's `ServerProxy`.
+///
+/// Calls reuse one keep-alive connection, send `Accept-Encoding: gzip` and decode gzipped
+/// answers (capped), and fail with a [`CallError`] that keeps a transport failure, an HTTP
+/// error status (CPython's `ProtocolError`) and an XML-RPC [`Fault`] apart.
+///
+/// ```no_run
+/// use netloom_std::xmlrpc::ServerProxy;
+/// use netloom_core::xmlrpc::Multicall;
+///
+/// let proxy = ServerProxy::new("http://127.0.0.1:8000/")?;
+/// let sum: i32 = proxy.call("add", (7, 3))?;
+/// let mut batch = Multicall::new();
+/// batch.call_with("subtract", (7, 3))?.call_with("divide", (7, 0))?;
+/// for result in proxy.multicall(&batch)? {
+///     println!("{result:?}"); // Ok(Int(4)), then Err(Fault { code: 1, .. })
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct ServerProxy<C: Connector = TcpConnector> {
+    client: Client<C>,
+    url: String,
+    options: ProxyOptions,
+}
+
+impl ServerProxy<TcpConnector> {
+    /// A proxy for the server at `url` (`http://host:port/path`), with default settings.
+    pub fn new(url: &str) -> Result<Self, ClientError> {
+        Self::with_config(url, ClientConfig::default(), ProxyOptions::default())
+    }
+
+    /// A proxy with the given HTTP client settings (timeouts...) and XML-RPC options.
+    pub fn with_config(
+        url: &str,
+        config: ClientConfig,
+        options: ProxyOptions,
+    ) -> Result<Self, ClientError> {
+        Self::with_connector(TcpConnector, url, config, options)
+    }
+}
+
+impl<C: Connector> ServerProxy<C> {
+    /// A proxy whose connections come from `connector` (how other runtimes reuse this one).
+    pub fn with_connector(
+        connector: C,
+        url: &str,
+        mut config: ClientConfig,
+        options: ProxyOptions,
+    ) -> Result<Self, ClientError> {
+        Target::parse(url)?; // a bad or https URL fails here, not at the first call
+        config.headers.extend(options.headers());
+        Ok(ServerProxy {
+            client: Client::with_connector(connector, config),
+            url: url.to_owned(),
+            options,
+        })
+    }
+
+    /// Calls `method` with typed arguments (a tuple, `()` or a `Vec<Value>`) and converts the
+    /// result: `let sum: i32 = proxy.call("add", (7, 3))?;`.
+    pub fn call<P: IntoParams, R: FromValue>(
+        &self,
+        method: &str,
+        params: P,
+    ) -> Result<R, CallError<ClientError>> {
+        let params = params.into_params()?;
+        let value = self.call_values(method, &params)?;
+        Ok(R::from_value(value)?)
+    }
+
+    /// Calls `method` with [`Value`]s and returns the result as a [`Value`].
+    pub fn call_values(
+        &self,
+        method: &str,
+        params: &[Value],
+    ) -> Result<Value, CallError<ClientError>> {
+        let req = CallRequest::call(method, params, &self.options);
+        let (status, reason, headers, body) = self.post(&req.body)?;
+        read_reply(status, &reason, &headers, body, &self.options)
+    }
+
+    /// Sends every call of `calls` in one `system.multicall`; one result or fault per call.
+    pub fn multicall(
+        &self,
+        calls: &Multicall,
+    ) -> Result<Vec<Result<Value, Fault>>, CallError<ClientError>> {
+        let req = CallRequest::multicall(calls, &self.options);
+        let (status, reason, headers, body) = self.post(&req.body)?;
+        read_multicall_reply(status, &reason, &headers, body, &self.options)
+    }
+
+    /// `system.listMethods`.
+    pub fn list_methods(&self) -> Result<Vec<String>, CallError<ClientError>> {
+        self.call("system.listMethods", ())
+    }
+
+    fn post(&self, body: &[u8]) -> Result<Reply, CallError<ClientError>> {
+        let mut resp = self
+            .client
+            .request("POST", &self.url, body)
+            .map_err(CallError::Transport)?;
+        let max = self.options.max_response_bytes();
+        let mut buf = Vec::new();
+        (&mut resp)
+            .take(max as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| CallError::Transport(ClientError::from(e)))?;
+        if buf.len() > max {
+            return Err(CallError::BadResponse(XmlError::BodyTooLarge {
+                len: buf.len(),
+                limit: max,
+            }));
+        }
+        Ok((
+            resp.status(),
+            resp.reason().to_owned(),
+            resp.headers().clone(),
+            buf,
+        ))
+    }
+}
+
+/// Status, reason, headers and body of an answer.
+type Reply = (u16, String, Headers, Vec<u8>);

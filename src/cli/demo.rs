@@ -38,6 +38,7 @@ pub fn run() -> Result<(), CliError> {
         sixteen(runtime)?;
         banner(runtime)?;
         http(runtime)?;
+        xmlrpc(runtime)?;
         println!();
     }
     println!("demo complete: every program ran over std, mio and smol");
@@ -129,4 +130,42 @@ fn http(runtime: Runtime) -> Result<(), CliError> {
     })();
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+fn xmlrpc(runtime: Runtime) -> Result<(), CliError> {
+    use netloom::http::client::ClientConfig;
+    use netloom::xmlrpc::proxy::ProxyOptions;
+    use netloom::xmlrpc::{Multicall, Value};
+
+    println!("  XML-RPC: the calculator, called with one multicall");
+    let server = runtime
+        .spawn_xmlrpc(loopback(), seed::calculator(), ServerConfig::default())
+        .map_err(|e| CliError::io("starting the XML-RPC server", &e))?;
+    let url = format!("http://{}/RPC2", server.local_addr());
+    let proxy = runtime
+        .xmlrpc_proxy(&url, ClientConfig::default(), ProxyOptions::default())
+        .map_err(|e| CliError::msg(format!("{url}: {e}")))?;
+    let mut batch = Multicall::new();
+    for method in ["add", "subtract", "multiply", "divide"] {
+        batch.call(method, vec![Value::Int(7), Value::Int(3)]);
+    }
+    let results = proxy
+        .multicall(&batch)
+        .map_err(|e| CliError::msg(format!("{url}: {e}")))?;
+    let shown: Vec<String> = ["+", "-", "*", "//"]
+        .iter()
+        .zip(&results)
+        .map(|(op, r)| match r {
+            Ok(Value::Int(v)) => format!("7{op}3={v}"),
+            Ok(other) => format!("7{op}3={other:?}"),
+            Err(f) => format!("7{op}3 failed: {}", f.string),
+        })
+        .collect();
+    println!("    client| {}", shown.join(", "));
+    let methods = proxy
+        .list_methods()
+        .map_err(|e| CliError::msg(format!("{url}: {e}")))?;
+    println!("    client| system.listMethods: {}", methods.join(", "));
+    server.shutdown();
+    Ok(())
 }

@@ -135,6 +135,40 @@ enum XmlrpcCommand {
         #[arg(long, value_enum, default_value = "std")]
         runtime: RuntimeArg,
     },
+    /// Calls METHOD with ARGs (typed from their text: ints, doubles, true/false, JSON arrays,
+    /// structs and "quoted strings"; anything else is a string) and prints the result.
+    Call {
+        /// Server URL, e.g. http://127.0.0.1:8000/
+        url: String,
+        /// Method name.
+        method: String,
+        /// Arguments.
+        #[arg(allow_negative_numbers = true)]
+        args: Vec<String>,
+        /// Runtime that drives the sockets.
+        #[arg(long, value_enum, default_value = "std")]
+        runtime: RuntimeArg,
+    },
+    /// Lists the server's methods (system.listMethods).
+    List {
+        /// Server URL.
+        url: String,
+        /// Runtime that drives the sockets.
+        #[arg(long, value_enum, default_value = "std")]
+        runtime: RuntimeArg,
+    },
+    /// Sends several calls in one system.multicall, each given as 'METHOD ARG ...'; prints
+    /// one result (or fault) per line.
+    Multicall {
+        /// Server URL.
+        url: String,
+        /// Calls, e.g. 'add 7 3' 'divide 7 0'.
+        #[arg(required = true)]
+        calls: Vec<String>,
+        /// Runtime that drives the sockets.
+        #[arg(long, value_enum, default_value = "std")]
+        runtime: RuntimeArg,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -175,6 +209,26 @@ pub fn main() -> ExitCode {
                     runtime,
                 },
         } => xmlrpc::serve(runtime.into(), &bind, port),
+        Command::Xmlrpc {
+            command:
+                XmlrpcCommand::Call {
+                    url,
+                    method,
+                    args,
+                    runtime,
+                },
+        } => xmlrpc::call(runtime.into(), &url, &method, &args),
+        Command::Xmlrpc {
+            command: XmlrpcCommand::List { url, runtime },
+        } => xmlrpc::list(runtime.into(), &url),
+        Command::Xmlrpc {
+            command:
+                XmlrpcCommand::Multicall {
+                    url,
+                    calls,
+                    runtime,
+                },
+        } => xmlrpc::multicall(runtime.into(), &url, &calls),
         Command::Get {
             url,
             output,

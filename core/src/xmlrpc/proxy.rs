@@ -9,8 +9,8 @@ use std::fmt;
 
 use super::http::{decode_content, ContentError};
 use super::{
-    encode_call, parse_multicall_response, parse_response, Error, Fault, Limits, Multicall,
-    Response, Value,
+    encode_call, parse_multicall_response, parse_response, ConvertError, Error, Fault, Limits,
+    Multicall, Response, Value,
 };
 use crate::http::Headers;
 
@@ -32,6 +32,15 @@ pub enum CallError<T> {
     BadResponse(Error),
     /// The answer's `Content-Encoding` is unsupported, or its gzip is bad or too large.
     BadEncoding(String),
+    /// An argument could not be sent (an integer beyond `i32`, as CPython refuses), or the
+    /// result is not of the type asked for.
+    Convert(ConvertError),
+}
+
+impl<T> From<ConvertError> for CallError<T> {
+    fn from(e: ConvertError) -> Self {
+        CallError::Convert(e)
+    }
 }
 
 impl<T> CallError<T> {
@@ -43,6 +52,7 @@ impl<T> CallError<T> {
             CallError::Fault(fault) => CallError::Fault(fault),
             CallError::BadResponse(e) => CallError::BadResponse(e),
             CallError::BadEncoding(e) => CallError::BadEncoding(e),
+            CallError::Convert(e) => CallError::Convert(e),
         }
     }
 }
@@ -57,6 +67,7 @@ impl<T: fmt::Display> fmt::Display for CallError<T> {
             CallError::Fault(fault) => write!(f, "fault {}: {}", fault.code, fault.string),
             CallError::BadResponse(e) => write!(f, "bad response: {e}"),
             CallError::BadEncoding(e) => write!(f, "bad response encoding: {e}"),
+            CallError::Convert(e) => write!(f, "conversion error: {e}"),
         }
     }
 }
@@ -90,7 +101,7 @@ pub struct CallRequest {
     /// The `text/xml` body.
     pub body: Vec<u8>,
     /// Headers to send with it (besides `Host` and framing).
-    pub headers: Vec<(&'static str, String)>,
+    pub headers: Vec<(String, String)>,
 }
 
 impl CallRequest {
@@ -109,17 +120,33 @@ impl CallRequest {
     }
 
     fn with_body(body: Vec<u8>, options: &ProxyOptions) -> Self {
+        CallRequest {
+            body,
+            headers: options.headers(),
+        }
+    }
+}
+
+impl ProxyOptions {
+    /// The header fields every call carries (besides `Host` and framing): `Content-Type:
+    /// text/xml`, a `User-Agent`, and `Accept-Encoding: gzip` unless turned off.
+    pub fn headers(&self) -> Vec<(String, String)> {
         let mut headers = vec![
-            ("Content-Type", "text/xml".to_string()),
+            ("Content-Type".to_string(), "text/xml".to_string()),
             (
-                "User-Agent",
+                "User-Agent".to_string(),
                 concat!("netloom-xmlrpc/", env!("CARGO_PKG_VERSION")).to_string(),
             ),
         ];
-        if options.accept_gzip {
-            headers.push(("Accept-Encoding", "gzip".to_string()));
+        if self.accept_gzip {
+            headers.push(("Accept-Encoding".to_string(), "gzip".to_string()));
         }
-        CallRequest { body, headers }
+        headers
+    }
+
+    /// The most response bytes worth reading before giving up: the decoding limit.
+    pub fn max_response_bytes(&self) -> usize {
+        self.limits.max_body_bytes
     }
 }
 
