@@ -17,6 +17,11 @@ pub struct ServerConfig {
     /// A message (an HTTP request's head and body, say) must arrive in full within this long
     /// of its first byte, however steadily bytes trickle in (slowloris). Default: 30 s.
     pub request_timeout: Duration,
+    /// How long a graceful shutdown may take. Shutdown stops accepting at once, closes idle
+    /// keep-alive connections, and lets requests already in flight finish and their responses
+    /// be written; connections still busy when this much time has passed are closed anyway.
+    /// Default: 10 s.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServerConfig {
@@ -26,6 +31,7 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }

@@ -34,7 +34,10 @@ impl ServerHandle {
         self.addr
     }
 
-    /// Stops the loop and waits for its thread; open connections are closed.
+    /// Stops the server gracefully: the listener is closed at once, idle keep-alive
+    /// connections are closed, requests in flight finish and their responses are written, and
+    /// this returns when every connection is done or [`ServerConfig::shutdown_grace`] has
+    /// passed (connections still open then are closed).
     pub fn shutdown(mut self) -> io::Result<()> {
         self.stop_and_join()
     }
@@ -71,7 +74,8 @@ struct Entry<C> {
 /// A server's event loop, generic over the connection state machine `C` made by `factory`.
 pub(crate) struct EventLoop<C, F> {
     poll: Poll,
-    listener: TcpListener,
+    /// `None` once shutdown has begun: the listening socket is closed at once.
+    listener: Option<TcpListener>,
     config: ServerConfig,
     factory: F,
     conns: HashMap<Token, Entry<C>>,
@@ -79,6 +83,9 @@ pub(crate) struct EventLoop<C, F> {
     stop: Arc<AtomicBool>,
     waker: Arc<Waker>,
     buf: Vec<u8>,
+    /// Set once shutdown has begun: connections close as soon as they are idle, and the loop
+    /// ends when none is left or at this deadline.
+    drain_deadline: Option<Instant>,
 }
 
 impl<C, F> EventLoop<C, F>
@@ -99,7 +106,7 @@ where
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         Ok(EventLoop {
             poll,
-            listener,
+            listener: Some(listener),
             config,
             factory,
             conns: HashMap::new(),
@@ -107,15 +114,28 @@ where
             stop: Arc::new(AtomicBool::new(false)),
             waker,
             buf: vec![0; 64 * 1024],
+            drain_deadline: None,
         })
     }
 
-    /// Runs until the stop flag is set.
+    /// Runs until the stop flag is set, then drains (see [`ServerHandle::shutdown`]).
     pub(crate) fn run(mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
         let mut last_sweep = Instant::now();
-        while !self.stop.load(Ordering::SeqCst) {
-            match self.poll.poll(&mut events, Some(TICK)) {
+        loop {
+            let mut wait = TICK;
+            if self.drain_deadline.is_none() && self.stop.load(Ordering::SeqCst) {
+                self.begin_drain();
+            }
+            if let Some(deadline) = self.drain_deadline {
+                let now = Instant::now();
+                if self.conns.is_empty() || now >= deadline {
+                    // Whatever is left closes as the loop (and its sockets) drop.
+                    return Ok(());
+                }
+                wait = wait.min(deadline - now);
+            }
+            match self.poll.poll(&mut events, Some(wait)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
@@ -132,12 +152,31 @@ where
                 last_sweep = Instant::now();
             }
         }
-        Ok(())
+    }
+
+    /// Stops accepting, and closes every connection that has nothing in flight.
+    fn begin_drain(&mut self) {
+        self.drain_deadline = Some(Instant::now() + self.config.shutdown_grace);
+        if let Some(mut listener) = self.listener.take() {
+            let _ = self.poll.registry().deregister(&mut listener);
+        }
+        let idle: Vec<Token> = self
+            .conns
+            .iter()
+            .filter(|(_, e)| is_idle(e))
+            .map(|(t, _)| *t)
+            .collect();
+        for token in idle {
+            self.close(token);
+        }
     }
 
     fn accept_all(&mut self) {
         while self.conns.len() < self.config.max_connections.max(1) {
-            match self.listener.accept() {
+            let Some(listener) = self.listener.as_ref() else {
+                return; // shutting down
+            };
+            match listener.accept() {
                 Ok((stream, peer)) => self.admit(stream, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -193,7 +232,8 @@ where
         let Some(entry) = self.conns.get_mut(&token) else {
             return;
         };
-        let keep = pump(entry, &mut self.buf);
+        let draining = self.drain_deadline.is_some();
+        let keep = pump(entry, &mut self.buf, draining);
         if !keep {
             self.close(token);
         }
@@ -234,8 +274,14 @@ where
     }
 }
 
-/// Writes and reads until the socket would block; false when the connection is over.
-fn pump<C: Duplex>(entry: &mut Entry<C>, buf: &mut [u8]) -> bool {
+/// Whether a connection has nothing in flight: no output queued and no message part-way in.
+fn is_idle<C: Duplex>(entry: &Entry<C>) -> bool {
+    entry.conn.transmit().is_empty() && !entry.conn.mid_message()
+}
+
+/// Writes and reads until the socket would block; false when the connection is over. While
+/// `draining` (shutting down), a connection is over as soon as it has nothing in flight.
+fn pump<C: Duplex>(entry: &mut Entry<C>, buf: &mut [u8], draining: bool) -> bool {
     loop {
         while !entry.conn.transmit().is_empty() {
             match entry.stream.write(entry.conn.transmit()) {
@@ -253,7 +299,7 @@ fn pump<C: Duplex>(entry: &mut Entry<C>, buf: &mut [u8]) -> bool {
             }
         }
         entry.blocked_on_write = false;
-        if entry.conn.is_finished() {
+        if entry.conn.is_finished() || (draining && !entry.conn.mid_message()) {
             return false;
         }
         if !entry.conn.wants_read() {

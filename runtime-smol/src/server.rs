@@ -14,14 +14,18 @@ use smol::channel::{self, Receiver, Sender};
 use smol::lock::Semaphore;
 
 /// Stops a running server: [`shutdown`](ShutdownHandle::shutdown) makes its `run` future
-/// return. Cloneable; dropping it does nothing.
+/// finish gracefully and return. Cloneable; dropping it does nothing.
 #[derive(Debug, Clone)]
 pub struct ShutdownHandle {
     tx: Sender<()>,
 }
 
 impl ShutdownHandle {
-    /// Asks the server to stop accepting and return from `run`.
+    /// Asks the server to shut down gracefully. Its `run` future stops accepting at once,
+    /// closes idle keep-alive connections, lets requests in flight finish and their responses
+    /// be written, and returns when every connection is done or
+    /// [`ServerConfig::shutdown_grace`] has passed (connections still open then are closed).
+    /// The listening socket closes when `run` returns.
     pub fn shutdown(&self) {
         self.tx.close();
     }
@@ -45,8 +49,9 @@ impl ShutdownSignal {
     }
 }
 
-/// Accepts and serves connections until `signal` fires. Every connection task runs on a
-/// local executor owned by this future, so no global executor is assumed.
+/// Accepts and serves connections until `signal` fires, then drains them (see
+/// [`ShutdownHandle::shutdown`]). Every connection task runs on a local executor owned by this
+/// future, so no global executor is assumed.
 pub(crate) async fn accept_loop<C, F>(
     listener: &Async<std::net::TcpListener>,
     config: &ServerConfig,
@@ -59,7 +64,11 @@ where
 {
     let ex = smol::LocalExecutor::new();
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    // Every connection task holds a clone of `live`; `all_done` resolves once all are gone.
+    let (live, all_done) = channel::bounded::<()>(1);
     let accept = async {
+        // Owned by this future: dropped with it when accepting stops.
+        let live = live;
         loop {
             let permit = slots.acquire_arc().await;
             let (stream, peer) = match listener.accept().await {
@@ -76,18 +85,36 @@ where
             let _ = stream.get_ref().set_nodelay(true);
             let conn = factory(ConnInfo { local, peer });
             let config = config.clone();
+            let drain = signal.clone();
+            let live = live.clone();
             ex.spawn(async move {
-                drive(conn, stream, &config).await;
+                drive(conn, stream, &config, &drain).await;
                 drop(permit);
+                drop(live);
             })
             .detach();
         }
     };
-    ex.run(future::or(accept, async {
-        signal.wait().await;
+    ex.run(async {
+        future::or(accept, async {
+            signal.wait().await;
+            Ok(())
+        })
+        .await?;
+        // No more accepts. Connections saw the same signal: idle ones close, busy ones finish.
+        future::or(
+            async {
+                let _ = all_done.recv().await;
+            },
+            async {
+                Timer::after(config.shutdown_grace).await;
+            },
+        )
+        .await;
         Ok(())
-    }))
+    })
     .await
+    // Tasks still running are dropped with the executor, closing their sockets.
 }
 
 fn is_transient(e: &io::Error) -> bool {
@@ -101,11 +128,13 @@ fn is_transient(e: &io::Error) -> bool {
         .is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
 }
 
-/// Drives one connection's [`Duplex`] until it finishes, the peer goes, or a timeout fires.
+/// Drives one connection's [`Duplex`] until it finishes, the peer goes, a timeout fires, or
+/// `drain` fires while no message is in flight.
 pub(crate) async fn drive<C: Duplex>(
     mut conn: C,
     mut stream: Async<TcpStream>,
     config: &ServerConfig,
+    drain: &ShutdownSignal,
 ) {
     let mut buf = vec![0u8; 16 * 1024];
     let mut message_start: Option<Instant> = None;
@@ -123,15 +152,28 @@ pub(crate) async fn drive<C: Duplex>(
         if conn.is_finished() || !conn.wants_read() {
             break;
         }
-        message_start = if conn.mid_message() {
-            Some(message_start.unwrap_or_else(Instant::now))
-        } else {
+        let idle = !conn.mid_message();
+        message_start = if idle {
             None
+        } else {
+            Some(message_start.unwrap_or_else(Instant::now))
         };
         let Some(budget) = config.read_budget(message_start.map(|t| t.elapsed())) else {
             break; // the message took too long to arrive
         };
-        match with_timeout(budget, stream.read(&mut buf)).await {
+        let read = with_timeout(budget, stream.read(&mut buf));
+        let read = if idle {
+            // Between messages, shutting down closes the connection; a message part-way in
+            // is read to its end and answered. A read that loses the race has read nothing.
+            future::or(read, async {
+                drain.wait().await;
+                Err(io::ErrorKind::ConnectionAborted.into())
+            })
+            .await
+        } else {
+            read.await
+        };
+        match read {
             Ok(0) => conn.receive_eof(),
             Ok(n) => conn.receive(&buf[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
