@@ -1,0 +1,77 @@
+//! Downloads SIZE bytes over loopback with `retrieve` and reports throughput and peak memory.
+//! `cargo run --release --example bench_download -- --size 1073741824 [--runtime mio]`
+//!
+//! The server (same runtime) streams zeros with a Content-Length; the client saves them
+//! through `retrieve` into a temporary file that is removed afterwards.
+use std::io::Read;
+use std::time::Instant;
+
+use netloom::http::client::ClientConfig;
+use netloom::http::server::{IncomingRequest, OutgoingResponse};
+use netloom::{Runtime, ServerConfig};
+
+/// `size` zero bytes, handed out without holding them.
+struct Zeros(u64);
+
+impl Read for Zeros {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.0) as usize;
+        buf[..n].fill(0);
+        self.0 -= n as u64;
+        Ok(n)
+    }
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let argv: Vec<String> = std::env::args().collect();
+    let value = |flag: &str| {
+        argv.iter()
+            .position(|a| a == flag)
+            .and_then(|i| argv.get(i + 1))
+    };
+    let size: u64 = value("--size")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1 << 30);
+    let runtime: Runtime = value("--runtime")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(Runtime::Mio);
+    let serve = move |_req: IncomingRequest| {
+        OutgoingResponse::stream(
+            200,
+            "application/octet-stream",
+            Some(size),
+            Box::new(Zeros(size)),
+        )
+    };
+    let server = runtime.spawn_http(
+        "127.0.0.1:0".parse()?,
+        serve,
+        ServerConfig::default(),
+        Default::default(),
+    )?;
+    let url = format!("http://{}/blob", server.local_addr());
+    let path = std::env::temp_dir().join(format!("netloom-bench-download-{}", std::process::id()));
+    let started = Instant::now();
+    let got = runtime.retrieve(&url, &path, ClientConfig::default(), |_, _| {})?;
+    let secs = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&path);
+    server.shutdown();
+    assert_eq!(got, size, "short download");
+    println!(
+        "runtime {runtime}: {got} bytes in {secs:.2} s = {:.0} MB/s; peak RSS {} KiB (server and client in one process)",
+        got as f64 / secs / 1e6,
+        peak_rss_kib()
+    );
+    Ok(())
+}
