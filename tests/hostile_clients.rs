@@ -9,7 +9,7 @@ mod common;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -159,6 +159,7 @@ fn assert_prompt(addr: SocketAddr, target: &str, limit: Duration) {
 
 #[test]
 fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
+    let _shared = shared();
     each_runtime(|rt| {
         let started_flag = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&started_flag);
@@ -209,6 +210,7 @@ fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
 
 #[test]
 fn graceful_shutdown_is_bounded_by_the_grace_period() {
+    let _shared = shared();
     each_runtime(|rt| {
         let config = ServerConfig {
             shutdown_grace: Duration::from_millis(500),
@@ -229,5 +231,283 @@ fn graceful_shutdown_is_bounded_by_the_grace_period() {
         assert!(took < Duration::from_secs(3), "shutdown took {took:?}");
         assert!(idle.closed_by_server());
         assert!(partial.closed_by_server());
+    });
+}
+
+/// The memory test measures the whole process: it runs alone, the others share.
+static MEMORY: RwLock<()> = RwLock::new(());
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    raise_fd_limit();
+    MEMORY.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Raises the soft open-file limit to the hard one: the floods below hold both ends of
+/// hundreds of connections in this one process.
+fn raise_fd_limit() {
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+#[test]
+fn a_client_that_never_reads_is_held_to_bounded_memory_and_cut_off() {
+    let _alone = MEMORY.write().unwrap_or_else(|e| e.into_inner());
+    raise_fd_limit();
+    const REQUESTS: usize = 5000;
+    each_runtime(|rt| {
+        let config = ServerConfig {
+            write_timeout: Duration::from_secs(1),
+            ..ServerConfig::default()
+        };
+        let server = start(rt, config);
+        let addr = server.local_addr();
+        let before = rss();
+        // 5000 pipelined requests for 64 KiB each (over 300 MiB of responses), never read.
+        let mut hog = TcpStream::connect(addr).unwrap();
+        hog.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+        let writer = {
+            let mut hog = hog.try_clone().unwrap();
+            thread::spawn(move || {
+                let batch = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(100);
+                for _ in 0..REQUESTS / 100 {
+                    if hog.write_all(batch.as_bytes()).is_err() {
+                        break; // the server stopped reading, then gave up on us
+                    }
+                }
+            })
+        };
+        // A good client is served throughout, for longer than the write timeout.
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(2500) {
+            assert_prompt(addr, "/good", Duration::from_secs(2));
+            thread::sleep(Duration::from_millis(50));
+        }
+        let grown = rss().saturating_sub(before);
+        println!(
+            "{rt}: RSS grew by {} KiB under a client that never reads",
+            grown / 1024
+        );
+        assert!(grown < 64 << 20, "RSS grew by {grown} bytes");
+        // The write timeout ends the hog: reading now finds the end of the stream (or a
+        // reset) after far less than the full 300 MiB.
+        hog.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut got = 0usize;
+        let mut chunk = vec![0u8; 64 * 1024];
+        let ended = Instant::now();
+        loop {
+            match hog.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break,
+                Err(e) => panic!("the hog is still connected after {got} bytes: {e}"),
+            }
+            assert!(ended.elapsed() < Duration::from_secs(10), "hog not cut off");
+        }
+        println!(
+            "{rt}: the hog was cut off after {} KiB of responses",
+            got / 1024
+        );
+        assert!(got < REQUESTS * BIG / 2, "the hog was served {got} bytes");
+        writer.join().unwrap();
+        assert_prompt(addr, "/after", Duration::from_secs(2));
+    });
+}
+
+#[test]
+fn a_flood_of_half_open_connections_does_not_starve_a_good_client() {
+    let _shared = shared();
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        let addr = server.local_addr();
+        let mut flood = Vec::new();
+        for i in 0..500 {
+            let mut s = TcpStream::connect(addr).unwrap();
+            match i % 3 {
+                0 => {}                                             // connects, says nothing
+                1 => s.write_all(b"GET / HTTP/1.1\r\nHo").unwrap(), // a partial head
+                _ => s
+                    .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
+                    .unwrap(), // a partial body
+            }
+            flood.push(s);
+            if i % 100 == 99 {
+                assert_prompt(addr, &format!("/during{i}"), Duration::from_secs(2));
+            }
+        }
+        for i in 0..20 {
+            assert_prompt(addr, &format!("/good{i}"), Duration::from_secs(2));
+        }
+        drop(flood);
+        assert_prompt(addr, "/after", Duration::from_secs(2));
+    });
+}
+
+#[test]
+fn endless_heads_and_oversized_bodies_are_refused_while_others_are_served() {
+    let _shared = shared();
+    let limits = Limits {
+        max_request_body_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    each_runtime(|rt| {
+        let server = rt
+            .spawn_http(loopback(), app, ServerConfig::default(), limits.clone())
+            .unwrap();
+        let addr = server.local_addr();
+        // Each hostile client streams megabytes; the server answers as soon as a limit is
+        // crossed and closes, without buffering the rest.
+        let hostile: Vec<(&str, Vec<u8>, Vec<u8>)> = vec![
+            (
+                "431",
+                b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec(),
+                b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".to_vec(),
+            ),
+            (
+                "413",
+                b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec(),
+                format!("1000\r\n{}\r\n", "b".repeat(0x1000)).into_bytes(),
+            ),
+            (
+                "413",
+                b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n".to_vec(),
+                vec![b'c'; 4096],
+            ),
+        ];
+        for (status, start_bytes, repeat) in hostile {
+            let mut c = Client::connect(addr);
+            c.send(&start_bytes);
+            let mut w = c.stream.try_clone().unwrap();
+            let writer = thread::spawn(move || {
+                for _ in 0..(4 << 20) / repeat.len() {
+                    if w.write_all(&repeat).is_err() {
+                        return;
+                    }
+                }
+            });
+            let reply = c
+                .reply()
+                .unwrap_or_else(|e| panic!("no {status} answer: {e}"));
+            assert_eq!(reply.status.to_string(), status);
+            assert!(c.closed_by_server(), "connection left open after {status}");
+            assert_prompt(addr, "/good", Duration::from_secs(2));
+            writer.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_pipelining_burst_is_answered_completely_and_in_order() {
+    let _shared = shared();
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        let addr = server.local_addr();
+        // Hundreds of small requests in one write, then big ones that need back-pressure.
+        let mut c = Client::connect(addr);
+        let burst: String = (0..500)
+            .map(|i| format!("GET /n/{i} HTTP/1.1\r\nHost: x\r\n\r\n"))
+            .collect();
+        let mut w = c.stream.try_clone().unwrap();
+        let writer = thread::spawn(move || {
+            w.write_all(burst.as_bytes()).unwrap();
+            let big = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(200);
+            w.write_all(big.as_bytes()).unwrap();
+        });
+        for i in 0..500 {
+            let r = c
+                .reply()
+                .unwrap_or_else(|e| panic!("reply {i} missing: {e}"));
+            assert_eq!(r.status, 200);
+            assert_eq!(r.body, format!("/n/{i}").as_bytes(), "out of order");
+        }
+        for i in 0..200 {
+            let r = c
+                .reply()
+                .unwrap_or_else(|e| panic!("big reply {i} missing: {e}"));
+            assert_eq!((r.status, r.body.len()), (200, BIG));
+        }
+        writer.join().unwrap();
+        assert_eq!(c.get("/last").body, b"/last");
+    });
+}
+
+#[test]
+fn at_the_connection_bound_extra_clients_wait_and_are_served_when_a_slot_frees() {
+    let _shared = shared();
+    each_runtime(|rt| {
+        let config = ServerConfig {
+            max_connections: 4,
+            ..ServerConfig::default()
+        };
+        let server = start(rt, config);
+        let addr = server.local_addr();
+        // Four keep-alive clients take every slot.
+        let mut holders: Vec<Client> = (0..4)
+            .map(|i| {
+                let mut c = Client::connect(addr);
+                assert_eq!(c.get(&format!("/hold{i}")).status, 200);
+                c
+            })
+            .collect();
+        // More clients connect (the backlog takes them) and send their request.
+        let answered = Arc::new(AtomicUsize::new(0));
+        let waiting: Vec<_> = (0..6)
+            .map(|i| {
+                let answered = Arc::clone(&answered);
+                thread::spawn(move || {
+                    let mut c = Client::connect(addr);
+                    let r = c.get(&format!("/wait{i}"));
+                    answered.fetch_add(1, Ordering::SeqCst);
+                    (r.status, r.body)
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(300));
+        assert_eq!(answered.load(Ordering::SeqCst), 0, "the bound did not hold");
+        // The holders are still served meanwhile.
+        assert_eq!(holders[0].get("/still").body, b"/still");
+        // Freeing slots lets the waiting clients in, in turn; nothing crashed or was refused.
+        holders.clear();
+        for (i, t) in waiting.into_iter().enumerate() {
+            let (status, body) = t.join().unwrap();
+            assert_eq!(status, 200);
+            assert_eq!(body, format!("/wait{i}").as_bytes());
+        }
+        assert_prompt(addr, "/after", Duration::from_secs(2));
+    });
+}
+
+#[test]
+fn no_accepted_request_is_dropped() {
+    let _shared = shared();
+    const CLIENTS: usize = 16;
+    const REQUESTS: usize = 150;
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        let addr = server.local_addr();
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                thread::spawn(move || {
+                    let mut client = Client::connect(addr);
+                    for r in 0..REQUESTS {
+                        let target = format!("/c{c}/r{r}");
+                        let reply = client.get(&target);
+                        assert_eq!(reply.status, 200);
+                        assert_eq!(reply.body, target.as_bytes());
+                    }
+                    REQUESTS
+                })
+            })
+            .collect();
+        let served: usize = clients.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(served, CLIENTS * REQUESTS);
     });
 }
