@@ -14,8 +14,8 @@
 
 mod duplex;
 pub mod frame;
-mod server_config;
 pub mod http;
+mod server_config;
 pub mod xmlrpc;
 
 pub use duplex::Duplex;

@@ -166,6 +166,9 @@ fn expect_frame_turns_a_clean_eof_into_a_short_read() {
     dec.receive_eof();
     assert_eq!(
         dec.expect_frame(),
-        Err(FrameError::ShortRead { expected: 16, received: 0 })
+        Err(FrameError::ShortRead {
+            expected: 16,
+            received: 0
+        })
     );
 }
