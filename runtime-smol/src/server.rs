@@ -1,6 +1,7 @@
 //! The accept loop, connection bound, timeouts and shutdown shared by every smol server.
 
-use std::io;
+use std::cell::Cell;
+use std::io::{self, Read};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -87,12 +88,12 @@ where
             let config = config.clone();
             let drain = signal.clone();
             let live = live.clone();
-            ex.spawn(async move {
+            let task = async move {
                 drive(conn, stream, &config, &drain).await;
                 drop(permit);
                 drop(live);
-            })
-            .detach();
+            };
+            ex.spawn(task).detach();
         }
     };
     ex.run(async {
@@ -136,7 +137,6 @@ pub(crate) async fn drive<C: Duplex>(
     config: &ServerConfig,
     drain: &ShutdownSignal,
 ) {
-    let mut buf = vec![0u8; 16 * 1024];
     let mut message_start: Option<Instant> = None;
     loop {
         let out = conn.transmit();
@@ -161,7 +161,9 @@ pub(crate) async fn drive<C: Duplex>(
         let Some(budget) = config.read_budget(message_start.map(|t| t.elapsed())) else {
             break; // the message took too long to arrive
         };
-        let read = with_timeout(budget, stream.read(&mut buf));
+        // `receive` runs inside the read, on a buffer shared by the thread's connections, so
+        // an idle connection holds no read buffer of its own.
+        let read = with_timeout(budget, stream.read_with(|io| read_into_conn(io, &mut conn)));
         let read = if idle {
             // Between messages, shutting down closes the connection; a message part-way in
             // is read to its end and answered. A read that loses the race has read nothing.
@@ -175,7 +177,7 @@ pub(crate) async fn drive<C: Duplex>(
         };
         match read {
             Ok(0) => conn.receive_eof(),
-            Ok(n) => conn.receive(&buf[..n]),
+            Ok(_) => {} // already handed to `conn`
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => break,
         }
@@ -185,7 +187,8 @@ pub(crate) async fn drive<C: Duplex>(
     // Drain briefly so unread input does not turn our close into a reset that destroys the
     // reply (see the std runtime's lingering close).
     let drain = async {
-        let mut sink = [0u8; 4096];
+        // On the heap: an array here would be part of every connection's future, idle or not.
+        let mut sink = vec![0u8; 4096];
         let mut total = 0usize;
         while total < 256 * 1024 {
             match stream.read(&mut sink).await {
@@ -196,6 +199,32 @@ pub(crate) async fn drive<C: Duplex>(
         Ok::<_, io::Error>(())
     };
     let _ = with_timeout(Duration::from_millis(500), drain).await;
+}
+
+/// Size of the shared read buffer.
+const READ_BUF: usize = 16 * 1024;
+
+thread_local! {
+    /// The read buffer of every connection this thread drives (only used between an await's
+    /// wake-up and the next await, so one per thread is enough).
+    static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// One non-blocking read from `io`, handed straight to `conn`; the byte count (0 at end of
+/// stream, which the caller reports).
+fn read_into_conn<C: Duplex>(mut io: &TcpStream, conn: &mut C) -> io::Result<usize> {
+    // Taken out of the thread-local while in use, so a handler that somehow re-enters gets a
+    // buffer of its own rather than a conflict.
+    let mut buf = READ_BUFFER.with(Cell::take);
+    buf.resize(READ_BUF, 0);
+    let read = io.read(&mut buf);
+    if let Ok(n) = read {
+        if n > 0 {
+            conn.receive(&buf[..n]);
+        }
+    }
+    READ_BUFFER.with(|b| b.set(buf));
+    read
 }
 
 /// Runs `fut`, or fails with `TimedOut` after `limit`.
