@@ -22,12 +22,16 @@ use common::{each_runtime, loopback};
 /// Size of the `/big` response.
 const BIG: usize = 64 * 1024;
 
-/// The handler: `/big` is 64 KiB, `/slow` takes 300 ms, `/n/<i>` echoes its index, anything
-/// else names its target.
+/// Size of the `/huge` response: far more than socket buffers hold.
+const HUGE: usize = 8 << 20;
+
+/// The handler: `/big` is 64 KiB, `/huge` 8 MiB, `/slow` takes 300 ms; anything else names
+/// its target.
 fn app(req: IncomingRequest) -> OutgoingResponse {
     let target = req.head.target();
     match target {
         "/big" => OutgoingResponse::bytes(200, "application/octet-stream", vec![b'x'; BIG]),
+        "/huge" => OutgoingResponse::bytes(200, "application/octet-stream", vec![b'h'; HUGE]),
         "/slow" => {
             thread::sleep(Duration::from_millis(300));
             OutgoingResponse::text(200, "slow done")
@@ -180,7 +184,36 @@ fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
         // An idle keep-alive connection that has been served once.
         let mut idle = Client::connect(addr);
         assert_eq!(idle.get("/first").status, 200);
-        // A request in flight when shutdown begins.
+        let shutting_down = Arc::new(AtomicBool::new(false));
+        let after_shutdown_began = {
+            let flag = Arc::clone(&shutting_down);
+            move || {
+                while !flag.load(Ordering::SeqCst) {
+                    thread::sleep(Duration::from_millis(5));
+                }
+                thread::sleep(Duration::from_millis(200));
+            }
+        };
+        // In flight when shutdown begins: a response far larger than the socket buffers,
+        // read only once shutdown has begun...
+        let mut huge = Client::connect(addr);
+        huge.send(b"GET /huge HTTP/1.1\r\nHost: x\r\n\r\n");
+        let huge = thread::spawn({
+            let after = after_shutdown_began.clone();
+            move || {
+                after();
+                huge.reply().unwrap()
+            }
+        });
+        // ...a request whose body is half sent, the rest following once shutdown has begun...
+        let mut posting = Client::connect(addr);
+        posting.send(b"POST /posted HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234");
+        let posting = thread::spawn(move || {
+            after_shutdown_began();
+            posting.send(b"56789");
+            posting.reply().unwrap()
+        });
+        // ...and a handler still running.
         let slow = thread::spawn(move || {
             let mut c = Client::connect(addr);
             c.get("/slow")
@@ -194,11 +227,16 @@ fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
             thread::sleep(Duration::from_millis(5));
         }
         let began = Instant::now();
+        shutting_down.store(true, Ordering::SeqCst);
         server.shutdown();
         let took = began.elapsed();
         let reply = slow.join().unwrap();
         assert_eq!(reply.status, 200);
         assert_eq!(reply.body, b"slow done");
+        let reply = huge.join().unwrap();
+        assert_eq!((reply.status, reply.body.len()), (200, HUGE));
+        let reply = posting.join().unwrap();
+        assert_eq!((reply.status, &reply.body[..]), (200, &b"/posted"[..]));
         assert!(took < Duration::from_secs(4), "shutdown took {took:?}");
         assert!(idle.closed_by_server(), "idle connection left open");
         match TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
