@@ -21,7 +21,17 @@ fn main() -> std::io::Result<()> {
     runtime.serve_http(
         listener,
         handler,
-        ServerConfig::default(),
+        bench_config(),
         Default::default(),
     )
+}
+
+/// One event loop per core for mio (as the hyper anchor runs a worker per core); the other
+/// runtimes ignore it.
+fn bench_config() -> ServerConfig {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    ServerConfig {
+        event_loops: cores,
+        ..ServerConfig::default()
+    }
 }

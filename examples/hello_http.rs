@@ -7,7 +7,7 @@ fn main() -> std::io::Result<()> {
     let (runtime, port) = args();
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
     let hello = |_req: IncomingRequest| OutgoingResponse::text(200, "Hello, world!");
-    runtime.serve_http(listener, hello, ServerConfig::default(), Default::default())
+    runtime.serve_http(listener, hello, bench_config(), Default::default())
 }
 
 /// `--runtime NAME --port N`, defaulting to std and 8080.
@@ -23,4 +23,14 @@ fn args() -> (Runtime, u16) {
         .unwrap_or(Runtime::Std);
     let port = value("--port").and_then(|p| p.parse().ok()).unwrap_or(8080);
     (runtime, port)
+}
+
+/// One event loop per core for mio (as the hyper anchor runs a worker per core); the other
+/// runtimes ignore it.
+fn bench_config() -> ServerConfig {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    ServerConfig {
+        event_loops: cores,
+        ..ServerConfig::default()
+    }
 }

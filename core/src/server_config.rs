@@ -22,6 +22,10 @@ pub struct ServerConfig {
     /// be written; connections still busy when this much time has passed are closed anyway.
     /// Default: 10 s.
     pub shutdown_grace: Duration,
+    /// Event-loop threads sharing the listener, for runtimes built on event loops (mio); each
+    /// serves its share of `max_connections`. The std runtime uses a thread per connection
+    /// and the smol runtime runs on its caller's executor, so they ignore it. Default: 1.
+    pub event_loops: usize,
 }
 
 impl Default for ServerConfig {
@@ -32,6 +36,7 @@ impl Default for ServerConfig {
             write_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
+            event_loops: 1,
         }
     }
 }

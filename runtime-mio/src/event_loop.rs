@@ -23,9 +23,9 @@ const TICK: Duration = Duration::from_millis(250);
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    waker: Arc<Waker>,
-    thread: Option<JoinHandle<io::Result<()>>>,
+    /// One stop flag and waker per event loop.
+    loops: Vec<(Arc<AtomicBool>, Arc<Waker>)>,
+    threads: Vec<JoinHandle<io::Result<()>>>,
 }
 
 impl ServerHandle {
@@ -43,14 +43,25 @@ impl ServerHandle {
     }
 
     fn stop_and_join(&mut self) -> io::Result<()> {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = self.waker.wake();
-        match self.thread.take() {
-            Some(t) => t
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("event loop panicked"))),
-            None => Ok(()),
+        for (stop, waker) in &self.loops {
+            stop.store(true, Ordering::SeqCst);
+            let _ = waker.wake();
         }
+        self.join()
+    }
+
+    /// Waits for every loop thread; the first error wins.
+    fn join(&mut self) -> io::Result<()> {
+        let mut result = Ok(());
+        for t in self.threads.drain(..) {
+            let r = t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("event loop panicked")));
+            if result.is_ok() {
+                result = r;
+            }
+        }
+        result
     }
 }
 
@@ -331,7 +342,8 @@ fn pump<C: Duplex>(entry: &mut Entry<C>, buf: &mut [u8], draining: bool) -> bool
     }
 }
 
-/// Binds the loop to a background thread.
+/// Starts `config.event_loops` loop threads sharing `listener` (each with its own poll and
+/// its share of the connection bound); the handle stops them.
 pub(crate) fn spawn<C, F>(
     listener: std::net::TcpListener,
     config: ServerConfig,
@@ -339,31 +351,57 @@ pub(crate) fn spawn<C, F>(
 ) -> io::Result<ServerHandle>
 where
     C: Duplex + 'static,
-    F: FnMut(ConnInfo) -> C + Send + 'static,
+    F: FnMut(ConnInfo) -> C + Clone + Send + 'static,
 {
     let addr = listener.local_addr()?;
-    // The poll is created on the loop's own thread, so `C` need not be `Send`.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let thread = thread::Builder::new()
-        .name("netloom-mio".into())
-        .spawn(move || {
-            let lp = match EventLoop::new(listener, config, factory) {
-                Ok(lp) => lp,
-                Err(e) => {
-                    let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
-                    return Err(e);
-                }
-            };
-            let _ = tx.send(Ok((Arc::clone(&lp.stop), Arc::clone(&lp.waker))));
-            lp.run()
-        })?;
-    let (stop, waker) = rx
-        .recv()
-        .map_err(|_| io::Error::other("event loop thread died"))??;
-    Ok(ServerHandle {
+    let loops = config.event_loops.max(1);
+    let mut per_loop = config.clone();
+    per_loop.max_connections = (config.max_connections / loops).max(1);
+    let mut handle = ServerHandle {
         addr,
-        stop,
-        waker,
-        thread: Some(thread),
-    })
+        loops: Vec::with_capacity(loops),
+        threads: Vec::with_capacity(loops),
+    };
+    for _ in 0..loops {
+        let listener = listener.try_clone()?;
+        let (config, factory) = (per_loop.clone(), factory.clone());
+        // The poll is created on the loop's own thread, so `C` need not be `Send`.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("netloom-mio".into())
+            .spawn(move || {
+                let lp = match EventLoop::new(listener, config, factory) {
+                    Ok(lp) => lp,
+                    Err(e) => {
+                        let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                        return Err(e);
+                    }
+                };
+                let _ = tx.send(Ok((Arc::clone(&lp.stop), Arc::clone(&lp.waker))));
+                lp.run()
+            })?;
+        handle.threads.push(thread);
+        // On failure the handle's drop stops the loops already running.
+        let pair = rx
+            .recv()
+            .map_err(|_| io::Error::other("event loop thread died"))??;
+        handle.loops.push(pair);
+    }
+    Ok(handle)
+}
+
+/// Runs the loops until they fail: [`spawn`] and wait.
+pub(crate) fn run<C, F>(
+    listener: std::net::TcpListener,
+    config: ServerConfig,
+    factory: F,
+) -> io::Result<()>
+where
+    C: Duplex + 'static,
+    F: FnMut(ConnInfo) -> C + Clone + Send + 'static,
+{
+    let mut handle = spawn(listener, config, factory)?;
+    let result = handle.join();
+    handle.loops.clear();
+    result
 }

@@ -19,7 +19,7 @@ use netloom_core::http::server::{Handler, ServerConn};
 use netloom_core::http::Limits;
 use netloom_core::ServerConfig;
 
-use crate::event_loop::{self, EventLoop, ServerHandle};
+use crate::event_loop::{self, ServerHandle};
 
 /// An HTTP server serving one [`Handler`] from one event-loop thread.
 pub struct Server<H> {
@@ -65,16 +65,15 @@ where
         self.listener.local_addr()
     }
 
-    /// Runs the event loop on this thread, forever.
+    /// Runs the event loop(s) (`ServerConfig::event_loops`), blocking this thread, forever.
     pub fn run(self) -> io::Result<()> {
         let (handler, limits) = (self.handler, self.limits);
-        EventLoop::new(self.listener, self.config, move |info| {
+        event_loop::run(self.listener, self.config, move |info| {
             ServerConn::new(Arc::clone(&handler), info, limits.clone())
-        })?
-        .run()
+        })
     }
 
-    /// Runs the event loop on a background thread; the handle stops it.
+    /// Runs the event loop(s) on background threads; the handle stops them.
     pub fn spawn(self) -> io::Result<ServerHandle> {
         let (handler, limits) = (self.handler, self.limits);
         event_loop::spawn(self.listener, self.config, move |info| {

@@ -19,7 +19,7 @@ use std::time::Duration;
 use netloom_core::frame::{Bound, Decoder, FixedDecoder, Service};
 use netloom_core::ServerConfig;
 
-use crate::event_loop::{self, EventLoop, ServerHandle};
+use crate::event_loop::{self, ServerHandle};
 
 pub use crate::client::ClientConn as Client;
 
@@ -85,16 +85,15 @@ where
         self.listener.local_addr()
     }
 
-    /// Runs the event loop on this thread, forever.
+    /// Runs the event loop(s) (`ServerConfig::event_loops`), blocking this thread, forever.
     pub fn run(self) -> io::Result<()> {
         let service = self.service;
-        EventLoop::new(self.listener, self.config, move |info| {
+        event_loop::run(self.listener, self.config, move |info| {
             Bound::new(Arc::clone(&service), info)
-        })?
-        .run()
+        })
     }
 
-    /// Runs the event loop on a background thread; the handle stops it.
+    /// Runs the event loop(s) on background threads; the handle stops them.
     pub fn spawn(self) -> io::Result<ServerHandle> {
         let service = self.service;
         event_loop::spawn(self.listener, self.config, move |info| {
