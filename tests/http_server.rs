@@ -406,3 +406,40 @@ fn slowloris_is_cut_off_by_the_request_timeout() {
         assert!(started.elapsed() < Duration::from_secs(8));
     });
 }
+
+#[test]
+fn several_event_loops_share_the_listener() {
+    // mio runs one poll per loop; the other runtimes ignore the setting and must still work.
+    each_runtime(|rt| {
+        let config = ServerConfig {
+            event_loops: 3,
+            ..ServerConfig::default()
+        };
+        let server = start(rt, config);
+        let addr = server.local_addr();
+        let clients: Vec<_> = (0..30)
+            .map(|i| {
+                thread::spawn(move || {
+                    let mut s = raw(addr);
+                    s.write_all(
+                        format!("GET /c{i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                            .as_bytes(),
+                    )
+                    .unwrap();
+                    read_all(&mut s)
+                })
+            })
+            .collect();
+        for (i, c) in clients.into_iter().enumerate() {
+            let got = c.join().unwrap();
+            assert!(got.ends_with(&format!("GET /c{i}")), "{got}");
+        }
+        let started = Instant::now();
+        server.shutdown();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(
+            TcpStream::connect(addr).is_err(),
+            "listener closed after shutdown"
+        );
+    });
+}
