@@ -160,28 +160,43 @@ enum Tag {
 }
 
 impl Tag {
+    /// Classifies an element by its local name. Names of up to seven bytes (all but three
+    /// of the XML-RPC names) are packed with their length into one `u64` and matched as an
+    /// integer, so the hot path costs a few instructions instead of a chain of `memcmp`s.
     fn from_local(name: &[u8]) -> Tag {
-        match name {
-            b"value" => Tag::Value,
-            b"string" => Tag::String,
-            b"int" | b"i4" | b"i1" | b"i2" | b"biginteger" => Tag::Int,
-            b"member" => Tag::Member,
-            b"name" => Tag::Name,
-            b"struct" => Tag::Struct,
-            b"array" => Tag::Array,
-            b"data" => Tag::Data,
-            b"i8" => Tag::I8,
-            b"boolean" => Tag::Boolean,
-            b"double" | b"float" => Tag::Double,
-            b"dateTime.iso8601" => Tag::DateTime,
-            b"base64" => Tag::Base64,
-            b"nil" => Tag::Nil,
-            b"param" => Tag::Param,
-            b"params" => Tag::Params,
-            b"methodCall" => Tag::MethodCall,
-            b"methodName" => Tag::MethodName,
-            b"methodResponse" => Tag::MethodResponse,
-            b"fault" => Tag::Fault,
+        let n = name.len();
+        if n == 0 || n > 7 {
+            return match name {
+                b"dateTime.iso8601" => Tag::DateTime,
+                b"methodCall" => Tag::MethodCall,
+                b"methodName" => Tag::MethodName,
+                b"methodResponse" => Tag::MethodResponse,
+                b"biginteger" => Tag::Int,
+                _ => Tag::Other,
+            };
+        }
+        Tag::from_key(pack(name))
+    }
+
+    /// The tag for a [`pack`]ed name.
+    fn from_key(key: u64) -> Tag {
+        match key {
+            VALUE => Tag::Value,
+            STRING => Tag::String,
+            INT | I4 | I1 | I2 => Tag::Int,
+            MEMBER => Tag::Member,
+            NAME => Tag::Name,
+            STRUCT => Tag::Struct,
+            ARRAY => Tag::Array,
+            DATA => Tag::Data,
+            I8 => Tag::I8,
+            BOOLEAN => Tag::Boolean,
+            DOUBLE | FLOAT => Tag::Double,
+            BASE64 => Tag::Base64,
+            NIL => Tag::Nil,
+            PARAM => Tag::Param,
+            PARAMS => Tag::Params,
+            FAULT => Tag::Fault,
             _ => Tag::Other,
         }
     }
@@ -213,6 +228,47 @@ impl Tag {
     }
 }
 
+/// A name of 1 to 7 bytes packed with its length: bytes in the low seven octets (zero
+/// padded), the length in the top one, so distinct names give distinct keys.
+const fn pack(name: &[u8]) -> u64 {
+    let mut key = (name.len() as u64) << 56;
+    let mut i = 0;
+    while i < name.len() && i < 7 {
+        key |= (name[i] as u64) << (8 * i);
+        i += 1;
+    }
+    key
+}
+
+const VALUE: u64 = pack(b"value");
+const STRING: u64 = pack(b"string");
+const INT: u64 = pack(b"int");
+const I4: u64 = pack(b"i4");
+const I1: u64 = pack(b"i1");
+const I2: u64 = pack(b"i2");
+const I8: u64 = pack(b"i8");
+const MEMBER: u64 = pack(b"member");
+const NAME: u64 = pack(b"name");
+const STRUCT: u64 = pack(b"struct");
+const ARRAY: u64 = pack(b"array");
+const DATA: u64 = pack(b"data");
+const BOOLEAN: u64 = pack(b"boolean");
+const DOUBLE: u64 = pack(b"double");
+const FLOAT: u64 = pack(b"float");
+const BASE64: u64 = pack(b"base64");
+const NIL: u64 = pack(b"nil");
+const PARAM: u64 = pack(b"param");
+const PARAMS: u64 = pack(b"params");
+const FAULT: u64 = pack(b"fault");
+
+/// The local part of a qualified name (`ex:i8` → `i8`), as `QName::local_name` splits it.
+fn local_name(name: &[u8]) -> &[u8] {
+    match name.iter().position(|&b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
 /// The simplified token stream the parser consumes: comments and processing instructions
 /// dropped, adjacent text, CDATA and references merged into one `Text`.
 #[derive(Debug)]
@@ -226,6 +282,9 @@ enum Tok<'a> {
 
 struct Lexer<'a> {
     reader: Reader<&'a [u8]>,
+    /// The whole document, validated as UTF-8 once; every event the reader returns borrows
+    /// from it, so text is sliced out of it as `&str` without being checked again.
+    text: &'a str,
     pending: Option<Tok<'a>>,
     /// Local name of the last `Tag::Other` element, for error messages.
     other: String,
@@ -243,6 +302,7 @@ impl<'a> Lexer<'a> {
         config.trim_text(false);
         Lexer {
             reader,
+            text,
             pending: None,
             other: String::new(),
             first: true,
@@ -256,7 +316,47 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn tag(&mut self, local: &[u8]) -> Tag {
+    /// Classifies an element by its (possibly prefixed) name.
+    #[inline]
+    fn tag(&mut self, name: &[u8]) -> Tag {
+        match self.fast_tag(name) {
+            Some(t) => t,
+            None => self.slow_tag(name),
+        }
+    }
+
+    /// The common case: a name of 1 to 7 bytes without a prefix, read from the document as
+    /// one 8-byte word (masked to the name) and matched as an integer. `None` when the name
+    /// does not qualify (or is not followed by 8 bytes of the document).
+    #[inline]
+    fn fast_tag(&self, name: &[u8]) -> Option<Tag> {
+        let n = name.len();
+        if n == 0 || n > 7 {
+            return None;
+        }
+        let off = (name.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        let word: [u8; 8] = self
+            .text
+            .as_bytes()
+            .get(off..off.checked_add(8)?)?
+            .try_into()
+            .ok()?;
+        let word = u64::from_le_bytes(word) & ((1u64 << (8 * n)) - 1);
+        // Any `:` (a prefix) takes the slow path. Classic zero-byte test on `word ^ ":::..."`;
+        // the masked-off bytes are zero and so never match.
+        let x = word ^ 0x3a3a_3a3a_3a3a_3a3a;
+        if x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080 != 0 {
+            return None;
+        }
+        match Tag::from_key(word | (n as u64) << 56) {
+            Tag::Other => None,
+            t => Some(t),
+        }
+    }
+
+    #[cold]
+    fn slow_tag(&mut self, name: &[u8]) -> Tag {
+        let local = local_name(name);
         let t = Tag::from_local(local);
         if t == Tag::Other {
             self.other = String::from_utf8_lossy(local).into_owned();
@@ -264,18 +364,77 @@ impl<'a> Lexer<'a> {
         t
     }
 
+    /// The document text for `bytes`, which the reader borrowed from the document: found by
+    /// its offset, so it is not validated again. Anything else (the reader never produces
+    /// it) is validated.
+    fn span(&self, bytes: &[u8]) -> Result<&'a str, Error> {
+        let off = (bytes.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        let span = off
+            .checked_add(bytes.len())
+            .and_then(|end| self.text.get(off..end));
+        match span {
+            Some(s) => Ok(s),
+            None => Err(Error::Syntax {
+                offset: self.reader.buffer_position(),
+                message: "text outside the document".into(),
+            }),
+        }
+    }
+
+    /// An upper bound on the bytes left in the current run of text (up to the next `<`),
+    /// so an owned run is allocated once.
+    fn run_hint(&self) -> usize {
+        let pos = usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX);
+        self.text
+            .get(pos..)
+            .map_or(0, |rest| rest.find('<').unwrap_or(rest.len()))
+    }
+
+    /// The next token, where text is significant (element content).
     fn next(&mut self) -> Result<Tok<'a>, Error> {
+        self.read(false)
+    }
+
+    /// The next token where only whitespace text is allowed (between elements): quick-xml
+    /// skips leading whitespace itself, so the usual newline between tags costs no event.
+    /// Non-whitespace text is still returned (minus its leading whitespace) for the caller
+    /// to refuse.
+    fn next_between(&mut self) -> Result<Tok<'a>, Error> {
+        self.read(true)
+    }
+
+    fn read(&mut self, between: bool) -> Result<Tok<'a>, Error> {
         if let Some(t) = self.pending.take() {
             return Ok(t);
         }
+        // Not before the first event: an XML declaration must be the very first thing.
+        self.reader.config_mut().trim_text_start = between && !self.first;
         let mut text: Option<Cow<'a, str>> = None;
         loop {
             let ev = self.reader.read_event().map_err(|e| self.syntax(e))?;
             let first = std::mem::replace(&mut self.first, false);
-            let piece: Cow<'a, str> = match ev {
-                Event::Text(t) => t.xml10_content().map_err(|e| self.syntax(e.into()))?,
-                Event::CData(t) => t.xml10_content().map_err(|e| self.syntax(e.into()))?,
-                Event::GeneralRef(r) => Cow::Owned(resolve_ref(&r)?.to_string()),
+            match ev {
+                Event::Text(t) => {
+                    let piece = self.span(&t)?;
+                    self.push_text(&mut text, piece);
+                }
+                Event::CData(t) => {
+                    let piece = self.span(&t)?;
+                    self.push_text(&mut text, piece);
+                }
+                Event::GeneralRef(r) => {
+                    let c = resolve_ref(&r)?;
+                    let acc = match text {
+                        Some(Cow::Owned(ref mut s)) => s,
+                        _ => {
+                            let prefix = text.as_deref().unwrap_or("");
+                            let mut s = String::with_capacity(prefix.len() + 4 + self.run_hint());
+                            s.push_str(prefix);
+                            text.insert(Cow::Owned(s)).to_mut()
+                        }
+                    };
+                    acc.push(c);
+                }
                 Event::Comment(_) | Event::PI(_) => continue,
                 Event::Decl(d) => {
                     if !first {
@@ -298,23 +457,44 @@ impl<'a> Lexer<'a> {
                 }
                 Event::DocType(_) => return Err(Error::DoctypeRefused),
                 Event::Start(e) => {
-                    let t = Tok::Start(self.tag(e.local_name().as_ref()));
+                    let t = Tok::Start(self.tag(e.name().as_ref()));
                     return Ok(self.flush(text, t));
                 }
                 Event::Empty(e) => {
-                    let t = Tok::Empty(self.tag(e.local_name().as_ref()));
+                    let t = Tok::Empty(self.tag(e.name().as_ref()));
                     return Ok(self.flush(text, t));
                 }
                 Event::End(e) => {
-                    let t = Tok::End(self.tag(e.local_name().as_ref()));
+                    let t = Tok::End(self.tag(e.name().as_ref()));
                     return Ok(self.flush(text, t));
                 }
                 Event::Eof => return Ok(self.flush(text, Tok::Eof)),
-            };
-            match &mut text {
-                None => text = Some(piece),
-                Some(acc) => acc.to_mut().push_str(&piece),
             }
+        }
+    }
+
+    /// Appends a piece of character data (text or CDATA) to the current run, with XML 1.0
+    /// end-of-line normalization (`\r\n` and a lone `\r` become `\n`). The common case, a
+    /// run of one piece without `\r`, borrows from the document.
+    fn push_text(&self, text: &mut Option<Cow<'a, str>>, piece: &'a str) {
+        let cr = piece.as_bytes().contains(&b'\r');
+        let acc = match text {
+            None if !cr => {
+                *text = Some(Cow::Borrowed(piece));
+                return;
+            }
+            Some(Cow::Owned(s)) => s,
+            _ => {
+                let prefix = text.as_deref().unwrap_or("");
+                let mut s = String::with_capacity(prefix.len() + piece.len() + self.run_hint());
+                s.push_str(prefix);
+                text.insert(Cow::Owned(s)).to_mut()
+            }
+        };
+        if cr {
+            push_normalized(acc, piece);
+        } else {
+            acc.push_str(piece);
         }
     }
 
@@ -327,6 +507,20 @@ impl<'a> Lexer<'a> {
             None => tok,
         }
     }
+}
+
+/// Appends `piece` with every `\r\n` and lone `\r` replaced by `\n`.
+fn push_normalized(out: &mut String, piece: &str) {
+    let mut rest = piece;
+    while let Some(i) = rest.find('\r') {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        rest = &rest[i + 1..];
+        if let Some(after) = rest.strip_prefix('\n') {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
 }
 
 fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, Error> {
@@ -356,17 +550,24 @@ fn is_ws(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
-/// An open container on the parser's explicit stack.
+/// An open container on the parser's explicit stack: where its children start on the
+/// parser's shared `items` (array) or `members` (struct) stack.
 enum Frame {
-    Array(Vec<Value>),
-    /// Members so far, and the name of the member whose value is being parsed.
-    Struct(Vec<(String, Value)>, String),
+    Array(usize),
+    Struct(usize),
 }
 
 struct Parser<'a, 'l> {
     lex: Lexer<'a>,
     limits: &'l Limits,
     values: usize,
+    /// Children of the open arrays, innermost last; a closed array takes its tail in one
+    /// exactly sized allocation.
+    items: Vec<Value>,
+    /// Members of the open structs, innermost last.
+    members: Vec<(String, Value)>,
+    /// Names of the members whose values are being parsed, innermost last.
+    names: Vec<String>,
 }
 
 impl<'a, 'l> Parser<'a, 'l> {
@@ -385,6 +586,9 @@ impl<'a, 'l> Parser<'a, 'l> {
             lex: Lexer::new(text),
             limits,
             values: 0,
+            items: Vec::new(),
+            members: Vec::new(),
+            names: Vec::new(),
         })
     }
 
@@ -414,7 +618,7 @@ impl<'a, 'l> Parser<'a, 'l> {
     /// The next element token, skipping whitespace-only text.
     fn next_tag(&mut self, expected: &'static str) -> Result<Tok<'a>, Error> {
         loop {
-            match self.lex.next()? {
+            match self.lex.next_between()? {
                 Tok::Text(t) if is_ws(&t) => continue,
                 Tok::Text(_) => return Err(Error::UnexpectedText { expected }),
                 t => return Ok(t),
@@ -437,9 +641,9 @@ impl<'a, 'l> Parser<'a, 'l> {
     }
 
     fn expect_eof(&mut self) -> Result<(), Error> {
-        match self.lex.next()? {
+        match self.lex.next_between()? {
             Tok::Eof => Ok(()),
-            Tok::Text(t) if is_ws(&t) => match self.lex.next()? {
+            Tok::Text(t) if is_ws(&t) => match self.lex.next_between()? {
                 Tok::Eof => Ok(()),
                 _ => Err(Error::TrailingContent),
             },
@@ -512,31 +716,32 @@ impl<'a, 'l> Parser<'a, 'l> {
                     });
                 }
                 Content::Array => {
-                    stack.push(Frame::Array(Vec::new()));
+                    stack.push(Frame::Array(self.items.len()));
                     None
                 }
                 Content::Struct => {
-                    stack.push(Frame::Struct(Vec::new(), String::new()));
+                    stack.push(Frame::Struct(self.members.len()));
                     None
                 }
             };
             loop {
                 if let Some(v) = done.take() {
-                    match stack.last_mut() {
+                    match stack.last() {
                         None => return Ok(v),
-                        Some(Frame::Array(items)) => items.push(v),
-                        Some(Frame::Struct(members, name)) => {
-                            members.push((std::mem::take(name), v));
+                        Some(Frame::Array(_)) => self.items.push(v),
+                        Some(Frame::Struct(_)) => {
+                            let name = self.names.pop().unwrap_or_default();
+                            self.members.push((name, v));
                             self.expect_end(Tag::Member, "</member>")?;
                         }
                     }
                 }
                 // Find the next child of the innermost container, or close it.
-                let Some(top) = stack.last_mut() else {
+                let Some(top) = stack.last() else {
                     return Err(Error::Truncated);
                 };
-                match top {
-                    Frame::Array(_) => match self.next_tag("<value> or </data>")? {
+                match *top {
+                    Frame::Array(start) => match self.next_tag("<value> or </data>")? {
                         Tok::Start(Tag::Value) => continue 'open,
                         Tok::Empty(Tag::Value) => {
                             self.count_value()?;
@@ -545,13 +750,12 @@ impl<'a, 'l> Parser<'a, 'l> {
                         Tok::End(Tag::Data) => {
                             self.expect_end(Tag::Array, "</array>")?;
                             self.expect_end(Tag::Value, "</value>")?;
-                            if let Some(Frame::Array(items)) = stack.pop() {
-                                done = Some(Value::Array(items));
-                            }
+                            stack.pop();
+                            done = Some(Value::Array(self.items.drain(start..).collect()));
                         }
                         t => return Err(self.unexpected(t, "<value> or </data>")),
                     },
-                    Frame::Struct(_, _) => match self.next_tag("<member> or </struct>")? {
+                    Frame::Struct(start) => match self.next_tag("<member> or </struct>")? {
                         Tok::Start(Tag::Member) => {
                             let name = match self.next_tag("<name>")? {
                                 Tok::Start(Tag::Name) => self.scalar_text(Tag::Name)?,
@@ -563,9 +767,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                                     limit: self.limits.max_string_bytes,
                                 });
                             }
-                            if let Some(Frame::Struct(_, slot)) = stack.last_mut() {
-                                *slot = name.into_owned();
-                            }
+                            self.names.push(name.into_owned());
                             match self.next_tag("<value>")? {
                                 Tok::Start(Tag::Value) => continue 'open,
                                 Tok::Empty(Tag::Value) => {
@@ -577,9 +779,8 @@ impl<'a, 'l> Parser<'a, 'l> {
                         }
                         Tok::End(Tag::Struct) => {
                             self.expect_end(Tag::Value, "</value>")?;
-                            if let Some(Frame::Struct(members, _)) = stack.pop() {
-                                done = Some(Value::Struct(members));
-                            }
+                            stack.pop();
+                            done = Some(Value::Struct(self.members.drain(start..).collect()));
                         }
                         t => return Err(self.unexpected(t, "<member> or </struct>")),
                     },
