@@ -4,12 +4,17 @@
 use super::body_read::{BodyReader, Found};
 use super::body_write::BodyWriter;
 use super::framing::BodyKind;
-use super::head_read::{self, HeadScanner};
+use super::head_read::{self, HeadScanner, PackedTable, ParsedFields};
 use super::head_write::{self, ResponseContext};
+use super::headers::PACKED_FIELD;
 use super::{Error, Event, Headers, Limits, Request, Response, Role, State, Version};
 
 /// Consumed input is compacted away once this many bytes are dead at the buffer front.
 const COMPACT_AT: usize = 4096;
+
+/// Spare room the input buffer gets when it grows, so that a head that is all of it can take
+/// its packed field table along without reallocating.
+const TABLE_ROOM: usize = std::mem::size_of::<PackedTable>();
 
 /// A sans-IO HTTP/1.1 connection in the client or the server role.
 ///
@@ -140,6 +145,11 @@ impl Connection {
             self.rbuf.drain(..self.rpos);
             self.rpos = 0;
             self.scanner.reset();
+        }
+        if self.rbuf.capacity() == 0 {
+            self.rbuf = Vec::with_capacity(data.len() + TABLE_ROOM);
+        } else if self.rbuf.capacity() - self.rbuf.len() < data.len() {
+            self.rbuf.reserve(data.len() + TABLE_ROOM);
         }
         self.rbuf.extend_from_slice(data);
     }
@@ -291,13 +301,19 @@ impl Connection {
         Ok(None)
     }
 
-    /// Moves a parsed head of `len` bytes out of the input buffer: without copying when the
-    /// head is all there is, otherwise by copying just the head.
-    fn take_head(&mut self, len: usize) -> Vec<u8> {
+    /// Moves a parsed head of `len` bytes out of the input buffer, followed by `table` (its
+    /// packed field table): without copying the head when it is all there is (the input
+    /// buffer keeps [`TABLE_ROOM`] spare bytes for the table), otherwise into one new
+    /// allocation for both.
+    fn take_head(&mut self, len: usize, table: &[u8]) -> Vec<u8> {
         if self.rpos == 0 && len == self.rbuf.len() {
-            std::mem::take(&mut self.rbuf)
+            let mut v = std::mem::take(&mut self.rbuf);
+            v.extend_from_slice(table);
+            v
         } else {
-            let v = self.rbuf[self.rpos..self.rpos + len].to_vec();
+            let mut v = Vec::with_capacity(len + table.len());
+            v.extend_from_slice(&self.rbuf[self.rpos..self.rpos + len]);
+            v.extend_from_slice(table);
             self.rpos += len;
             v
         }
@@ -306,7 +322,8 @@ impl Connection {
     fn parse_request_head(&mut self) -> Result<Option<Event>, Error> {
         let window_len = (self.rbuf.len() - self.rpos).min(self.limits.max_head_bytes);
         let window = &self.rbuf[self.rpos..self.rpos + window_len];
-        let p = match head_read::parse_request(window, &self.limits)? {
+        let mut table: PackedTable = [0; std::mem::size_of::<PackedTable>()];
+        let p = match head_read::parse_request(window, &self.limits, &mut table)? {
             Some(p) => p,
             None => return Ok(None),
         };
@@ -321,8 +338,15 @@ impl Connection {
         }
         let kind = p.framing.request_body(p.version, &self.limits)?;
         self.head_request = window.get(p.method.0..p.method.1) == Some(b"HEAD");
-        let buf = self.take_head(p.len);
-        let req = Request::from_parsed(buf, p.fields, p.method, p.target, p.version);
+        let storage = match p.fields {
+            ParsedFields::Packed(n) => {
+                let packed = table.get(..n * PACKED_FIELD).unwrap_or(&[]);
+                let buf = self.take_head(p.len, packed);
+                Headers::from_packed(buf, p.len, n)
+            }
+            ParsedFields::Owned(fields) => Headers::from_parts(self.take_head(p.len, &[]), fields),
+        };
+        let req = Request::from_parsed(storage, p.method, p.target, p.version);
         self.peer_version = p.version;
         if !p.framing.wants_keep_alive(p.version) {
             self.keep_alive = false;
@@ -357,7 +381,7 @@ impl Connection {
                     .response_body(p.version, p.status, self.head_request, &self.limits)?,
             )
         };
-        let mut buf = self.take_head(p.len);
+        let mut buf = self.take_head(p.len, &[]);
         if p.unfold {
             head_read::unfold_values(&mut buf, &p.fields);
         }
@@ -521,6 +545,18 @@ impl Connection {
     }
 
     fn send_response(&mut self, resp: &Response, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.send_response_sized(resp, None, out)
+    }
+
+    /// Sends a final response head as [`send`](Connection::send) does; `default_length` acts
+    /// as a `Content-Length` field appended to `resp` when it declares neither
+    /// `Content-Length` nor `Transfer-Encoding`.
+    pub(crate) fn send_response_sized(
+        &mut self,
+        resp: &Response,
+        default_length: Option<u64>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
         if self.role != Role::Server || self.our_state != State::SendResponse {
             return Err(self.wrong_state("a response"));
         }
@@ -530,7 +566,7 @@ impl Connection {
             peer_version: self.peer_version,
             keep_alive: self.keep_alive && !unread_body,
         };
-        let (writer, keep_alive) = head_write::write_response(resp, &ctx, out)?;
+        let (writer, keep_alive) = head_write::write_response(resp, &ctx, default_length, out)?;
         self.writer = writer;
         self.waiting_for_continue = false;
         if !keep_alive {

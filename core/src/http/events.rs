@@ -101,14 +101,13 @@ impl Request {
     }
 
     pub(crate) fn from_parsed(
-        buf: Vec<u8>,
-        fields: Vec<Field>,
+        storage: Headers,
         method: (usize, usize),
         target: (usize, usize),
         version: Version,
     ) -> Self {
         Request {
-            storage: Headers::from_parts(buf, fields),
+            storage,
             method,
             target,
             version,

@@ -61,11 +61,11 @@ impl FramingInfo {
 
     fn observe_connection(&mut self, value: &[u8]) {
         // Fast path for the two common single-token values.
-        if value.eq_ignore_ascii_case(b"keep-alive") {
+        if lower_eq(value, b"keep-alive") {
             self.keep_alive = true;
             return;
         }
-        if value.eq_ignore_ascii_case(b"close") {
+        if lower_eq(value, b"close") {
             self.close = true;
             return;
         }
@@ -191,6 +191,21 @@ impl FramingInfo {
 #[inline(always)]
 fn token_eq(name: &[u8], lower: &[u8]) -> bool {
     name.len() == lower.len() && name.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
+}
+
+/// Exactly `value.eq_ignore_ascii_case(lower)` for a lowercase ASCII literal, without a
+/// branch per byte: letters compare with the case bit set, every other byte compares exactly.
+#[inline(always)]
+pub(crate) fn lower_eq(value: &[u8], lower: &[u8]) -> bool {
+    if value.len() != lower.len() {
+        return false;
+    }
+    let mut diff = 0u8;
+    for (&a, &l) in value.iter().zip(lower) {
+        let case = if l.is_ascii_lowercase() { 0x20 } else { 0 };
+        diff |= (a | case) ^ l;
+    }
+    diff == 0
 }
 
 /// `1*DIGIT` into a u64; `None` when empty, not all digits, or overflowing.

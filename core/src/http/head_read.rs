@@ -6,11 +6,26 @@ use std::mem::MaybeUninit;
 
 use super::body_read::range_in;
 use super::framing::FramingInfo;
-use super::headers::{Field, Span};
+use super::headers::{pack_field, Field, Span, PACKED_FIELD};
 use super::{Error, Limits, Version};
 
 /// Header slots kept on the stack; larger `max_headers` limits use a heap vector.
 const STACK_HEADERS: usize = 128;
+
+/// Fields a request head may have for its table to be packed into the head's own buffer
+/// (through a stack table of this many entries); more use a separate vector.
+pub(crate) const PACKED_MAX: usize = 32;
+
+/// Stack room for a packed field table.
+pub(crate) type PackedTable = [u8; PACKED_MAX * PACKED_FIELD];
+
+/// Where the field table of a parsed request went.
+pub(crate) enum ParsedFields {
+    /// The first `n` entries of the caller's [`PackedTable`].
+    Packed(usize),
+    /// Too many fields to pack.
+    Owned(Vec<Field>),
+}
 
 /// A request head, as ranges into the buffer it was parsed from.
 pub(crate) struct ParsedRequest {
@@ -18,7 +33,7 @@ pub(crate) struct ParsedRequest {
     pub(crate) method: (usize, usize),
     pub(crate) target: (usize, usize),
     pub(crate) version: Version,
-    pub(crate) fields: Vec<Field>,
+    pub(crate) fields: ParsedFields,
     pub(crate) framing: FramingInfo,
 }
 
@@ -36,14 +51,19 @@ pub(crate) struct ParsedResponse {
 
 type Slots<'b> = MaybeUninit<httparse::Header<'b>>;
 
-/// Parses a request head at the start of `buf`. `Ok(None)` = incomplete.
-pub(crate) fn parse_request(buf: &[u8], limits: &Limits) -> Result<Option<ParsedRequest>, Error> {
+/// Parses a request head at the start of `buf`. `Ok(None)` = incomplete. Up to
+/// [`PACKED_MAX`] fields are packed into `table`.
+pub(crate) fn parse_request(
+    buf: &[u8],
+    limits: &Limits,
+    table: &mut PackedTable,
+) -> Result<Option<ParsedRequest>, Error> {
     if limits.max_headers <= STACK_HEADERS {
         let mut slots = [Slots::uninit(); STACK_HEADERS];
-        request_with(buf, limits, &mut slots[..limits.max_headers])
+        request_with(buf, limits, &mut slots[..limits.max_headers], table)
     } else {
         let mut slots = vec![Slots::uninit(); limits.max_headers];
-        request_with(buf, limits, &mut slots)
+        request_with(buf, limits, &mut slots, table)
     }
 }
 
@@ -51,6 +71,7 @@ fn request_with<'b>(
     buf: &'b [u8],
     limits: &Limits,
     slots: &mut [Slots<'b>],
+    table: &mut PackedTable,
 ) -> Result<Option<ParsedRequest>, Error> {
     let mut req = httparse::Request::new(&mut []);
     let len = match req.parse_with_uninit_headers(buf, slots) {
@@ -72,17 +93,30 @@ fn request_with<'b>(
         Version::Http11
     };
     let mut framing = FramingInfo::default();
-    for h in req.headers.iter() {
-        framing.observe(h.name.as_bytes(), h.value)?;
-    }
-    let fields: Vec<Field> = req
-        .headers
-        .iter()
-        .map(|h| Field {
-            name: Span::new(offsets(base, h.name.as_bytes())),
-            value: Span::new(offsets(base, h.value)),
-        })
-        .collect();
+    let fields = if req.headers.len() <= PACKED_MAX {
+        for (h, entry) in req.headers.iter().zip(table.chunks_exact_mut(PACKED_FIELD)) {
+            framing.observe(h.name.as_bytes(), h.value)?;
+            pack_field(
+                entry,
+                offsets(base, h.name.as_bytes()),
+                offsets(base, h.value),
+            );
+        }
+        ParsedFields::Packed(req.headers.len())
+    } else {
+        for h in req.headers.iter() {
+            framing.observe(h.name.as_bytes(), h.value)?;
+        }
+        ParsedFields::Owned(
+            req.headers
+                .iter()
+                .map(|h| Field {
+                    name: Span::new(offsets(base, h.name.as_bytes())),
+                    value: Span::new(offsets(base, h.value)),
+                })
+                .collect(),
+        )
+    };
     Ok(Some(ParsedRequest {
         len,
         method: offsets(base, method.as_bytes()),

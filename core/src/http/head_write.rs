@@ -23,41 +23,7 @@ fn declared(h: &Headers) -> Result<Declared, Error> {
     };
     let mut te = false;
     for (name, value) in h.iter_raw() {
-        if name.eq_ignore_ascii_case(b"content-length") {
-            let n = parse_decimal(value).ok_or(Error::InvalidOutgoingFraming(
-                "Content-Length is not a number",
-            ))?;
-            if d.content_length.is_some_and(|m| m != n) {
-                return Err(Error::InvalidOutgoingFraming(
-                    "differing Content-Length values",
-                ));
-            }
-            d.content_length = Some(n);
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            if te {
-                return Err(Error::InvalidOutgoingFraming(
-                    "only one Transfer-Encoding field can be sent",
-                ));
-            }
-            te = true;
-            let mut codings = list_elements(value);
-            match (codings.next(), codings.next()) {
-                (Some(c), None) if c.eq_ignore_ascii_case(b"chunked") => d.chunked = true,
-                _ => {
-                    return Err(Error::InvalidOutgoingFraming(
-                        "Transfer-Encoding must be exactly chunked",
-                    ))
-                }
-            }
-        } else if name.eq_ignore_ascii_case(b"connection") {
-            for t in list_elements(value) {
-                if t.eq_ignore_ascii_case(b"close") {
-                    d.close = true;
-                } else if t.eq_ignore_ascii_case(b"keep-alive") {
-                    d.keep_alive = true;
-                }
-            }
-        }
+        observe_declared(&mut d, &mut te, name, value)?;
     }
     if d.chunked && d.content_length.is_some() {
         return Err(Error::InvalidOutgoingFraming(
@@ -65,6 +31,51 @@ fn declared(h: &Headers) -> Result<Declared, Error> {
         ));
     }
     Ok(d)
+}
+
+/// One field of [`declared`]; `te` records that a Transfer-Encoding field was seen.
+fn observe_declared(
+    d: &mut Declared,
+    te: &mut bool,
+    name: &[u8],
+    value: &[u8],
+) -> Result<(), Error> {
+    if name.eq_ignore_ascii_case(b"content-length") {
+        let n = parse_decimal(value).ok_or(Error::InvalidOutgoingFraming(
+            "Content-Length is not a number",
+        ))?;
+        if d.content_length.is_some_and(|m| m != n) {
+            return Err(Error::InvalidOutgoingFraming(
+                "differing Content-Length values",
+            ));
+        }
+        d.content_length = Some(n);
+    } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+        if *te {
+            return Err(Error::InvalidOutgoingFraming(
+                "only one Transfer-Encoding field can be sent",
+            ));
+        }
+        *te = true;
+        let mut codings = list_elements(value);
+        match (codings.next(), codings.next()) {
+            (Some(c), None) if c.eq_ignore_ascii_case(b"chunked") => d.chunked = true,
+            _ => {
+                return Err(Error::InvalidOutgoingFraming(
+                    "Transfer-Encoding must be exactly chunked",
+                ))
+            }
+        }
+    } else if name.eq_ignore_ascii_case(b"connection") {
+        for t in list_elements(value) {
+            if t.eq_ignore_ascii_case(b"close") {
+                d.close = true;
+            } else if t.eq_ignore_ascii_case(b"keep-alive") {
+                d.keep_alive = true;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Methods whose requests carry no body unless the caller declares one.
@@ -141,11 +152,61 @@ fn check_reason_and_fields(resp: &Response) -> Result<(), Error> {
 }
 
 fn write_status_line(resp: &Response, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"HTTP/1.1 ");
-    write_decimal(u64::from(resp.status()), out);
-    out.push(b' ');
+    let s = resp.status();
+    if (100..=999).contains(&s) {
+        let mut line = *b"HTTP/1.1 000 ";
+        line[9] = b'0' + (s / 100) as u8;
+        line[10] = b'0' + (s / 10 % 10) as u8;
+        line[11] = b'0' + (s % 10) as u8;
+        out.extend_from_slice(&line);
+    } else {
+        out.extend_from_slice(b"HTTP/1.1 ");
+        write_decimal(u64::from(s), out);
+        out.push(b' ');
+    }
     out.extend_from_slice(resp.reason().as_bytes());
     out.extend_from_slice(b"\r\n");
+}
+
+/// Validates, observes (as [`declared`] does) and writes every field of a final response in
+/// one pass. On error `out` may hold a partial head; the caller truncates it. Errors come in
+/// the same order as `validate_fields` then `declared`: an invalid field wins over a framing
+/// error anywhere in the head.
+fn write_response_fields(h: &Headers, out: &mut Vec<u8>) -> Result<Declared, Error> {
+    let mut d = Declared {
+        content_length: None,
+        chunked: false,
+        close: false,
+        keep_alive: false,
+    };
+    let mut te = false;
+    let mut framing: Result<(), Error> = Ok(());
+    for (name, value) in h.iter_raw() {
+        if !is_token(name) || !is_sendable_value(value) {
+            return Err(Error::InvalidOutgoingField);
+        }
+        if framing.is_ok() && framing_name(name) {
+            framing = observe_declared(&mut d, &mut te, name, value);
+        }
+        out.extend_from_slice(name);
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    framing?;
+    if d.chunked && d.content_length.is_some() {
+        return Err(Error::InvalidOutgoingFraming(
+            "both Content-Length and Transfer-Encoding",
+        ));
+    }
+    Ok(d)
+}
+
+/// Whether `name` (a token) may be one of the three names [`declared`] looks at; a cheap
+/// length test that lets every other field skip the comparisons.
+#[inline(always)]
+fn framing_name(name: &[u8]) -> bool {
+    matches!(name.len(), 10 | 14 | 17)
 }
 
 /// Writes an informational (1xx, not 101) response head.
@@ -169,17 +230,47 @@ pub(crate) fn write_informational(resp: &Response, out: &mut Vec<u8>) -> Result<
 
 /// Writes a final response head, choosing the framing (module docs, "Sending"). Returns the
 /// body writer and whether the connection stays open afterwards.
+///
+/// `default_length`, when the head declares neither `Content-Length` nor
+/// `Transfer-Encoding`, acts exactly as a `Content-Length` field appended to the head (the
+/// server writes a full body's length this way without building a string for it).
 pub(crate) fn write_response(
     resp: &Response,
     ctx: &ResponseContext,
+    default_length: Option<u64>,
+    out: &mut Vec<u8>,
+) -> Result<(BodyWriter, bool), Error> {
+    let start = out.len();
+    match write_response_checked(resp, ctx, default_length, out) {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            out.truncate(start);
+            Err(e)
+        }
+    }
+}
+
+fn write_response_checked(
+    resp: &Response,
+    ctx: &ResponseContext,
+    default_length: Option<u64>,
     out: &mut Vec<u8>,
 ) -> Result<(BodyWriter, bool), Error> {
     let s = resp.status();
     if !(200..=999).contains(&s) {
         return Err(Error::InvalidStatusCode(s));
     }
-    check_reason_and_fields(resp)?;
-    let d = declared(resp.headers())?;
+    if !is_sendable_value(resp.reason().as_bytes()) {
+        return Err(Error::InvalidOutgoingField);
+    }
+    write_status_line(resp, out);
+    let mut d = write_response_fields(resp.headers(), out)?;
+    if let Some(n) = default_length.filter(|_| d.content_length.is_none() && !d.chunked) {
+        d.content_length = Some(n);
+        out.extend_from_slice(b"Content-Length: ");
+        write_decimal(n, out);
+        out.extend_from_slice(b"\r\n");
+    }
     if s == 204 && (d.chunked || d.content_length.is_some()) {
         return Err(Error::InvalidOutgoingFraming(
             "framing headers on a 204 response",
@@ -216,8 +307,6 @@ pub(crate) fn write_response(
     };
     let keep_alive = ctx.keep_alive && !d.close && writer != BodyWriter::UntilClose;
 
-    write_status_line(resp, out);
-    write_fields(resp.headers(), out);
     if add_chunked {
         out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
     }

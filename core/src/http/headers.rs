@@ -57,7 +57,86 @@ pub(crate) struct Field {
 #[derive(Clone, Default)]
 pub struct Headers {
     pub(crate) buf: Vec<u8>,
-    pub(crate) fields: Vec<Field>,
+    table: Table,
+}
+
+/// Where the field table lives.
+#[derive(Clone)]
+enum Table {
+    /// In its own vector (heads built with `push`, trailers).
+    Owned(Vec<Field>),
+    /// Packed at the end of `buf`, from byte `at`, `len` entries of [`PACKED_FIELD`] bytes
+    /// (name start, name end, value start, value end; `u32` little-endian each). A received
+    /// head keeps its bytes and its table in one allocation. The first change turns it into
+    /// `Owned`.
+    Packed { at: u32, len: u32 },
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Table::Owned(Vec::new())
+    }
+}
+
+/// Bytes per packed field-table entry.
+pub(crate) const PACKED_FIELD: usize = 16;
+
+/// Encodes a field into `entry`, a packed table entry of [`PACKED_FIELD`] bytes.
+#[inline(always)]
+pub(crate) fn pack_field(entry: &mut [u8], (ns, ne): (usize, usize), (vs, ve): (usize, usize)) {
+    let packed = (ns as u32 as u128)
+        | (ne as u32 as u128) << 32
+        | (vs as u32 as u128) << 64
+        | (ve as u32 as u128) << 96;
+    if let Some(e) = entry.get_mut(..PACKED_FIELD) {
+        e.copy_from_slice(&packed.to_le_bytes());
+    }
+}
+
+#[inline(always)]
+fn unpack_field(e: &[u8]) -> Field {
+    let packed = match e
+        .get(..PACKED_FIELD)
+        .and_then(|w| <[u8; PACKED_FIELD]>::try_from(w).ok())
+    {
+        Some(w) => u128::from_le_bytes(w),
+        None => 0,
+    };
+    Field {
+        name: Span {
+            start: packed as u32,
+            end: (packed >> 32) as u32,
+        },
+        value: Span {
+            start: (packed >> 64) as u32,
+            end: (packed >> 96) as u32,
+        },
+    }
+}
+
+/// The fields of a [`Headers`], in order.
+pub(crate) enum FieldIter<'a> {
+    Owned(std::slice::Iter<'a, Field>),
+    Packed(std::slice::ChunksExact<'a, u8>),
+}
+
+impl Iterator for FieldIter<'_> {
+    type Item = Field;
+
+    #[inline]
+    fn next(&mut self) -> Option<Field> {
+        match self {
+            FieldIter::Owned(it) => it.next().copied(),
+            FieldIter::Packed(it) => it.next().map(unpack_field),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            FieldIter::Owned(it) => it.size_hint(),
+            FieldIter::Packed(it) => it.size_hint(),
+        }
+    }
 }
 
 impl Headers {
@@ -68,21 +147,67 @@ impl Headers {
 
     /// Builds from storage the parser filled in.
     pub(crate) fn from_parts(buf: Vec<u8>, fields: Vec<Field>) -> Self {
-        Headers { buf, fields }
+        Headers {
+            buf,
+            table: Table::Owned(fields),
+        }
+    }
+
+    /// Builds from a buffer whose last `len` entries of [`PACKED_FIELD`] bytes, starting at
+    /// byte `at`, are the packed field table (see [`pack_field`]).
+    pub(crate) fn from_packed(buf: Vec<u8>, at: usize, len: usize) -> Self {
+        Headers {
+            buf,
+            table: Table::Packed {
+                at: at as u32,
+                len: len as u32,
+            },
+        }
+    }
+
+    /// The fields, in order.
+    #[inline]
+    pub(crate) fn fields(&self) -> FieldIter<'_> {
+        match &self.table {
+            Table::Owned(v) => FieldIter::Owned(v.iter()),
+            Table::Packed { at, len } => {
+                let at = *at as usize;
+                let end = at.saturating_add((*len as usize).saturating_mul(PACKED_FIELD));
+                FieldIter::Packed(
+                    self.buf
+                        .get(at..end)
+                        .unwrap_or(&[])
+                        .chunks_exact(PACKED_FIELD),
+                )
+            }
+        }
+    }
+
+    /// Turns a packed table into an owned one (its bytes leave `buf`), before a change.
+    fn unpack(&mut self) {
+        if let Table::Packed { at, .. } = self.table {
+            let fields: Vec<Field> = self.fields().collect();
+            self.buf.truncate(at as usize);
+            self.table = Table::Owned(fields);
+        }
     }
 
     /// Appends a field. The name should be an RFC 9110 token and the value must not contain
     /// CR, LF or NUL; both are checked when the message is sent.
     pub fn push(&mut self, name: &str, value: impl AsRef<[u8]>) {
         let value = value.as_ref();
+        self.unpack();
         let ns = self.buf.len();
         self.buf.extend_from_slice(name.as_bytes());
         let vs = self.buf.len();
         self.buf.extend_from_slice(value);
-        self.fields.push(Field {
-            name: Span::new((ns, vs)),
-            value: Span::new((vs, self.buf.len())),
-        });
+        let end = self.buf.len();
+        if let Table::Owned(fields) = &mut self.table {
+            fields.push(Field {
+                name: Span::new((ns, vs)),
+                value: Span::new((vs, end)),
+            });
+        }
     }
 
     /// Builder form of [`push`](Headers::push).
@@ -93,12 +218,15 @@ impl Headers {
 
     /// Number of fields (duplicates counted).
     pub fn len(&self) -> usize {
-        self.fields.len()
+        match &self.table {
+            Table::Owned(v) => v.len(),
+            Table::Packed { len, .. } => *len as usize,
+        }
     }
 
     /// True when there are no fields.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.len() == 0
     }
 
     fn slice(&self, r: Span) -> &[u8] {
@@ -112,22 +240,19 @@ impl Headers {
 
     /// All fields in order, as `(name, value)`. Names keep the case they were sent with.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
-        self.fields
-            .iter()
-            .map(move |f| (self.name_of(f), self.slice(f.value)))
+        self.fields()
+            .map(move |f| (self.name_of(&f), self.slice(f.value)))
     }
 
     /// All fields as raw `(name, value)` bytes, without the UTF-8 view of names.
     pub(crate) fn iter_raw(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
-        self.fields
-            .iter()
+        self.fields()
             .map(move |f| (self.slice(f.name), self.slice(f.value)))
     }
 
     /// The value of the first field called `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.fields
-            .iter()
+        self.fields()
             .find(|f| self.slice(f.name).eq_ignore_ascii_case(name.as_bytes()))
             .map(|f| self.slice(f.value))
     }
@@ -139,7 +264,7 @@ impl Headers {
 
     /// The values of every field called `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.fields.iter().filter_map(move |f| {
+        self.fields().filter_map(move |f| {
             if self.slice(f.name).eq_ignore_ascii_case(name.as_bytes()) {
                 Some(self.slice(f.value))
             } else {
@@ -163,19 +288,23 @@ impl Headers {
 
     /// Removes every field called `name`; returns how many were removed.
     pub fn remove(&mut self, name: &str) -> usize {
-        let before = self.fields.len();
-        let buf = &self.buf;
-        self.fields.retain(|f| {
+        let before = self.len();
+        self.unpack();
+        let Headers { buf, table } = self;
+        let Table::Owned(fields) = table else {
+            return 0;
+        };
+        fields.retain(|f| {
             !buf.get(f.name.range())
                 .unwrap_or(&[])
                 .eq_ignore_ascii_case(name.as_bytes())
         });
-        before - self.fields.len()
+        before - fields.len()
     }
 
     /// Removes every field.
     pub fn clear(&mut self) {
-        self.fields.clear();
+        self.table = Table::default();
         self.buf.clear();
     }
 }
@@ -209,23 +338,41 @@ pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
 }
 
 /// RFC 9110 `tchar`.
-pub(crate) fn is_tchar(b: u8) -> bool {
+pub(crate) const fn is_tchar(b: u8) -> bool {
     matches!(b,
         b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9'
         | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+'
         | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~')
 }
 
+/// A byte we are willing to send in a field value (see [`is_sendable_value`]).
+const fn is_sendable_byte(b: u8) -> bool {
+    b == b'\t' || (b >= b' ' && b <= b'~') || b >= 0x80
+}
+
+/// Lookup tables for the two per-byte checks on outgoing heads: bit 0 `tchar`, bit 1
+/// sendable in a value.
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = is_tchar(i as u8) as u8 | (is_sendable_byte(i as u8) as u8) << 1;
+        i += 1;
+    }
+    t
+}
+
+static CLASSES: [u8; 256] = byte_classes();
+
 /// A non-empty token.
 pub(crate) fn is_token(v: &[u8]) -> bool {
-    !v.is_empty() && v.iter().all(|&b| is_tchar(b))
+    !v.is_empty() && v.iter().all(|&b| CLASSES[b as usize] & 1 != 0)
 }
 
 /// A field value we are willing to send: SP, HTAB, visible ASCII and obs-text; no CR, LF,
 /// NUL or other controls.
 pub(crate) fn is_sendable_value(v: &[u8]) -> bool {
-    v.iter()
-        .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b) || b >= 0x80)
+    v.iter().all(|&b| CLASSES[b as usize] & 2 != 0)
 }
 
 impl PartialEq for Headers {
