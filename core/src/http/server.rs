@@ -264,18 +264,21 @@ where
         let handler = &self.handler;
         let response = catch_unwind(AssertUnwindSafe(|| handler.handle(request)))
             .unwrap_or_else(|_| OutgoingResponse::text(500, "Internal Server Error\n"));
-        let OutgoingResponse { mut head, body } = response;
-        if let Body::Full(bytes) = &body {
-            let status = head.status();
-            let bodyless = (100..200).contains(&status) || status == 204 || status == 304;
-            if !bodyless
-                && !head.headers().contains("Content-Length")
-                && !head.headers().contains("Transfer-Encoding")
-            {
-                head.push_header("Content-Length", bytes.len().to_string());
+        let OutgoingResponse { head, body } = response;
+        // A full body gets a Content-Length unless the head declares its own framing (or the
+        // status has no body); the connection writes it straight into the head.
+        let default_length = match &body {
+            Body::Full(bytes) => {
+                let status = head.status();
+                let bodyless = (100..200).contains(&status) || status == 204 || status == 304;
+                (!bodyless).then_some(bytes.len() as u64)
             }
-        }
-        if let Err(err) = self.conn.send(Event::Response(head), &mut self.out) {
+            _ => None,
+        };
+        if let Err(err) = self
+            .conn
+            .send_response_sized(&head, default_length, &mut self.out)
+        {
             // The handler built an unsendable head (bad header bytes, say): answer 500.
             let _ = err;
             let fallback = Response::new(500)
