@@ -18,12 +18,7 @@ fn main() -> std::io::Result<()> {
     let port: u16 = value("--port").and_then(|p| p.parse().ok()).unwrap_or(8000);
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
     let handler = XmlRpcHandler::new(Arc::new(seed::calculator()));
-    runtime.serve_http(
-        listener,
-        handler,
-        bench_config(),
-        Default::default(),
-    )
+    runtime.serve_http(listener, handler, bench_config(), Default::default())
 }
 
 /// One event loop per core for mio (as the hyper anchor runs a worker per core); the other
