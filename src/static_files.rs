@@ -58,7 +58,7 @@ impl Handler for StaticFiles {
             return OutgoingResponse::text(501, format!("Unsupported method ({method})\n"))
                 .header("Allow", "GET, HEAD");
         }
-        let target = req.head.target();
+        let target = origin_form(req.head.target());
         let path_part = target.split(['?', '#']).next().unwrap_or("/");
         if !path_part.starts_with('/') {
             return OutgoingResponse::text(400, "Bad request target\n");
@@ -84,6 +84,21 @@ impl Handler for StaticFiles {
             return listing(&path, path_part);
         }
         serve_file(&path)
+    }
+}
+
+/// The path-and-query part of a request target: servers must accept the absolute form
+/// (`http://host/path`, RFC 9112 §3.2.2) as well as the usual origin form.
+fn origin_form(target: &str) -> &str {
+    let lower = target.get(..8).map(|p| p.to_ascii_lowercase());
+    let rest = match lower.as_deref() {
+        Some(p) if p.starts_with("http://") => &target[7..],
+        Some("https://") => &target[8..],
+        _ => return target,
+    };
+    match rest.find(['/', '?']) {
+        Some(i) if rest.as_bytes()[i] == b'/' => &rest[i..],
+        Some(_) | None => "/",
     }
 }
 
@@ -211,6 +226,15 @@ mod tests {
         assert_eq!(percent_decode("/a%2"), None);
         assert_eq!(percent_decode("/a%zz"), None);
         assert_eq!(percent_decode("/a%00"), None);
+    }
+
+    #[test]
+    fn absolute_form_targets_map_to_their_path() {
+        assert_eq!(origin_form("/a?b"), "/a?b");
+        assert_eq!(origin_form("http://host:8/x/y?z"), "/x/y?z");
+        assert_eq!(origin_form("HTTP://host"), "/");
+        assert_eq!(origin_form("http://host?q"), "/");
+        assert_eq!(origin_form("*"), "*");
     }
 
     #[test]
