@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use netloom_core::xmlrpc::{encode_call, parse_call, DateTime, Limits, Value};
+use netloom_core::xmlrpc::{encode_call, parse_call, DateTime, Dispatcher, Limits, Value};
 
 fn structs() -> Vec<Value> {
     let items = (0..1000)
@@ -68,6 +68,17 @@ fn bench(c: &mut Criterion) {
         });
         group.finish();
     }
+    // The XML-RPC server's per-request core work: decode `add(7, 3)`, call, encode the reply.
+    let mut dispatcher = Dispatcher::new();
+    dispatcher.register("add", |a: i32, b: i32| a + b);
+    let mut body = Vec::new();
+    encode_call("add", &[Value::Int(7), Value::Int(3)], &mut body);
+    let mut group = c.benchmark_group("dispatch_add");
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("handle_body", |b| {
+        b.iter(|| dispatcher.handle_body(black_box(&body)).len())
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -333,7 +333,9 @@ impl Dispatcher {
     /// Decodes the request `body`, dispatches it and returns the response document: always
     /// a valid `<methodResponse>`, a fault for a body that is not a valid call.
     pub fn handle_body(&self, body: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
+        // Room for a typical response (a scalar result is about 130 bytes), so encoding it
+        // does not regrow the buffer several times.
+        let mut out = Vec::with_capacity(256);
         self.handle_body_into(body, &mut out);
         out
     }

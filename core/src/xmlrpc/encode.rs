@@ -7,6 +7,10 @@ use super::{base64, Fault, Value};
 
 const XML_HEADER: &[u8] = b"<?xml version='1.0'?>\n";
 
+/// Bytes of a success response around its `<value>`.
+const RESPONSE_FRAMING: usize = XML_HEADER.len()
+    + "<methodResponse>\n<params>\n<param>\n</param>\n</params>\n</methodResponse>\n".len();
+
 /// Appends a `<methodCall>` document to `out`: the same bytes as CPython's
 /// `xmlrpc.client.dumps(params, methodname)` (with `allow_none=True`).
 ///
@@ -34,6 +38,8 @@ pub fn encode_call(method: &str, params: &[Value], out: &mut Vec<u8>) {
 /// Appends a successful `<methodResponse>` carrying `value` to `out`, as CPython's
 /// `dumps((value,), methodresponse=True)` writes it.
 pub fn encode_response(value: &Value, out: &mut Vec<u8>) {
+    // The fixed framing plus a small value, in one allocation.
+    out.reserve(RESPONSE_FRAMING + 64);
     out.extend_from_slice(XML_HEADER);
     out.extend_from_slice(b"<methodResponse>\n");
     encode_params(std::slice::from_ref(value), out);
@@ -53,6 +59,7 @@ pub fn encode_response(value: &Value, out: &mut Vec<u8>) {
 /// assert!(text.contains("<string>Too many &lt;params&gt;</string>"));
 /// ```
 pub fn encode_fault(fault: &Fault, out: &mut Vec<u8>) {
+    out.reserve(256 + fault.string.len());
     out.extend_from_slice(XML_HEADER);
     out.extend_from_slice(b"<methodResponse>\n<fault>\n<value><struct>\n");
     out.extend_from_slice(b"<member>\n<name>faultCode</name>\n");
