@@ -243,16 +243,18 @@ impl Runtime {
     }
 
     /// Serves a framed TCP service on this thread, forever.
-    pub fn serve_tcp<S>(self, server: std::net::TcpListener, service: S) -> io::Result<()>
+    pub fn serve_tcp<S>(self, listener: std::net::TcpListener, service: S) -> io::Result<()>
     where
         S: Service + Send + Sync + 'static,
     {
-        let addr = server.local_addr()?;
-        drop(server);
+        // The caller's listener is used as is: closing it and binding again would reset
+        // clients already waiting in its backlog.
         match self {
-            Runtime::Std => netloom_std::tcp::Server::bind(addr, service)?.run(),
-            Runtime::Mio => netloom_mio::tcp::Server::bind(addr, service)?.run(),
-            Runtime::Smol => smol::block_on(netloom_smol::tcp::Server::bind(addr, service)?.run()),
+            Runtime::Std => netloom_std::tcp::Server::from_listener(listener, service).run(),
+            Runtime::Mio => netloom_mio::tcp::Server::from_listener(listener, service).run(),
+            Runtime::Smol => {
+                smol::block_on(netloom_smol::tcp::Server::from_listener(listener, service)?.run())
+            }
         }
     }
 

@@ -81,7 +81,12 @@ where
 {
     /// Binds `addr` (port 0 picks a free port).
     pub fn bind(addr: impl ToSocketAddrs, service: S) -> io::Result<Self> {
-        let listener = Async::new(TcpListener::bind(addr)?)?;
+        Self::from_listener(TcpListener::bind(addr)?, service)
+    }
+
+    /// Serves on an already bound listener.
+    pub fn from_listener(listener: TcpListener, service: S) -> io::Result<Self> {
+        let listener = Async::new(listener)?;
         let (handle, signal) = shutdown_pair();
         Ok(Server {
             listener,

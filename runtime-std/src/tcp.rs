@@ -75,11 +75,16 @@ where
 {
     /// Binds `addr` (port 0 picks a free port).
     pub fn bind(addr: impl ToSocketAddrs, service: S) -> io::Result<Self> {
-        Ok(Server {
-            listener: TcpListener::bind(addr)?,
+        Ok(Self::from_listener(TcpListener::bind(addr)?, service))
+    }
+
+    /// Serves on an already bound listener.
+    pub fn from_listener(listener: TcpListener, service: S) -> Self {
+        Server {
+            listener,
             service: Arc::new(service),
             config: ServerConfig::default(),
-        })
+        }
     }
 
     /// Replaces the default [`ServerConfig`].
