@@ -69,7 +69,8 @@ pub trait Decoder {
     /// Whether the stream ended cleanly: EOF received and no partial frame buffered.
     fn is_finished(&self) -> bool;
     /// How many more bytes the decoder needs before it can produce the next frame (at least
-    /// one unless failed); a runtime may use it as a read-size hint. Zero once failed.
+    /// one); a runtime may use it as a read-size hint. Zero after an oversize prefix, which
+    /// ends the stream.
     fn wanted(&self) -> usize;
 
     /// Like [`next_frame`](Decoder::next_frame) for a caller that insists on one more frame: a
