@@ -344,7 +344,7 @@ pub(crate) fn drive<C: Duplex>(mut conn: C, mut stream: TcpStream, config: &Serv
     loop {
         let out = conn.transmit();
         if !out.is_empty() {
-            if stream.write_all(out).is_err() {
+            if write_within(&mut stream, out, config.write_timeout).is_err() {
                 break;
             }
             let n = out.len();
@@ -386,6 +386,27 @@ pub(crate) fn drive<C: Duplex>(mut conn: C, mut stream: TcpStream, config: &Serv
         }
     }
     lingering_close(stream);
+}
+
+/// Writes all of `data` within `limit` in total. A per-call socket timeout alone would let a
+/// peer that reads a trickle (or a kernel freeing buffer space bit by bit) keep a blocked
+/// writer alive forever; the deadline bounds the whole flush.
+fn write_within(stream: &mut TcpStream, mut data: &[u8], limit: Duration) -> io::Result<()> {
+    let deadline = Instant::now() + limit;
+    while !data.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        stream.set_write_timeout(Some(left))?;
+        match stream.write(data) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Closes our side, then drains what the peer still sends for a moment: closing a socket with
