@@ -121,9 +121,13 @@ fn http(runtime: Runtime) -> Result<(), CliError> {
         let n = client
             .retrieve(&url, &saved, |_, _| {})
             .map_err(|e| CliError::msg(format!("retrieving {url}: {e}")))?;
+        if !std::fs::read(&saved).is_ok_and(|b| b == text.as_bytes()) {
+            return Err(CliError::msg(
+                "urlretrieve saved a file that differs from the served one",
+            ));
+        }
         println!(
-            "    client| urlretrieve saved {n} bytes to {}",
-            saved.display()
+            "    client| urlretrieve saved {n} bytes to a file, identical to the served one (removed after the demo)"
         );
         server.shutdown();
         Ok(())
