@@ -3,11 +3,16 @@
 //! `cargo run -p netloom-core --example embed_http_server`, then `curl http://127.0.0.1:8080/x`.
 use netloom_core::http::{Connection, Event, Headers, Limits, Response, Role, State};
 use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 
 fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:8080")?;
-    let (mut stream, _) = listener.accept()?;
+    let (stream, _) = listener.accept()?;
+    serve(stream)
+}
+
+/// Serves one connection until it must close.
+pub fn serve(mut stream: TcpStream) -> std::io::Result<()> {
     let mut conn = Connection::new(Role::Server, Limits::default());
     let mut out = Vec::new();
     let mut buf = [0u8; 8192];

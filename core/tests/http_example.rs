@@ -1,62 +1,15 @@
-//! The module-doc example (`core::http`), run for real over a loopback `TcpStream`: the
-//! same driving loop, serving pipelined requests, a `100-continue` upload and a close.
+//! The module-doc example (`core::http`, `core/examples/embed_http_server.rs`), run for real
+//! over a loopback `TcpStream`: serving pipelined requests, a `100-continue` upload and a close.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 
-use netloom_core::http::{Connection, Event, Headers, Limits, Response, Role, State};
+// The example itself (also the module doc example), so this test exercises what users read.
+#[allow(dead_code)]
+#[path = "../examples/embed_http_server.rs"]
+mod example;
 
-/// The loop from the module docs, verbatim apart from error plumbing.
-fn serve(mut stream: TcpStream) -> std::io::Result<()> {
-    let mut conn = Connection::new(Role::Server, Limits::default());
-    let mut out = Vec::new();
-    let mut buf = [0u8; 8192];
-    let mut target = String::new();
-    loop {
-        match conn.next_event() {
-            Ok(Some(Event::Request(req))) => target = req.target().to_owned(),
-            Ok(Some(Event::Data(_chunk))) => {}
-            Ok(Some(Event::EndOfMessage(_trailers))) => {
-                let body = format!("you asked for {target}\n");
-                let head = Response::new(200)
-                    .header("Content-Type", "text/plain")
-                    .header("Content-Length", body.len().to_string());
-                conn.send(Event::Response(head), &mut out)
-                    .expect("valid response");
-                conn.send_data(body.as_bytes(), &mut out)
-                    .expect("in SendBody");
-                conn.send(Event::EndOfMessage(Headers::new()), &mut out)
-                    .expect("complete");
-                stream.write_all(&out)?;
-                out.clear();
-                if conn.our_state() == State::MustClose {
-                    break;
-                }
-            }
-            Ok(Some(Event::ConnectionClosed)) => break,
-            Ok(Some(_)) => {}
-            Ok(None) => {
-                if conn.expects_continue() {
-                    conn.send(Event::InformationalResponse(Response::new(100)), &mut out)
-                        .expect("1xx allowed before the response");
-                    stream.write_all(&out)?;
-                    out.clear();
-                }
-                match stream.read(&mut buf)? {
-                    0 => conn.receive_eof(),
-                    n => conn.receive(&buf[..n]),
-                }
-            }
-            Err(e) => {
-                if conn.send_error_response(&e, &mut out) {
-                    stream.write_all(&out)?;
-                }
-                break;
-            }
-        }
-    }
-    Ok(())
-}
+use example::serve;
 
 fn exchange(request: &[u8]) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
