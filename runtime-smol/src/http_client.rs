@@ -36,7 +36,8 @@ use std::time::Duration;
 use async_io::{Async, Timer};
 use futures_lite::{future, AsyncRead, AsyncWriteExt};
 use netloom_core::http::client::{
-    body_length, build_request, is_success, part_path, Exchange, Redirects, Step, Target,
+    body_length, build_request, is_success, part_path, BodyCursor, Exchange, Redirects, Step,
+    Target,
 };
 use netloom_core::http::{self, Headers};
 
@@ -382,10 +383,7 @@ impl Client {
             head,
             url: target.url().clone(),
             wire,
-            chunk: Vec::new(),
-            pos: 0,
-            done: false,
-            failed: None,
+            cursor: BodyCursor::default(),
         })
     }
 }
@@ -471,10 +469,7 @@ pub struct Response {
     head: http::Response,
     url: Url,
     wire: Wire,
-    chunk: Vec<u8>,
-    pos: usize,
-    done: bool,
-    failed: Option<(io::ErrorKind, String)>,
+    cursor: BodyCursor,
 }
 
 impl std::fmt::Debug for Response {
@@ -518,41 +513,17 @@ impl Response {
     }
 
     fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Vec<u8>>, ClientError>> {
-        if self.pos < self.chunk.len() {
-            let mut rest = std::mem::take(&mut self.chunk);
-            rest.drain(..self.pos);
-            self.pos = 0;
-            return Poll::Ready(Ok(Some(rest)));
-        }
-        if self.done {
-            return Poll::Ready(Ok(None));
-        }
-        if let Some((kind, msg)) = &self.failed {
-            let e = ClientError::Io(io::Error::new(*kind, msg.clone()));
-            return Poll::Ready(Err(e));
+        if let Some(ready) = self.cursor.pending() {
+            return Poll::Ready(ready);
         }
         loop {
             let step = match self.wire.poll_step(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(step) => step,
             };
-            return Poll::Ready(match step {
-                Ok(Step::Data(d)) if d.is_empty() => continue,
-                Ok(Step::Data(d)) => Ok(Some(d)),
-                Ok(Step::End { .. }) => {
-                    self.done = true;
-                    Ok(None)
-                }
-                Ok(_) => {
-                    let e = ClientError::Protocol(http::Error::InvalidStatusLine);
-                    self.failed = Some((e.io_kind(), e.to_string()));
-                    Err(e)
-                }
-                Err(e) => {
-                    self.failed = Some((e.io_kind(), e.to_string()));
-                    Err(e)
-                }
-            });
+            if let Some(ready) = self.cursor.on_step(step) {
+                return Poll::Ready(ready);
+            }
         }
     }
 
@@ -585,20 +556,15 @@ impl AsyncRead for Response {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        if this.pos >= this.chunk.len() {
-            this.pos = 0;
-            this.chunk.clear();
+        if this.cursor.is_drained() {
             match this.poll_chunk(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
                 Poll::Ready(Ok(None)) => return Poll::Ready(Ok(0)),
-                Poll::Ready(Ok(Some(c))) => this.chunk = c,
+                Poll::Ready(Ok(Some(c))) => this.cursor.set_chunk(c),
             }
         }
-        let n = buf.len().min(this.chunk.len() - this.pos);
-        buf[..n].copy_from_slice(&this.chunk[this.pos..this.pos + n]);
-        this.pos += n;
-        Poll::Ready(Ok(n))
+        Poll::Ready(Ok(this.cursor.copy_to(buf)))
     }
 }
 

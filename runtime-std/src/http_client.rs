@@ -38,7 +38,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use netloom_core::http::client::{
-    body_length, build_request, is_success, part_path, Exchange, Redirects, Step, Target,
+    body_length, build_request, is_success, part_path, BodyCursor, Exchange, Redirects, Step,
+    Target,
 };
 use netloom_core::http::{self, Headers};
 
@@ -428,10 +429,7 @@ impl<C: Connector> Client<C> {
             head,
             url: target.url().clone(),
             body,
-            chunk: Vec::new(),
-            pos: 0,
-            done: false,
-            failed: None,
+            cursor: BodyCursor::default(),
         })
     }
 }
@@ -505,10 +503,7 @@ pub struct Response<S = TcpStream> {
     head: http::Response,
     url: Url,
     body: BodyReader<S>,
-    chunk: Vec<u8>,
-    pos: usize,
-    done: bool,
-    failed: Option<(io::ErrorKind, String)>,
+    cursor: BodyCursor,
 }
 
 impl<S> std::fmt::Debug for Response<S> {
@@ -554,35 +549,12 @@ impl<S: Read + Write> Response<S> {
     /// The next piece of the body as the socket delivered it, `None` at the end. Bytes
     /// already handed out by `read` are not returned again.
     pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ClientError> {
-        if self.pos < self.chunk.len() {
-            let mut rest = std::mem::take(&mut self.chunk);
-            rest.drain(..self.pos);
-            self.pos = 0;
-            return Ok(Some(rest));
-        }
-        if self.done {
-            return Ok(None);
-        }
-        if let Some((kind, msg)) = &self.failed {
-            return Err(ClientError::Io(io::Error::new(*kind, msg.clone())));
+        if let Some(ready) = self.cursor.pending() {
+            return ready;
         }
         loop {
-            match self.body.step() {
-                Ok(Step::Data(d)) if d.is_empty() => continue,
-                Ok(Step::Data(d)) => return Ok(Some(d)),
-                Ok(Step::End { .. }) => {
-                    self.done = true;
-                    return Ok(None);
-                }
-                Ok(_) => {
-                    let e = ClientError::Protocol(http::Error::InvalidStatusLine);
-                    self.failed = Some((io::ErrorKind::InvalidData, e.to_string()));
-                    return Err(e);
-                }
-                Err(e) => {
-                    self.failed = Some((e.io_kind(), e.to_string()));
-                    return Err(e);
-                }
+            if let Some(ready) = self.cursor.on_step(self.body.step()) {
+                return ready;
             }
         }
     }
@@ -606,21 +578,13 @@ impl<S: Read + Write> Read for Response<S> {
         if buf.is_empty() {
             return Ok(0);
         }
-        if self.pos >= self.chunk.len() {
-            self.pos = 0;
-            self.chunk.clear();
-            self.chunk = match self.next_chunk().map_err(io::Error::from)? {
-                Some(c) => c,
-                None => {
-                    self.chunk.clear();
-                    return Ok(0);
-                }
-            };
+        if self.cursor.is_drained() {
+            match self.next_chunk().map_err(io::Error::from)? {
+                Some(c) => self.cursor.set_chunk(c),
+                None => return Ok(0),
+            }
         }
-        let n = buf.len().min(self.chunk.len() - self.pos);
-        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+        Ok(self.cursor.copy_to(buf))
     }
 }
 
