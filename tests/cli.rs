@@ -29,8 +29,9 @@ impl Drop for Server {
     }
 }
 
-/// Starts `netloom ARGS` and waits for its "Listening at" line.
-fn start_server(args: &[&str]) -> (Server, BufReader<std::process::ChildStdout>) {
+/// Starts `netloom ARGS` (which should ask for port 0) and waits for its "Listening at"
+/// line; returns the port it reports, so no other test can have taken it meanwhile.
+fn start_server(args: &[&str]) -> (Server, BufReader<std::process::ChildStdout>, String) {
     let mut child = netloom()
         .args(args)
         .stdout(Stdio::piped())
@@ -40,8 +41,12 @@ fn start_server(args: &[&str]) -> (Server, BufReader<std::process::ChildStdout>)
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
-    assert!(line.starts_with("Listening at 127.0.0.1:"), "got {line:?}");
-    (Server(child), out)
+    let port = line
+        .trim()
+        .strip_prefix("Listening at 127.0.0.1:")
+        .unwrap_or_else(|| panic!("got {line:?}"))
+        .to_string();
+    (Server(child), out, port)
 }
 
 fn assert_clean_error(o: &Output, needle: &str) {
@@ -55,9 +60,8 @@ fn assert_clean_error(o: &Output, needle: &str) {
 #[test]
 fn tcp_server_and_client_on_every_runtime() {
     for rt in ["std", "mio", "smol"] {
-        let port = common::free_port().to_string();
-        let (_server, mut out) =
-            start_server(&["tcp", "server", "127.0.0.1", "-p", &port, "--runtime", rt]);
+        let (_server, mut out, port) =
+            start_server(&["tcp", "server", "127.0.0.1", "-p", "0", "--runtime", rt]);
         let o = run(&["tcp", "client", "127.0.0.1", "-p", &port, "--runtime", rt]);
         assert!(o.status.success(), "{}", text(&o.stderr));
         let stdout = text(&o.stdout);
@@ -84,16 +88,8 @@ fn tcp_server_and_client_on_every_runtime() {
 #[test]
 fn banner_server_and_client_on_every_runtime() {
     for rt in ["std", "mio", "smol"] {
-        let port = common::free_port().to_string();
-        let (_server, _out) = start_server(&[
-            "banner",
-            "server",
-            "127.0.0.1",
-            "-p",
-            &port,
-            "--runtime",
-            rt,
-        ]);
+        let (_server, _out, port) =
+            start_server(&["banner", "server", "127.0.0.1", "-p", "0", "--runtime", rt]);
         let o = run(&[
             "banner",
             "client",
@@ -159,12 +155,10 @@ fn default_port_is_1060() {
 
 #[test]
 fn server_keeps_serving_after_a_bad_client() {
-    let port = common::free_port();
-    let p = port.to_string();
-    let (_server, _out) =
-        start_server(&["tcp", "server", "127.0.0.1", "-p", &p, "--runtime", "mio"]);
+    let (_server, _out, p) =
+        start_server(&["tcp", "server", "127.0.0.1", "-p", "0", "--runtime", "mio"]);
     {
-        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let mut s = TcpStream::connect(format!("127.0.0.1:{p}")).unwrap();
         s.write_all(b"Hi").unwrap();
     }
     let started = Instant::now();

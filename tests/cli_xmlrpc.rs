@@ -2,10 +2,7 @@
 
 mod common;
 
-use std::net::TcpStream;
 use std::process::{Child, Command, Output, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
 
 fn netloom(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_netloom"))
@@ -24,25 +21,24 @@ impl Drop for Server {
 }
 
 fn serve(runtime: &str) -> (Server, String) {
-    let port = common::free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_netloom"))
-        .args([
-            "xmlrpc",
-            "serve",
-            "-p",
-            &port.to_string(),
-            "--runtime",
-            runtime,
-        ])
-        .stdout(Stdio::null())
+    // Port 0 and the URL the server prints: no other test can take the port meanwhile.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netloom"))
+        .args(["xmlrpc", "serve", "-p", "0", "--runtime", runtime])
+        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        thread::sleep(Duration::from_millis(50));
-    }
-    (Server(child), format!("http://127.0.0.1:{port}/"))
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let url = line
+        .split_once(" on ")
+        .and_then(|(_, rest)| rest.split_once(' '))
+        .map(|(url, _)| url.to_string())
+        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    (Server(child), url)
 }
 
 fn stdout(o: &Output) -> String {
@@ -103,20 +99,12 @@ fn faults_print_code_and_string_and_exit_non_zero() {
 #[test]
 fn arguments_are_typed_from_their_text() {
     // CPython's echo returns exactly what it received, so the printed JSON shows the types.
-    let port = common::free_port();
     let script = "import sys\nfrom xmlrpc.server import SimpleXMLRPCServer\n\
         s = SimpleXMLRPCServer(('127.0.0.1', int(sys.argv[1])), logRequests=False, allow_none=True)\n\
-        s.register_function(lambda *a: [type(x).__name__ for x in a], 'types')\ns.serve_forever()";
-    let child = Command::new("python3")
-        .args(["-c", script, &port.to_string()])
-        .spawn()
-        .expect("python3 is required");
+        s.register_function(lambda *a: [type(x).__name__ for x in a], 'types')\n\
+        print(s.server_address[1], flush=True)\ns.serve_forever()";
+    let (child, port) = common::python_server(script);
     let _guard = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "python server did not start");
-        thread::sleep(Duration::from_millis(50));
-    }
     let url = format!("http://127.0.0.1:{port}/");
     let o = netloom(&[
         "xmlrpc",

@@ -3,10 +3,8 @@
 
 mod common;
 
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
+use std::process::Child;
 
 use netloom::http::client::{ClientConfig, ClientError};
 use netloom::xmlrpc::proxy::{CallError, ProxyOptions};
@@ -31,6 +29,7 @@ s.register_function(lambda a, b: a - b, 'subtract')
 s.register_function(lambda a, b: a * b, 'multiply')
 s.register_function(lambda a, b: a // b, 'divide')
 s.register_function(lambda x: x, 'echo')
+print(s.server_address[1], flush=True)
 s.serve_forever()
 "#;
 
@@ -44,20 +43,8 @@ impl Drop for Python {
 }
 
 fn cpython_server() -> (Python, SocketAddr) {
-    let port = free_port();
-    let child = Command::new("python3")
-        .args(["-c", CPYTHON_SERVER, &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("python3 is required for the interop tests");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "CPython server did not start");
-        thread::sleep(Duration::from_millis(50));
-    }
-    (Python(child), addr)
+    let (child, port) = common::python_server(CPYTHON_SERVER);
+    (Python(child), SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
 fn proxy(rt: Runtime, addr: SocketAddr) -> XmlRpcProxy {

@@ -75,3 +75,23 @@ pub fn temp_dir(tag: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Runs a CPython server `script` with `0` as its port argument; the script prints the port
+/// it bound first thing. Returns the process and that port (no port race with other tests).
+pub fn python_server(script: &str) -> (std::process::Child, u16) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script, "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 is required for the interop tests");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("the Python server printed {line:?}, not its port"));
+    (child, port)
+}
