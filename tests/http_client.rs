@@ -59,31 +59,27 @@ struct PyServer {
 
 impl PyServer {
     fn start(dir: &Path) -> PyServer {
-        let port = free_port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
+        use std::io::BufRead;
+        // Port 0, then the port it prints: no race with other tests for a "free" port.
+        let mut child = Command::new("python3")
+            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
             .arg("--directory")
             .arg(dir)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 on PATH");
-        let server = PyServer { child, port };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "python3 http.server did not start"
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-        server
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let port = line
+            .split_once(" port ")
+            .and_then(|(_, rest)| rest.split(' ').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("python3 http.server said {line:?}"));
+        PyServer { child, port }
     }
 
     fn url(&self, path: &str) -> String {
