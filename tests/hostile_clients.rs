@@ -360,6 +360,100 @@ fn a_client_that_never_reads_is_held_to_bounded_memory_and_cut_off() {
     });
 }
 
+/// Requests `/huge` and reads it `piece` bytes at a time with `pause` between reads, for at
+/// most `trickle`; then reads as fast as it can. Returns the body bytes received and whether
+/// the server ended the connection before the whole body came.
+fn download_huge(
+    addr: SocketAddr,
+    piece: usize,
+    pause: Duration,
+    trickle: Duration,
+) -> (usize, bool) {
+    let mut c = Client::connect(addr);
+    c.send(b"GET /huge HTTP/1.1\r\nHost: x\r\n\r\n");
+    let head_end = loop {
+        if let Some(i) = c.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        c.fill().unwrap();
+    };
+    let mut got = c.buf.len() - head_end;
+    let mut chunk = vec![0u8; piece.max(64 * 1024)];
+    let started = Instant::now();
+    while got < HUGE {
+        let n = if started.elapsed() < trickle {
+            thread::sleep(pause);
+            c.stream.read(&mut chunk[..piece])
+        } else {
+            c.stream.read(&mut chunk)
+        };
+        match n {
+            Ok(0) => return (got, true),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return (got, true),
+            Err(e) => panic!("read failed after {got} bytes: {e}"),
+        }
+        assert!(
+            started.elapsed() < trickle + Duration::from_secs(20),
+            "the download neither finished nor was cut off"
+        );
+    }
+    (got, false)
+}
+
+#[test]
+fn a_slow_but_steady_reader_of_a_large_body_is_served_in_full() {
+    let _shared = shared();
+    each_runtime(|rt| {
+        // 8 MiB at about 2.6 MB/s takes three times the write timeout; every 256 KiB window
+        // of it still goes out well within the timeout.
+        let config = ServerConfig {
+            write_timeout: Duration::from_secs(1),
+            ..ServerConfig::default()
+        };
+        let server = start(rt, config);
+        let (got, cut) = download_huge(
+            server.local_addr(),
+            64 * 1024,
+            Duration::from_millis(25),
+            Duration::from_secs(60),
+        );
+        assert!(!cut, "{rt}: cut off after {got} of {HUGE} bytes");
+        assert_eq!(got, HUGE, "{rt}");
+    });
+}
+
+#[test]
+fn a_reader_that_trickles_below_the_minimum_rate_is_cut_off() {
+    let _shared = shared();
+    each_runtime(|rt| {
+        // 64 KiB every 500 ms keeps the server's writes progressing (each write finds room
+        // well within the 1 s timeout), but a 256 KiB window takes 2 s: too slow.
+        let config = ServerConfig {
+            write_timeout: Duration::from_secs(1),
+            ..ServerConfig::default()
+        };
+        let server = start(rt, config);
+        let addr = server.local_addr();
+        let (got, cut) = download_huge(
+            addr,
+            64 * 1024,
+            Duration::from_millis(500),
+            Duration::from_secs(5),
+        );
+        println!(
+            "{rt}: the trickling reader was cut off after {} KiB",
+            got / 1024
+        );
+        assert!(
+            cut,
+            "{rt}: a reader trickling at 128 KB/s got the whole body"
+        );
+        assert!(got < HUGE, "{rt}");
+        assert_prompt(addr, "/after", Duration::from_secs(2));
+    });
+}
+
 #[test]
 fn a_flood_of_half_open_connections_does_not_starve_a_good_client() {
     let _shared = shared();

@@ -11,9 +11,14 @@ pub struct ServerConfig {
     /// A connection that sends nothing for this long (between requests, or in the middle of
     /// one) is closed. Default: 60 s.
     pub idle_timeout: Duration,
-    /// A write that makes no progress for this long closes the connection (a peer that never
-    /// reads). Default: 60 s.
+    /// The peer must take each [`write_window`](Self::write_window) of output (or all that is
+    /// queued, if less) within this long, or the connection is closed. A peer that never
+    /// reads, or reads slower than `write_window / write_timeout` (about 4 KiB/s by default)
+    /// however steadily it trickles, is cut off; a large body sent to a reader above that
+    /// rate is never cut off, however long it takes. Default: 60 s.
     pub write_timeout: Duration,
+    /// How much output one [`write_timeout`](Self::write_timeout) covers. Default: 256 KiB.
+    pub write_window: usize,
     /// A message (an HTTP request's head and body, say) must arrive in full within this long
     /// of its first byte, however steadily bytes trickle in (slowloris). Default: 30 s.
     pub request_timeout: Duration,
@@ -34,6 +39,7 @@ impl Default for ServerConfig {
             max_connections: 1024,
             idle_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(60),
+            write_window: 256 * 1024,
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
             event_loops: 1,
@@ -42,6 +48,20 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
+    /// The part of `pending` output a runtime writes under one write deadline (see
+    /// [`write_timeout`](Self::write_timeout)): at most [`write_window`](Self::write_window)
+    /// bytes, and never none of a non-empty buffer.
+    ///
+    /// ```
+    /// use netloom_core::ServerConfig;
+    /// let config = ServerConfig { write_window: 4, ..ServerConfig::default() };
+    /// assert_eq!(config.write_slice(b"abcdefgh"), b"abcd");
+    /// assert_eq!(config.write_slice(b"ab"), b"ab");
+    /// ```
+    pub fn write_slice<'a>(&self, pending: &'a [u8]) -> &'a [u8] {
+        &pending[..pending.len().min(self.write_window.max(1))]
+    }
+
     /// How long a runtime's next read may wait: the idle timeout between messages, and no
     /// more than what is left of [`request_timeout`](Self::request_timeout) once a message
     /// has begun (`message_elapsed` is the time since its first byte; the caller owns the

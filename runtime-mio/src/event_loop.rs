@@ -78,6 +78,11 @@ struct Entry<C> {
     active: Instant,
     /// Whether output is waiting on a writable event.
     blocked_on_write: bool,
+    /// When the current write window began (see `ServerConfig::write_timeout`), while
+    /// output is queued.
+    window_start: Option<Instant>,
+    /// Bytes of the current write window not yet written.
+    window_left: usize,
     /// When the message now arriving began, if one is part-way in.
     message_start: Option<Instant>,
 }
@@ -221,6 +226,8 @@ where
                 conn,
                 active: Instant::now(),
                 blocked_on_write: false,
+                window_start: None,
+                window_left: 0,
                 message_start: None,
             },
         );
@@ -244,7 +251,7 @@ where
             return;
         };
         let draining = self.drain_deadline.is_some();
-        let keep = pump(entry, &mut self.buf, draining);
+        let keep = pump(entry, &mut self.buf, draining, self.config.write_window);
         if !keep {
             self.close(token);
         }
@@ -267,13 +274,20 @@ where
             .conns
             .iter()
             .filter(|(_, e)| {
-                let limit = if e.blocked_on_write { write } else { idle };
                 let too_slow = e.message_start.is_some_and(|start| {
                     self.config
                         .read_budget(Some(now.duration_since(start)))
                         .is_none()
                 });
-                too_slow || now.duration_since(e.active) >= limit
+                let expired = if e.blocked_on_write {
+                    // The peer must take each write window within the write timeout, however
+                    // steadily it trickles.
+                    e.window_start
+                        .is_some_and(|start| now.duration_since(start) >= write)
+                } else {
+                    now.duration_since(e.active) >= idle
+                };
+                too_slow || expired
             })
             .map(|(t, _)| *t)
             .collect();
@@ -292,14 +306,23 @@ fn is_idle<C: Duplex>(entry: &Entry<C>) -> bool {
 
 /// Writes and reads until the socket would block; false when the connection is over. While
 /// `draining` (shutting down), a connection is over as soon as it has nothing in flight.
-fn pump<C: Duplex>(entry: &mut Entry<C>, buf: &mut [u8], draining: bool) -> bool {
+/// Output is timed in windows of `window` bytes (`ServerConfig::write_timeout`).
+fn pump<C: Duplex>(entry: &mut Entry<C>, buf: &mut [u8], draining: bool, window: usize) -> bool {
     loop {
         while !entry.conn.transmit().is_empty() {
+            if entry.window_start.is_none() {
+                entry.window_start = Some(Instant::now());
+                entry.window_left = window.max(1);
+            }
             match entry.stream.write(entry.conn.transmit()) {
                 Ok(0) => return false,
                 Ok(n) => {
                     entry.conn.advance(n);
                     entry.active = Instant::now();
+                    entry.window_left = entry.window_left.saturating_sub(n);
+                    if entry.window_left == 0 {
+                        entry.window_start = None; // the next window starts now
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     entry.blocked_on_write = true;
@@ -310,6 +333,7 @@ fn pump<C: Duplex>(entry: &mut Entry<C>, buf: &mut [u8], draining: bool) -> bool
             }
         }
         entry.blocked_on_write = false;
+        entry.window_start = None;
         if entry.conn.is_finished() || (draining && !entry.conn.mid_message()) {
             return false;
         }

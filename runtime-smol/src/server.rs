@@ -139,7 +139,8 @@ pub(crate) async fn drive<C: Duplex>(
 ) {
     let mut message_start: Option<Instant> = None;
     loop {
-        let out = conn.transmit();
+        // One write window per deadline (`ServerConfig::write_timeout`).
+        let out = config.write_slice(conn.transmit());
         if !out.is_empty() {
             let n = out.len();
             let write = async { stream.write_all(out).await.map(|_| true) };

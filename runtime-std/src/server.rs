@@ -342,14 +342,14 @@ pub(crate) fn drive<C: Duplex>(mut conn: C, mut stream: TcpStream, config: &Serv
     let mut message_start: Option<Instant> = None;
     let mut timeout = config.idle_timeout;
     loop {
-        let out = conn.transmit();
+        let out = config.write_slice(conn.transmit());
         if !out.is_empty() {
             if write_within(&mut stream, out, config.write_timeout).is_err() {
                 break;
             }
             let n = out.len();
             conn.advance(n);
-            continue; // writing may have unblocked more output
+            continue; // more may be queued, or writing may have unblocked more output
         }
         // With nothing to write, a connection that will not read is done: in this blocking
         // driver output is only ever produced while handling input.
@@ -388,9 +388,9 @@ pub(crate) fn drive<C: Duplex>(mut conn: C, mut stream: TcpStream, config: &Serv
     lingering_close(stream);
 }
 
-/// Writes all of `data` within `limit` in total. A per-call socket timeout alone would let a
-/// peer that reads a trickle (or a kernel freeing buffer space bit by bit) keep a blocked
-/// writer alive forever; the deadline bounds the whole flush.
+/// Writes all of `data` (one write window) within `limit` in total. A per-call socket timeout
+/// alone would let a peer that reads a trickle (or a kernel freeing buffer space bit by bit)
+/// keep a blocked writer alive forever; the deadline bounds the whole window.
 fn write_within(stream: &mut TcpStream, mut data: &[u8], limit: Duration) -> io::Result<()> {
     let deadline = Instant::now() + limit;
     while !data.is_empty() {
