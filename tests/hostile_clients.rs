@@ -208,15 +208,44 @@ fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
         // ...a request whose body is half sent, the rest following once shutdown has begun...
         let mut posting = Client::connect(addr);
         posting.send(b"POST /posted HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234");
-        let posting = thread::spawn(move || {
-            after_shutdown_began();
-            posting.send(b"56789");
-            posting.reply().unwrap()
+        // (It finishes only after the latecomer below has tried, so the drain is still on.)
+        let probed = Arc::new(AtomicBool::new(false));
+        let posting = thread::spawn({
+            let probed = Arc::clone(&probed);
+            move || {
+                after_shutdown_began();
+                while !probed.load(Ordering::SeqCst) {
+                    thread::sleep(Duration::from_millis(5));
+                }
+                posting.send(b"56789");
+                posting.reply().unwrap()
+            }
         });
         // ...and a handler still running.
-        let slow = thread::spawn(move || {
-            let mut c = Client::connect(addr);
-            c.get("/slow")
+        let slow_done = Arc::new(AtomicBool::new(false));
+        let slow = thread::spawn({
+            let slow_done = Arc::clone(&slow_done);
+            move || {
+                let mut c = Client::connect(addr);
+                let reply = c.get("/slow");
+                slow_done.store(true, Ordering::SeqCst);
+                reply
+            }
+        });
+        // A client arriving during the drain is refused at once, not left in the backlog.
+        // (It waits for the slow handler: a mio handler runs on its event loop's thread, so
+        // the loop sees the shutdown only once that handler returns.)
+        let latecomer = thread::spawn({
+            let (began, slow_done) = (Arc::clone(&shutting_down), slow_done);
+            move || {
+                while !began.load(Ordering::SeqCst) || !slow_done.load(Ordering::SeqCst) {
+                    thread::sleep(Duration::from_millis(5));
+                }
+                thread::sleep(Duration::from_millis(50));
+                let tried = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map(|_| ());
+                probed.store(true, Ordering::SeqCst);
+                tried
+            }
         });
         let wait = Instant::now();
         while !started_flag.load(Ordering::SeqCst) {
@@ -238,6 +267,10 @@ fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
         let reply = posting.join().unwrap();
         assert_eq!((reply.status, &reply.body[..]), (200, &b"/posted"[..]));
         assert!(took < Duration::from_secs(4), "shutdown took {took:?}");
+        match latecomer.join().unwrap() {
+            Err(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused),
+            Ok(()) => panic!("{rt}: a connection made during the drain was accepted"),
+        }
         assert!(idle.closed_by_server(), "idle connection left open");
         match TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
             Err(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused),

@@ -85,7 +85,7 @@ where
             handle,
         } = self;
         let _keep_open = handle;
-        server::accept_loop(&listener, &config, &signal, move |info| {
+        server::accept_loop(listener, &config, &signal, move |info| {
             ServerConn::new(Arc::clone(&handler), info, limits.clone())
         })
         .await

@@ -26,7 +26,7 @@ impl ShutdownHandle {
     /// closes idle keep-alive connections, lets requests in flight finish and their responses
     /// be written, and returns when every connection is done or
     /// [`ServerConfig::shutdown_grace`] has passed (connections still open then are closed).
-    /// The listening socket closes when `run` returns.
+    /// The listening socket closes at once, so clients arriving meanwhile are refused.
     pub fn shutdown(&self) {
         self.tx.close();
     }
@@ -54,7 +54,7 @@ impl ShutdownSignal {
 /// [`ShutdownHandle::shutdown`]). Every connection task runs on a local executor owned by this
 /// future, so no global executor is assumed.
 pub(crate) async fn accept_loop<C, F>(
-    listener: &Async<std::net::TcpListener>,
+    listener: Async<std::net::TcpListener>,
     config: &ServerConfig,
     signal: &ShutdownSignal,
     mut factory: F,
@@ -67,41 +67,45 @@ where
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
     // Every connection task holds a clone of `live`; `all_done` resolves once all are gone.
     let (live, all_done) = channel::bounded::<()>(1);
-    let accept = async {
-        // Owned by this future: dropped with it when accepting stops.
-        let live = live;
-        loop {
-            let permit = slots.acquire_arc().await;
-            let (stream, peer) = match listener.accept().await {
-                Ok(pair) => pair,
-                Err(e) if is_transient(&e) => {
-                    Timer::after(Duration::from_millis(10)).await;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let Ok(local) = stream.get_ref().local_addr() else {
-                continue;
-            };
-            let _ = stream.get_ref().set_nodelay(true);
-            let conn = factory(ConnInfo { local, peer });
-            let config = config.clone();
-            let drain = signal.clone();
-            let live = live.clone();
-            let task = async move {
-                drive(conn, stream, &config, &drain).await;
-                drop(permit);
-                drop(live);
-            };
-            ex.spawn(task).detach();
-        }
-    };
     ex.run(async {
+        // Owned here so that it closes the moment accepting stops: clients arriving
+        // during the drain are refused, not left waiting in the backlog.
+        let listener = listener;
+        let accept = async {
+            // Owned by this future: dropped with it when accepting stops.
+            let live = live;
+            loop {
+                let permit = slots.acquire_arc().await;
+                let (stream, peer) = match listener.accept().await {
+                    Ok(pair) => pair,
+                    Err(e) if is_transient(&e) => {
+                        Timer::after(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let Ok(local) = stream.get_ref().local_addr() else {
+                    continue;
+                };
+                let _ = stream.get_ref().set_nodelay(true);
+                let conn = factory(ConnInfo { local, peer });
+                let config = config.clone();
+                let drain = signal.clone();
+                let live = live.clone();
+                let task = async move {
+                    drive(conn, stream, &config, &drain).await;
+                    drop(permit);
+                    drop(live);
+                };
+                ex.spawn(task).detach();
+            }
+        };
         future::or(accept, async {
             signal.wait().await;
             Ok(())
         })
         .await?;
+        drop(listener);
         // No more accepts. Connections saw the same signal: idle ones close, busy ones finish.
         future::or(
             async {

@@ -124,7 +124,7 @@ where
         } = self;
         // Held for the whole run: the channel closes only when a handle says so.
         let _keep_open = handle;
-        server::accept_loop(&listener, &config, &signal, move |info| {
+        server::accept_loop(listener, &config, &signal, move |info| {
             Bound::new(Arc::clone(&service), info)
         })
         .await
