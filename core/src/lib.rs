@@ -18,5 +18,5 @@ pub mod http;
 mod server_config;
 pub mod xmlrpc;
 
-pub use duplex::Duplex;
+pub use duplex::{Completion, Duplex, Job};
 pub use server_config::ServerConfig;

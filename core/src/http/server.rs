@@ -27,6 +27,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::{Connection, Event, Headers, Limits, Request, Response, Role, State};
 use crate::frame::ConnInfo;
+use crate::{Completion, Job};
 
 /// A complete request, body included, as a [`Handler`] receives it.
 #[derive(Debug)]
@@ -162,6 +163,12 @@ pub struct ServerConn<P> {
     stream: Option<Box<dyn Read + Send>>,
     scratch: Vec<u8>,
     closing: bool,
+    /// Set for a connection whose handler calls are handed out as [`Job`]s.
+    defer: Option<fn(&P, IncomingRequest) -> Job>,
+    /// A handler call made, not yet taken by the runtime.
+    job: Option<Job>,
+    /// A handler call is out: nothing more happens until its response comes back.
+    awaiting: bool,
 }
 
 impl<P, H> ServerConn<P>
@@ -182,6 +189,9 @@ where
             stream: None,
             scratch: Vec::new(),
             closing: false,
+            defer: None,
+            job: None,
+            awaiting: false,
         }
     }
 
@@ -203,6 +213,9 @@ where
     /// Makes all the progress possible without more input or more room to write.
     fn progress(&mut self) {
         loop {
+            if self.awaiting {
+                return;
+            }
             if self.stream.is_some() {
                 if self.pending() >= HIGH_WATER || !self.pump_stream() {
                     return;
@@ -261,9 +274,17 @@ where
             trailers,
             conn: self.info,
         };
-        let handler = &self.handler;
-        let response = catch_unwind(AssertUnwindSafe(|| handler.handle(request)))
-            .unwrap_or_else(|_| OutgoingResponse::text(500, "Internal Server Error\n"));
+        if let Some(make_job) = self.defer {
+            self.job = Some(make_job(&self.handler, request));
+            self.awaiting = true;
+            return;
+        }
+        let response = call_handler(&*self.handler, request);
+        self.send_response(response);
+    }
+
+    /// Sends the handler's response (or a 500 when it cannot be sent).
+    fn send_response(&mut self, response: OutgoingResponse) {
         let OutgoingResponse { head, body } = response;
         // A full body gets a Content-Length unless the head declares its own framing (or the
         // status has no body); the connection writes it straight into the head.
@@ -367,6 +388,50 @@ where
     }
 }
 
+impl<P, H> ServerConn<P>
+where
+    P: Deref<Target = H> + Clone + Send + 'static,
+    H: Handler + ?Sized,
+{
+    /// Like [`new`](ServerConn::new), but the handler is not called on the connection's
+    /// thread: each complete request becomes a [`Job`] ([`Duplex::take_job`](crate::Duplex::take_job))
+    /// for the runtime to run on a worker thread, and the response comes back through
+    /// [`Duplex::complete`](crate::Duplex::complete). Runtimes whose connections share a
+    /// thread use this, so that a blocking handler stalls only its own connection.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use netloom_core::frame::ConnInfo;
+    /// use netloom_core::http::server::{IncomingRequest, OutgoingResponse, ServerConn};
+    /// use netloom_core::http::Limits;
+    /// use netloom_core::Duplex;
+    ///
+    /// let hello = Arc::new(|_: IncomingRequest| OutgoingResponse::text(200, "hi\n"));
+    /// let info = ConnInfo { local: "127.0.0.1:80".parse().unwrap(), peer: "127.0.0.1:9".parse().unwrap() };
+    /// let mut conn = ServerConn::deferred(hello, info, Limits::default());
+    /// conn.receive(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    /// assert!(conn.transmit().is_empty());
+    /// let job = conn.take_job().expect("the request is complete");
+    /// let done = std::thread::spawn(move || job.run()).join().unwrap();
+    /// conn.complete(done);
+    /// assert!(conn.transmit().starts_with(b"HTTP/1.1 200 OK\r\n"));
+    /// ```
+    pub fn deferred(handler: P, info: ConnInfo, limits: Limits) -> Self {
+        let mut conn = ServerConn::new(handler, info, limits);
+        conn.defer = Some(|handler: &P, request: IncomingRequest| {
+            let handler = P::clone(handler);
+            Job::new(move || call_handler(&*handler, request))
+        });
+        conn
+    }
+}
+
+/// Calls `handler`; a panic becomes a `500`.
+fn call_handler<H: Handler + ?Sized>(handler: &H, request: IncomingRequest) -> OutgoingResponse {
+    catch_unwind(AssertUnwindSafe(|| handler.handle(request)))
+        .unwrap_or_else(|_| OutgoingResponse::text(500, "Internal Server Error\n"))
+}
+
 impl<P, H> crate::Duplex for ServerConn<P>
 where
     P: Deref<Target = H>,
@@ -380,7 +445,7 @@ where
     fn receive_eof(&mut self) {
         self.conn.receive_eof();
         self.progress();
-        if self.stream.is_none() && self.request.is_none() {
+        if self.stream.is_none() && self.request.is_none() && !self.awaiting {
             // Nothing more will arrive; finish what is queued and close.
             self.closing = true;
         }
@@ -402,16 +467,34 @@ where
 
     fn wants_read(&self) -> bool {
         !self.closing
+            && !self.awaiting
             && self.stream.is_none()
             && self.pending() < HIGH_WATER
             && self.conn.wants_read()
     }
 
     fn is_finished(&self) -> bool {
-        self.closing && self.stream.is_none() && self.pending() == 0
+        self.closing && !self.awaiting && self.stream.is_none() && self.pending() == 0
     }
 
     fn mid_message(&self) -> bool {
-        !self.closing && self.in_request()
+        // A request handed out as a job is still in progress: a draining server must wait
+        // for its answer.
+        self.awaiting || (!self.closing && self.in_request())
+    }
+
+    fn take_job(&mut self) -> Option<Job> {
+        self.job.take()
+    }
+
+    fn complete(&mut self, done: Completion) {
+        if !std::mem::replace(&mut self.awaiting, false) {
+            return;
+        }
+        let response = done
+            .downcast::<OutgoingResponse>()
+            .unwrap_or_else(|| OutgoingResponse::text(500, "Internal Server Error\n"));
+        self.send_response(response);
+        self.progress();
     }
 }
