@@ -22,11 +22,13 @@ fn main() -> std::io::Result<()> {
 }
 
 /// One event loop per core for mio (as the hyper anchor runs a worker per core); the other
-/// runtimes ignore it.
+/// runtimes ignore it. The handler never blocks, so it runs on the I/O thread
+/// (`handler_threads: 0`) instead of a worker, as hyper's service runs on its worker.
 fn bench_config() -> ServerConfig {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     ServerConfig {
         event_loops: cores,
+        handler_threads: 0,
         ..ServerConfig::default()
     }
 }

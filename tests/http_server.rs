@@ -6,6 +6,7 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -441,5 +442,100 @@ fn several_event_loops_share_the_listener() {
             TcpStream::connect(addr).is_err(),
             "listener closed after shutdown"
         );
+    });
+}
+
+#[test]
+fn a_blocking_handler_delays_only_its_own_connection() {
+    // Each `/meet` request blocks its handler until all MEET have arrived (or 10 s pass), so
+    // they can only succeed side by side; and while they block, other requests are served.
+    const MEET: usize = 4;
+    each_runtime(|rt| {
+        let arrived = Arc::new((Mutex::new(0usize), Condvar::new()));
+        let handler = {
+            let arrived = Arc::clone(&arrived);
+            move |req: IncomingRequest| {
+                if req.head.target() != "/meet" {
+                    return app(req);
+                }
+                let (count, cv) = &*arrived;
+                let mut n = count.lock().unwrap();
+                *n += 1;
+                cv.notify_all();
+                let (_n, wait) = cv
+                    .wait_timeout_while(n, Duration::from_secs(10), |n| *n < MEET)
+                    .unwrap();
+                OutgoingResponse::text(
+                    200,
+                    if wait.timed_out() {
+                        "alone"
+                    } else {
+                        "together"
+                    },
+                )
+            }
+        };
+        let server = rt
+            .spawn_http(
+                loopback(),
+                handler,
+                ServerConfig::default(),
+                Limits::default(),
+            )
+            .unwrap();
+        let addr = server.local_addr();
+        let meet = move || {
+            let mut s = raw(addr);
+            s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            s.write_all(b"GET /meet HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            read_all(&mut s)
+        };
+        let waiting: Vec<_> = (1..MEET).map(|_| thread::spawn(meet)).collect();
+        let started = Instant::now();
+        while *arrived.0.lock().unwrap() < MEET - 1 {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{rt}: handlers did not start side by side"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        // Three handlers are blocked; another client is still served.
+        let mut s = raw(addr);
+        s.write_all(b"GET /quick HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let quick = read_all(&mut s);
+        assert!(quick.ends_with("GET /quick"), "{rt}: {quick}");
+        assert_eq!(*arrived.0.lock().unwrap(), MEET - 1, "{rt}");
+        let last = thread::spawn(meet);
+        for t in waiting.into_iter().chain([last]) {
+            let reply = t.join().unwrap();
+            assert!(reply.ends_with("together"), "{rt}: {reply}");
+        }
+    });
+}
+
+#[test]
+fn handlers_can_run_on_the_io_thread() {
+    // `handler_threads: 0`: the fast path for handlers that never block.
+    each_runtime(|rt| {
+        let config = ServerConfig {
+            handler_threads: 0,
+            ..ServerConfig::default()
+        };
+        let server = start(rt, config);
+        let mut s = raw(server.local_addr());
+        s.write_all(
+            b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /panic HTTP/1.1\r\nHost: x\r\n\r\n\
+              POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
+        )
+        .unwrap();
+        let all = read_all(&mut s);
+        let a = all.find("GET /a").expect("first answer");
+        let panic = all
+            .find("500 Internal Server Error")
+            .expect("500 for the panic");
+        assert!(a < panic, "{all}");
+        assert!(all.ends_with("\r\n\r\nhi"), "{all}");
     });
 }

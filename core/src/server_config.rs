@@ -31,6 +31,13 @@ pub struct ServerConfig {
     /// serves its share of `max_connections`. The std runtime uses a thread per connection
     /// and the smol runtime runs on its caller's executor, so they ignore it. Default: 1.
     pub event_loops: usize,
+    /// Worker threads for request handlers, for runtimes whose connections share a thread
+    /// (mio, smol): a handler runs on one of up to this many workers, so a handler that blocks
+    /// (sleeps, reads files, queries a database, computes) delays only its own connection, as
+    /// on std, whose thread per connection ignores this. `0` runs handlers on the I/O thread
+    /// itself: the fastest path, for handlers that never block. Workers start as needed.
+    /// Default: 64.
+    pub handler_threads: usize,
 }
 
 impl Default for ServerConfig {
@@ -43,6 +50,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
             event_loops: 1,
+            handler_threads: 64,
         }
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -11,7 +12,9 @@ use std::time::{Duration, Instant};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use netloom_core::frame::ConnInfo;
-use netloom_core::{Duplex, ServerConfig};
+use netloom_core::{Completion, Duplex, ServerConfig};
+
+use crate::workers::{ReplyTo, Workers};
 
 const LISTENER: Token = Token(0);
 const WAKER: Token = Token(1);
@@ -85,6 +88,8 @@ struct Entry<C> {
     window_left: usize,
     /// When the message now arriving began, if one is part-way in.
     message_start: Option<Instant>,
+    /// Its handler job is out on a worker: the connection is busy (never idle, not timed).
+    job_pending: bool,
 }
 
 /// A server's event loop, generic over the connection state machine `C` made by `factory`.
@@ -102,6 +107,11 @@ pub(crate) struct EventLoop<C, F> {
     /// Set once shutdown has begun: connections close as soon as they are idle, and the loop
     /// ends when none is left or at this deadline.
     drain_deadline: Option<Instant>,
+    /// Where handler jobs run; `None` runs them on this thread (`handler_threads: 0`).
+    workers: Option<Workers>,
+    /// Finished jobs come back through here (and the waker).
+    reply: ReplyTo,
+    completions: Receiver<(Token, Completion)>,
 }
 
 impl<C, F> EventLoop<C, F>
@@ -113,6 +123,7 @@ where
         std_listener: std::net::TcpListener,
         config: ServerConfig,
         factory: F,
+        workers: Option<Workers>,
     ) -> io::Result<Self> {
         std_listener.set_nonblocking(true)?;
         let mut listener = TcpListener::from_std(std_listener);
@@ -120,6 +131,11 @@ where
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let (done, completions) = mpsc::channel();
+        let reply = ReplyTo {
+            done,
+            waker: Arc::clone(&waker),
+        };
         Ok(EventLoop {
             poll,
             listener: Some(listener),
@@ -131,6 +147,9 @@ where
             waker,
             buf: vec![0; 64 * 1024],
             drain_deadline: None,
+            workers,
+            reply,
+            completions,
         })
     }
 
@@ -163,6 +182,7 @@ where
                     token => self.service(token),
                 }
             }
+            self.take_completions();
             if last_sweep.elapsed() >= TICK {
                 self.close_idle();
                 last_sweep = Instant::now();
@@ -229,6 +249,7 @@ where
                 window_start: None,
                 window_left: 0,
                 message_start: None,
+                job_pending: false,
             },
         );
         // The greeting (if any) goes out at once, and data may already be waiting.
@@ -245,15 +266,51 @@ where
         }
     }
 
-    /// Makes all the progress a connection can make without blocking.
+    /// Makes all the progress a connection can make without blocking, and hands its handler
+    /// job (if it made one) to the workers.
     fn service(&mut self, token: Token) {
-        let Some(entry) = self.conns.get_mut(&token) else {
-            return;
-        };
         let draining = self.drain_deadline.is_some();
-        let keep = pump(entry, &mut self.buf, draining, self.config.write_window);
-        if !keep {
-            self.close(token);
+        loop {
+            let Some(entry) = self.conns.get_mut(&token) else {
+                return;
+            };
+            if entry.job_pending {
+                return;
+            }
+            if !pump(entry, &mut self.buf, draining, self.config.write_window) {
+                self.close(token);
+                return;
+            }
+            let Some(job) = entry.conn.take_job() else {
+                return;
+            };
+            match &self.workers {
+                Some(workers) => {
+                    entry.job_pending = true;
+                    workers.submit(job, token, &self.reply);
+                    return;
+                }
+                // Inline: run it here, then carry on with its response.
+                None => entry.conn.complete(job.run()),
+            }
+        }
+    }
+
+    /// Hands finished jobs back to their connections, and carries on with each.
+    fn take_completions(&mut self) {
+        while let Ok((token, done)) = self.completions.try_recv() {
+            let Some(entry) = self.conns.get_mut(&token) else {
+                continue; // closed meanwhile (shutdown grace over, say)
+            };
+            if !std::mem::replace(&mut entry.job_pending, false) {
+                continue;
+            }
+            entry.active = Instant::now();
+            entry.conn.complete(done);
+            if !entry.conn.mid_message() {
+                entry.message_start = None; // answered: the request timeout is over
+            }
+            self.service(token);
         }
     }
 
@@ -273,6 +330,9 @@ where
         let expired: Vec<Token> = self
             .conns
             .iter()
+            // A handler at work is not timed, as on std where it runs on the connection's
+            // own thread.
+            .filter(|(_, e)| !e.job_pending)
             .filter(|(_, e)| {
                 let too_slow = e.message_start.is_some_and(|start| {
                     self.config
@@ -301,7 +361,7 @@ where
 
 /// Whether a connection has nothing in flight: no output queued and no message part-way in.
 fn is_idle<C: Duplex>(entry: &Entry<C>) -> bool {
-    entry.conn.transmit().is_empty() && !entry.conn.mid_message()
+    !entry.job_pending && entry.conn.transmit().is_empty() && !entry.conn.mid_message()
 }
 
 /// Writes and reads until the socket would block; false when the connection is over. While
@@ -386,15 +446,18 @@ where
         loops: Vec::with_capacity(loops),
         threads: Vec::with_capacity(loops),
     };
+    // One pool for all the loops (its threads start only when jobs come).
+    let workers = (config.handler_threads > 0).then(|| Workers::new(config.handler_threads));
     for _ in 0..loops {
         let listener = listener.try_clone()?;
         let (config, factory) = (per_loop.clone(), factory.clone());
+        let workers = workers.clone();
         // The poll is created on the loop's own thread, so `C` need not be `Send`.
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = thread::Builder::new()
             .name("netloom-mio".into())
             .spawn(move || {
-                let lp = match EventLoop::new(listener, config, factory) {
+                let lp = match EventLoop::new(listener, config, factory, workers) {
                     Ok(lp) => lp,
                     Err(e) => {
                         let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));

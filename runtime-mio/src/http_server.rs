@@ -1,6 +1,7 @@
 //! HTTP/1.1 server on one mio event loop: many keep-alive connections on a single thread.
 //!
-//! The handler runs on the loop thread; keep it quick (see the crate docs).
+//! Handlers run on worker threads unless `ServerConfig::handler_threads` is 0 (see the crate
+//! docs).
 //!
 //! ```no_run
 //! use netloom_core::http::server::{IncomingRequest, OutgoingResponse};
@@ -15,6 +16,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 
+use netloom_core::frame::ConnInfo;
 use netloom_core::http::server::{Handler, ServerConn};
 use netloom_core::http::Limits;
 use netloom_core::ServerConfig;
@@ -67,17 +69,34 @@ where
 
     /// Runs the event loop(s) (`ServerConfig::event_loops`), blocking this thread, forever.
     pub fn run(self) -> io::Result<()> {
-        let (handler, limits) = (self.handler, self.limits);
-        event_loop::run(self.listener, self.config, move |info| {
-            ServerConn::new(Arc::clone(&handler), info, limits.clone())
-        })
+        let factory = connections(self.handler, self.limits, &self.config);
+        event_loop::run(self.listener, self.config, factory)
     }
 
     /// Runs the event loop(s) on background threads; the handle stops them.
     pub fn spawn(self) -> io::Result<ServerHandle> {
-        let (handler, limits) = (self.handler, self.limits);
-        event_loop::spawn(self.listener, self.config, move |info| {
-            ServerConn::new(Arc::clone(&handler), info, limits.clone())
-        })
+        let factory = connections(self.handler, self.limits, &self.config);
+        event_loop::spawn(self.listener, self.config, factory)
+    }
+}
+
+/// Makes each connection's state machine: handing its handler calls out as jobs when there
+/// are worker threads to run them.
+fn connections<H>(
+    handler: Arc<H>,
+    limits: Limits,
+    config: &ServerConfig,
+) -> impl FnMut(ConnInfo) -> ServerConn<Arc<H>> + Clone + Send + 'static
+where
+    H: Handler + Send + Sync + 'static,
+{
+    let deferred = config.handler_threads > 0;
+    move |info| {
+        let handler = Arc::clone(&handler);
+        if deferred {
+            ServerConn::deferred(handler, info, limits.clone())
+        } else {
+            ServerConn::new(handler, info, limits.clone())
+        }
     }
 }

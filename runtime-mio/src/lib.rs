@@ -9,8 +9,9 @@
 //! - [`http_server`]: an HTTP/1.1 server for any [`Handler`](netloom_core::http::server::Handler).
 //! - [`xmlrpc`]: an XML-RPC server for a [`Dispatcher`](netloom_core::xmlrpc::Dispatcher).
 //!
-//! Handlers run on the event-loop thread, so a handler that blocks stalls every connection of
-//! that server: keep them short, or use `netloom-std` / `netloom-smol` for blocking work.
+//! HTTP handlers run on worker threads (up to `ServerConfig::handler_threads`, started as
+//! needed), so a handler that blocks stalls only its own connection; with `handler_threads: 0`
+//! they run on the event-loop thread, which is fastest for handlers that never block.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -21,6 +22,7 @@ pub mod xmlrpc;
 
 mod client;
 mod event_loop;
+mod workers;
 
 pub use event_loop::ServerHandle;
 pub use netloom_core::ServerConfig;

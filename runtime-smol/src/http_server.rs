@@ -21,6 +21,10 @@ use netloom_core::ServerConfig;
 use crate::server::{self, shutdown_pair, ShutdownHandle, ShutdownSignal};
 
 /// An HTTP server serving one [`Handler`].
+///
+/// Handlers run on worker threads (up to [`ServerConfig::handler_threads`]), so one that
+/// blocks delays only its own connection; with `handler_threads: 0` they run on the
+/// executor's thread, which is fastest for handlers that never block.
 pub struct Server<H> {
     listener: Async<TcpListener>,
     handler: Arc<H>,
@@ -32,7 +36,7 @@ pub struct Server<H> {
 
 impl<H> Server<H>
 where
-    H: Handler + 'static,
+    H: Handler + Send + Sync + 'static,
 {
     /// Binds `addr` (port 0 picks a free port).
     pub fn bind(addr: impl ToSocketAddrs, handler: H) -> io::Result<Self> {
@@ -85,8 +89,14 @@ where
             handle,
         } = self;
         let _keep_open = handle;
+        let deferred = config.handler_threads > 0;
         server::accept_loop(listener, &config, &signal, move |info| {
-            ServerConn::new(Arc::clone(&handler), info, limits.clone())
+            let handler = Arc::clone(&handler);
+            if deferred {
+                ServerConn::deferred(handler, info, limits.clone())
+            } else {
+                ServerConn::new(handler, info, limits.clone())
+            }
         })
         .await
     }

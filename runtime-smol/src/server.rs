@@ -65,6 +65,8 @@ where
 {
     let ex = smol::LocalExecutor::new();
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    // Handler jobs running on blocking threads at once (`ServerConfig::handler_threads`).
+    let workers = Arc::new(Semaphore::new(config.handler_threads.max(1)));
     // Every connection task holds a clone of `live`; `all_done` resolves once all are gone.
     let (live, all_done) = channel::bounded::<()>(1);
     ex.run(async {
@@ -92,8 +94,9 @@ where
                 let config = config.clone();
                 let drain = signal.clone();
                 let live = live.clone();
+                let workers = Arc::clone(&workers);
                 let task = async move {
-                    drive(conn, stream, &config, &drain).await;
+                    drive(conn, stream, &config, &drain, &workers).await;
                     drop(permit);
                     drop(live);
                 };
@@ -134,12 +137,14 @@ fn is_transient(e: &io::Error) -> bool {
 }
 
 /// Drives one connection's [`Duplex`] until it finishes, the peer goes, a timeout fires, or
-/// `drain` fires while no message is in flight.
+/// `drain` fires while no message is in flight. Its jobs (handler calls) run on blocking
+/// threads, as many at once as `workers` allows.
 pub(crate) async fn drive<C: Duplex>(
     mut conn: C,
     mut stream: Async<TcpStream>,
     config: &ServerConfig,
     drain: &ShutdownSignal,
+    workers: &Semaphore,
 ) {
     let mut message_start: Option<Instant> = None;
     loop {
@@ -152,6 +157,15 @@ pub(crate) async fn drive<C: Duplex>(
                 Ok(true) => conn.advance(n),
                 _ => break,
             }
+            continue;
+        }
+        if let Some(job) = conn.take_job() {
+            // Not timed: like std's handler call, it takes what it takes.
+            let done = {
+                let _worker = workers.acquire().await;
+                smol::unblock(move || job.run()).await
+            };
+            conn.complete(done);
             continue;
         }
         if conn.is_finished() || !conn.wants_read() {
