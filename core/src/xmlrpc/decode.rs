@@ -178,26 +178,14 @@ impl Tag {
         Tag::from_key(pack(name))
     }
 
-    /// The tag for a [`pack`]ed name.
+    /// The tag for a [`pack`]ed name: one multiply, one table load, one compare.
+    #[inline]
     fn from_key(key: u64) -> Tag {
-        match key {
-            VALUE => Tag::Value,
-            STRING => Tag::String,
-            INT | I4 | I1 | I2 => Tag::Int,
-            MEMBER => Tag::Member,
-            NAME => Tag::Name,
-            STRUCT => Tag::Struct,
-            ARRAY => Tag::Array,
-            DATA => Tag::Data,
-            I8 => Tag::I8,
-            BOOLEAN => Tag::Boolean,
-            DOUBLE | FLOAT => Tag::Double,
-            BASE64 => Tag::Base64,
-            NIL => Tag::Nil,
-            PARAM => Tag::Param,
-            PARAMS => Tag::Params,
-            FAULT => Tag::Fault,
-            _ => Tag::Other,
+        let (k, tag) = TAGS[slot(key)];
+        if k == key {
+            tag
+        } else {
+            Tag::Other
         }
     }
 
@@ -260,6 +248,51 @@ const NIL: u64 = pack(b"nil");
 const PARAM: u64 = pack(b"param");
 const PARAMS: u64 = pack(b"params");
 const FAULT: u64 = pack(b"fault");
+
+/// Multiplier of the perfect hash from [`pack`]ed XML-RPC names to [`TAGS`] slots: the
+/// table's construction fails to compile if two names would share a slot.
+const HASH_MUL: u64 = 0xe41a_19ca_f6c2_ce6f;
+
+/// The [`TAGS`] slot for a packed name (the top five bits of the product).
+const fn slot(key: u64) -> usize {
+    (key.wrapping_mul(HASH_MUL) >> 59) as usize
+}
+
+/// Packed name and tag of every XML-RPC name of 1 to 7 bytes, at its [`slot`]. Unused
+/// slots hold key 0, which no packed name equals (its top byte is the length, 1 to 7).
+const TAGS: [(u64, Tag); 32] = {
+    let names = [
+        (VALUE, Tag::Value),
+        (STRING, Tag::String),
+        (INT, Tag::Int),
+        (I4, Tag::Int),
+        (I1, Tag::Int),
+        (I2, Tag::Int),
+        (I8, Tag::I8),
+        (MEMBER, Tag::Member),
+        (NAME, Tag::Name),
+        (STRUCT, Tag::Struct),
+        (ARRAY, Tag::Array),
+        (DATA, Tag::Data),
+        (BOOLEAN, Tag::Boolean),
+        (DOUBLE, Tag::Double),
+        (FLOAT, Tag::Double),
+        (BASE64, Tag::Base64),
+        (NIL, Tag::Nil),
+        (PARAM, Tag::Param),
+        (PARAMS, Tag::Params),
+        (FAULT, Tag::Fault),
+    ];
+    let mut table = [(0u64, Tag::Other); 32];
+    let mut i = 0;
+    while i < names.len() {
+        let s = slot(names[i].0);
+        assert!(table[s].0 == 0, "HASH_MUL maps two tag names to one slot");
+        table[s] = names[i];
+        i += 1;
+    }
+    table
+};
 
 /// The local part of a qualified name (`ex:i8` → `i8`), as `QName::local_name` splits it.
 fn local_name(name: &[u8]) -> &[u8] {
@@ -403,16 +436,83 @@ impl<'a> Lexer<'a> {
         self.read(true)
     }
 
+    /// The fast path: an element event right away is classified and returned; anything
+    /// else (text, references, comments, ...) goes to [`Lexer::run`].
+    #[inline(always)]
     fn read(&mut self, between: bool) -> Result<Tok<'a>, Error> {
         if let Some(t) = self.pending.take() {
             return Ok(t);
         }
         // Not before the first event: an XML declaration must be the very first thing.
         self.reader.config_mut().trim_text_start = between && !self.first;
-        let mut text: Option<Cow<'a, str>> = None;
+        let ev = match self.reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => return Err(self.syntax(e)),
+        };
+        let first = std::mem::replace(&mut self.first, false);
+        match ev {
+            Event::Start(e) => Ok(Tok::Start(self.tag(e.name().as_ref()))),
+            Event::Empty(e) => Ok(Tok::Empty(self.tag(e.name().as_ref()))),
+            Event::End(e) => Ok(Tok::End(self.tag(e.name().as_ref()))),
+            ev => {
+                let (text, tok) = self.run(None, ev, first)?;
+                Ok(self.flush(text, tok))
+            }
+        }
+    }
+
+    /// Element content up to the next element event: the run of text, CDATA and references
+    /// (merged, `None` if there is none) and the element token (or `Eof`) that ends it.
+    /// Used for the content of scalar elements, where the common case is one piece of text
+    /// borrowed from the document followed by the end tag.
+    fn text_run(&mut self) -> Result<(Option<Cow<'a, str>>, Tok<'a>), Error> {
+        if let Some(t) = self.pending.take() {
+            // `pending` only ever holds the element token that ended a run.
+            return Ok((None, t));
+        }
+        self.reader.config_mut().trim_text_start = false;
+        let ev = match self.reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => return Err(self.syntax(e)),
+        };
+        let first = std::mem::replace(&mut self.first, false);
+        let (text, ev) = match ev {
+            Event::End(e) => return Ok((None, Tok::End(self.tag(e.name().as_ref())))),
+            Event::Text(t) => {
+                let piece = self.span(&t)?;
+                if piece.as_bytes().contains(&b'\r') {
+                    return self.run(None, Event::Text(t), first);
+                }
+                let ev = match self.reader.read_event() {
+                    Ok(ev) => ev,
+                    Err(e) => return Err(self.syntax(e)),
+                };
+                (Some(Cow::Borrowed(piece)), ev)
+            }
+            ev => return self.run(None, ev, first),
+        };
+        match ev {
+            Event::End(e) => Ok((text, Tok::End(self.tag(e.name().as_ref())))),
+            ev => self.run(text, ev, false),
+        }
+    }
+
+    /// The general case: continues the run `text` with the event `ev` (already read;
+    /// `first` says whether it was the document's first) and the events after it, up to
+    /// the next element event or the end, dropping comments and processing instructions.
+    #[inline(never)]
+    fn run(
+        &mut self,
+        mut text: Option<Cow<'a, str>>,
+        ev: Event<'a>,
+        first: bool,
+    ) -> Result<(Option<Cow<'a, str>>, Tok<'a>), Error> {
+        let mut next = Some((ev, first));
         loop {
-            let ev = self.reader.read_event().map_err(|e| self.syntax(e))?;
-            let first = std::mem::replace(&mut self.first, false);
+            let (ev, first) = match next.take() {
+                Some(read) => read,
+                None => (self.reader.read_event().map_err(|e| self.syntax(e))?, false),
+            };
             match ev {
                 Event::Text(t) => {
                     let piece = self.span(&t)?;
@@ -456,19 +556,10 @@ impl<'a> Lexer<'a> {
                     continue;
                 }
                 Event::DocType(_) => return Err(Error::DoctypeRefused),
-                Event::Start(e) => {
-                    let t = Tok::Start(self.tag(e.name().as_ref()));
-                    return Ok(self.flush(text, t));
-                }
-                Event::Empty(e) => {
-                    let t = Tok::Empty(self.tag(e.name().as_ref()));
-                    return Ok(self.flush(text, t));
-                }
-                Event::End(e) => {
-                    let t = Tok::End(self.tag(e.name().as_ref()));
-                    return Ok(self.flush(text, t));
-                }
-                Event::Eof => return Ok(self.flush(text, Tok::Eof)),
+                Event::Start(e) => return Ok((text, Tok::Start(self.tag(e.name().as_ref())))),
+                Event::Empty(e) => return Ok((text, Tok::Empty(self.tag(e.name().as_ref())))),
+                Event::End(e) => return Ok((text, Tok::End(self.tag(e.name().as_ref())))),
+                Event::Eof => return Ok((text, Tok::Eof)),
             }
         }
     }
@@ -653,14 +744,9 @@ impl<'a, 'l> Parser<'a, 'l> {
 
     /// Text content up to `</tag>` (after `<tag>` was read); no child elements allowed.
     fn scalar_text(&mut self, tag: Tag) -> Result<Cow<'a, str>, Error> {
-        let expected = "text or an end tag";
-        match self.lex.next()? {
-            Tok::End(t) if t == tag => Ok(Cow::Borrowed("")),
-            Tok::Text(text) => match self.lex.next()? {
-                Tok::End(t) if t == tag => Ok(text),
-                t => Err(self.unexpected(t, expected)),
-            },
-            t => Err(self.unexpected(t, expected)),
+        match self.lex.text_run()? {
+            (text, Tok::End(t)) if t == tag => Ok(text.unwrap_or(Cow::Borrowed(""))),
+            (_, t) => Err(self.unexpected(t, "text or an end tag")),
         }
     }
 
