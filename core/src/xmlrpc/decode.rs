@@ -354,6 +354,8 @@ impl<'a> Lexer<'a> {
     fn tag(&mut self, name: &[u8]) -> Tag {
         match self.fast_tag(name) {
             Some(t) => t,
+            // The one long name of a common value type.
+            None if name == b"dateTime.iso8601" => Tag::DateTime,
             None => self.slow_tag(name),
         }
     }
@@ -423,28 +425,26 @@ impl<'a> Lexer<'a> {
             .map_or(0, |rest| rest.find('<').unwrap_or(rest.len()))
     }
 
-    /// The next token, where text is significant (element content).
-    fn next(&mut self) -> Result<Tok<'a>, Error> {
-        self.read(false)
+    /// The token a text run was returned before (`Eof` if there is none).
+    #[cold]
+    fn take_pending(&mut self) -> Tok<'a> {
+        self.pending.take().unwrap_or(Tok::Eof)
     }
 
     /// The next token where only whitespace text is allowed (between elements): quick-xml
     /// skips leading whitespace itself, so the usual newline between tags costs no event.
     /// Non-whitespace text is still returned (minus its leading whitespace) for the caller
     /// to refuse.
-    fn next_between(&mut self) -> Result<Tok<'a>, Error> {
-        self.read(true)
-    }
-
+    ///
     /// The fast path: an element event right away is classified and returned; anything
     /// else (text, references, comments, ...) goes to [`Lexer::run`].
     #[inline(always)]
-    fn read(&mut self, between: bool) -> Result<Tok<'a>, Error> {
-        if let Some(t) = self.pending.take() {
-            return Ok(t);
+    fn next_between(&mut self) -> Result<Tok<'a>, Error> {
+        if self.pending.is_some() {
+            return Ok(self.take_pending());
         }
         // Not before the first event: an XML declaration must be the very first thing.
-        self.reader.config_mut().trim_text_start = between && !self.first;
+        self.reader.config_mut().trim_text_start = !self.first;
         let ev = match self.reader.read_event() {
             Ok(ev) => ev,
             Err(e) => return Err(self.syntax(e)),
@@ -465,10 +465,11 @@ impl<'a> Lexer<'a> {
     /// (merged, `None` if there is none) and the element token (or `Eof`) that ends it.
     /// Used for the content of scalar elements, where the common case is one piece of text
     /// borrowed from the document followed by the end tag.
+    #[inline(always)]
     fn text_run(&mut self) -> Result<(Option<Cow<'a, str>>, Tok<'a>), Error> {
-        if let Some(t) = self.pending.take() {
+        if self.pending.is_some() {
             // `pending` only ever holds the element token that ended a run.
-            return Ok((None, t));
+            return Ok((None, self.take_pending()));
         }
         self.reader.config_mut().trim_text_start = false;
         let ev = match self.reader.read_event() {
@@ -477,6 +478,8 @@ impl<'a> Lexer<'a> {
         };
         let first = std::mem::replace(&mut self.first, false);
         let (text, ev) = match ev {
+            Event::Start(e) => return Ok((None, Tok::Start(self.tag(e.name().as_ref())))),
+            Event::Empty(e) => return Ok((None, Tok::Empty(self.tag(e.name().as_ref())))),
             Event::End(e) => return Ok((None, Tok::End(self.tag(e.name().as_ref())))),
             Event::Text(t) => {
                 let piece = self.span(&t)?;
@@ -837,7 +840,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                             self.expect_end(Tag::Array, "</array>")?;
                             self.expect_end(Tag::Value, "</value>")?;
                             stack.pop();
-                            done = Some(Value::Array(self.items.drain(start..).collect()));
+                            done = Some(Value::Array(self.items.split_off(start)));
                         }
                         t => return Err(self.unexpected(t, "<value> or </data>")),
                     },
@@ -866,7 +869,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                         Tok::End(Tag::Struct) => {
                             self.expect_end(Tag::Value, "</value>")?;
                             stack.pop();
-                            done = Some(Value::Struct(self.members.drain(start..).collect()));
+                            done = Some(Value::Struct(self.members.split_off(start)));
                         }
                         t => return Err(self.unexpected(t, "<member> or </struct>")),
                     },
@@ -879,12 +882,7 @@ impl<'a, 'l> Parser<'a, 'l> {
     /// an opened array (`<array><data>` consumed) or struct (`<struct>` consumed).
     fn value_content(&mut self) -> Result<Content, Error> {
         let expected = "a type element or text";
-        let mut tok = self.lex.next()?;
-        let mut lead: Option<Cow<'a, str>> = None;
-        if let Tok::Text(t) = tok {
-            lead = Some(t);
-            tok = self.lex.next()?;
-        }
+        let (lead, tok) = self.lex.text_run()?;
         match tok {
             Tok::End(Tag::Value) => {
                 let s = lead.unwrap_or(Cow::Borrowed(""));
