@@ -1065,6 +1065,60 @@ mod tests {
         );
     }
 
+    /// Inputs that leave the decoder's fast paths (one borrowed text piece, then an end
+    /// tag; element names classified by their packed word) at each point where they can.
+    #[test]
+    fn fast_path_exits() {
+        // Text pieces merged across a comment, a processing instruction, a reference and
+        // a carriage return; an owned run.
+        assert_eq!(
+            value("<value><string>a<!-- c -->b<?pi x?>c&amp;d\re</string></value>"),
+            Ok(Value::from("abc&d\ne"))
+        );
+        // A reference first, so the run starts owned.
+        assert_eq!(
+            value("<value><string>&lt;x</string></value>"),
+            Ok(Value::from("<x"))
+        );
+        // Whitespace before the type element, and a type element after a comment.
+        assert_eq!(value("<value>\n <int>4</int></value>"), Ok(Value::Int(4)));
+        assert_eq!(
+            value("<value><!-- c --><int>4</int></value>"),
+            Ok(Value::Int(4))
+        );
+        // Long and prefixed names take the slow classification; unknown ones are named.
+        assert_eq!(
+            value("<value><x:dateTime.iso8601>20240102T03:04:05</x:dateTime.iso8601></value>"),
+            Ok(Value::DateTime(DateTime::new(2024, 1, 2, 3, 4, 5).unwrap()))
+        );
+        assert_eq!(
+            value("<value><x:value>1</x:value></value>"),
+            Err(Error::UnexpectedTag {
+                tag: "value".into(),
+                expected: "a type element or text"
+            })
+        );
+        assert_eq!(
+            value("<value><integer>1</integer></value>"),
+            Err(Error::UnexpectedTag {
+                tag: "integer".into(),
+                expected: "a type element or text"
+            })
+        );
+        // A member name built from references, in a nested struct.
+        assert_eq!(
+            value(
+                "<value><struct><member><name>a&amp;b</name><value><struct>\
+                 <member><name>c</name><value><i4>1</i4></value></member>\
+                 </struct></value></member></struct></value>"
+            ),
+            Ok(Value::Struct(vec![(
+                "a&b".into(),
+                Value::Struct(vec![("c".into(), Value::Int(1))])
+            )]))
+        );
+    }
+
     #[test]
     fn refusals() {
         assert!(matches!(
