@@ -19,6 +19,7 @@ pub mod runtime {
 }
 
 mod http_client;
+mod py_arith;
 pub mod seed;
 mod select;
 pub mod static_files;

@@ -128,47 +128,27 @@ impl Service for BannerServer {
 /// The XML-RPC calculator's default port.
 pub const XMLRPC_PORT: u16 = 8000;
 
-/// Python's `a // b`: the quotient rounded toward negative infinity.
-pub fn floor_div(a: i64, b: i64) -> Option<i64> {
-    let q = a.checked_div(b)?;
-    if a % b != 0 && ((a < 0) != (b < 0)) {
-        Some(q - 1)
-    } else {
-        Some(q)
-    }
-}
-
-/// What CPython says when a result cannot be marshalled.
-fn overflow() -> netloom_core::xmlrpc::Fault {
-    netloom_core::xmlrpc::Fault::exception("OverflowError", "int exceeds XML-RPC limits")
-}
-
-/// The seed's XML-RPC calculator: add, subtract, multiply and divide (floor division, like
-/// Python's `//`), with multicall and introspection enabled. Results that do not fit XML-RPC's
-/// 32-bit `int` are faults, as in CPython.
+/// The seed's XML-RPC calculator: `add`, `subtract`, `multiply` and `divide` computed as
+/// CPython computes `x + y`, `x - y`, `x * y` and `x // y` for the functions of its
+/// `MultiCall` example, with multicall and introspection enabled: ints and floats mix, `str`
+/// and `list` concatenate and repeat, other operands are Python's `TypeError`, and int
+/// results that do not fit XML-RPC's 32-bit `int` are faults, as in CPython.
 pub fn calculator() -> netloom_core::xmlrpc::Dispatcher {
-    use netloom_core::xmlrpc::{Dispatcher, Fault};
+    use crate::py_arith;
+    use netloom_core::xmlrpc::{Dispatcher, Value};
     let mut d = Dispatcher::new();
-    let sig: &[&[&str]] = &[&["int", "int", "int"]];
-    d.register("add", |a: i64, b: i64| {
-        a.checked_add(b).ok_or_else(overflow)
-    })
-    .with_help("Return a + b.")
-    .with_signature(sig);
-    d.register("subtract", |a: i64, b: i64| {
-        a.checked_sub(b).ok_or_else(overflow)
-    })
-    .with_help("Return a - b.")
-    .with_signature(sig);
-    d.register("multiply", |a: i64, b: i64| {
-        a.checked_mul(b).ok_or_else(overflow)
-    })
-    .with_help("Return a * b.")
-    .with_signature(sig);
-    d.register("divide", |a: i64, b: i64| {
-        floor_div(a, b).ok_or_else(|| {
-            Fault::exception("ZeroDivisionError", "integer division or modulo by zero")
-        })
+    let sig: &[&[&str]] = &[&["int", "int", "int"], &["double", "double", "double"]];
+    d.register("add", |a: Value, b: Value| py_arith::add(&a, &b))
+        .with_help("Return a + b.")
+        .with_signature(sig);
+    d.register("subtract", |a: Value, b: Value| py_arith::subtract(&a, &b))
+        .with_help("Return a - b.")
+        .with_signature(sig);
+    d.register("multiply", |a: Value, b: Value| py_arith::multiply(&a, &b))
+        .with_help("Return a * b.")
+        .with_signature(sig);
+    d.register("divide", |a: Value, b: Value| {
+        py_arith::floor_divide(&a, &b)
     })
     .with_help("Return a // b (floor division); dividing by zero is a fault.")
     .with_signature(sig);
@@ -186,16 +166,5 @@ mod tests {
         assert_eq!(py_repr(b"it's"), "b\"it's\"");
         assert_eq!(py_repr(b"a\x00\n\\"), "b'a\\x00\\n\\\\'");
         assert_eq!(py_repr(b"'\""), "b'\\'\"'");
-    }
-
-    #[test]
-    fn floor_division_matches_python() {
-        use super::floor_div;
-        assert_eq!(floor_div(7, 3), Some(2));
-        assert_eq!(floor_div(-7, 3), Some(-3));
-        assert_eq!(floor_div(7, -3), Some(-3));
-        assert_eq!(floor_div(-7, -3), Some(2));
-        assert_eq!(floor_div(6, -3), Some(-2));
-        assert_eq!(floor_div(1, 0), None);
     }
 }

@@ -99,7 +99,7 @@ assert fault_of(p.multiply, 2**30, 4) == (1, "<class 'OverflowError'>:int exceed
 methods = p.system.listMethods()
 assert methods == sorted(methods) and 'add' in methods and 'system.multicall' in methods, methods
 assert p.system.methodHelp('add') == 'Return a + b.'
-assert p.system.methodSignature('add') == [['int', 'int', 'int']]
+assert p.system.methodSignature('add') == [['int', 'int', 'int'], ['double', 'double', 'double']]
 assert p.system.methodSignature('echo') == 'signatures not supported'
 m = x.MultiCall(p)
 m.add(7, 3); m.subtract(7, 3); m.multiply(7, 3); m.divide(7, 3); m.divide(7, 0); m.nope()
@@ -232,5 +232,75 @@ fn bad_bodies_get_a_fault_or_status_and_the_server_goes_on() {
         // And a well-formed call on a new connection is still served.
         let script = format!("{PRELUDE}print(p.add(7, 3))");
         assert_eq!(python(&script, addr.port()).trim(), "10");
+    });
+}
+
+/// CPython's `MultiCall` example server: the calculator's reference.
+const CPYTHON_CALCULATOR: &str = r#"
+import sys
+from xmlrpc.server import SimpleXMLRPCServer
+def add(x, y): return x + y
+def subtract(x, y): return x - y
+def multiply(x, y): return x * y
+def divide(x, y): return x // y
+s = SimpleXMLRPCServer(('127.0.0.1', int(sys.argv[1])), logRequests=False, allow_none=True)
+for f in (add, subtract, multiply, divide):
+    s.register_function(f)
+s.register_multicall_functions()
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+
+/// Calls the calculator at the port in argv[1] with every kind of operand and prints what
+/// came back (value or fault), one line per call.
+const CALCULATOR_PROBE: &str = r#"
+import sys, math, xmlrpc.client as x
+p = x.ServerProxy('http://127.0.0.1:%s/' % sys.argv[1], allow_none=True)
+ops = ['add', 'subtract', 'multiply', 'divide']
+values = [7, -7, 3, 0, 2.5, -0.5, 0.0, 1e308, True, False, 'ab', '', [1, 'a'], [],
+          {'k': 1}, None, x.Binary(b'hi'), x.DateTime('20240102T03:04:05')]
+def show(r):
+    if isinstance(r, float) and math.isnan(r):
+        r = 'nan'
+    return '%s %r' % (type(r).__name__, r)
+# One multicall per operation (CPython's server answers a call per connection slowly).
+for op in ops:
+    m = x.MultiCall(p)
+    pairs = [(i, j) for i in range(len(values)) for j in range(len(values))]
+    for i, j in pairs:
+        getattr(m, op)(values[i], values[j])
+    results = m()
+    for k, (i, j) in enumerate(pairs):
+        try:
+            print(op, i, j, '=', show(results[k]))
+        except x.Fault as e:
+            print(op, i, j, 'fault', e.faultCode, e.faultString)
+# And a few single calls.
+big = 2**31 - 1  # not in the cross product: Python would build 'ab' * big
+for op, a, b in [('add', 1, 2.5), ('multiply', 'ab', 3), ('divide', 1, 0.0), ('subtract', 'a', 1),
+                 ('add', big, 1), ('subtract', -big - 1, 1), ('multiply', 2**30, 4), ('add', big, 0),
+                 ('divide', -big - 1, -1), ('multiply', big, 0.5)]:
+    try:
+        print(op, a, b, '=', show(getattr(p, op)(a, b)))
+    except x.Fault as e:
+        print(op, a, b, 'fault', e.faultCode, e.faultString)
+"#;
+
+#[test]
+fn the_calculator_computes_what_cpython_computes() {
+    let (mut cpython, port) = common::python_server(CPYTHON_CALCULATOR);
+    let expected = python(CALCULATOR_PROBE, port);
+    let _ = cpython.kill();
+    let _ = cpython.wait();
+    assert!(expected.lines().count() > 1200, "{expected}");
+    each_runtime(|rt| {
+        let server = rt
+            .spawn_xmlrpc(loopback(), seed::calculator(), ServerConfig::default())
+            .unwrap();
+        let ours = python(CALCULATOR_PROBE, server.local_addr().port());
+        for (want, got) in expected.lines().zip(ours.lines()) {
+            assert_eq!(got, want, "{rt}");
+        }
+        assert_eq!(ours.lines().count(), expected.lines().count(), "{rt}");
     });
 }
