@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use netloom_core::frame::ConnInfo;
 use netloom_core::{Completion, Duplex, ServerConfig};
 
-use crate::workers::{ReplyTo, Workers};
+use netloom_std::workers::Workers;
 
 const LISTENER: Token = Token(0);
 const WAKER: Token = Token(1);
@@ -110,7 +110,10 @@ pub(crate) struct EventLoop<C, F> {
     /// Where handler jobs run; `None` runs them on this thread (`handler_threads: 0`).
     workers: Option<Workers>,
     /// Finished jobs come back through here (and the waker).
-    reply: ReplyTo,
+    done: Sender<(Token, Completion)>,
+    /// Set when a worker has woken the loop for completions not yet taken, so that a busy
+    /// pool wakes the loop once per batch rather than once per job.
+    woken: Arc<AtomicBool>,
     completions: Receiver<(Token, Completion)>,
 }
 
@@ -132,10 +135,6 @@ where
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let (done, completions) = mpsc::channel();
-        let reply = ReplyTo {
-            done,
-            waker: Arc::clone(&waker),
-        };
         Ok(EventLoop {
             poll,
             listener: Some(listener),
@@ -148,7 +147,8 @@ where
             buf: vec![0; 64 * 1024],
             drain_deadline: None,
             workers,
-            reply,
+            done,
+            woken: Arc::new(AtomicBool::new(false)),
             completions,
         })
     }
@@ -287,7 +287,16 @@ where
             match &self.workers {
                 Some(workers) => {
                     entry.job_pending = true;
-                    workers.submit(job, token, &self.reply);
+                    let (done, waker) = (self.done.clone(), Arc::clone(&self.waker));
+                    let woken = Arc::clone(&self.woken);
+                    workers.submit(job, move |completion| {
+                        // The loop may be gone (shut down): then nobody wants the result.
+                        if done.send((token, completion)).is_ok()
+                            && !woken.swap(true, Ordering::SeqCst)
+                        {
+                            let _ = waker.wake();
+                        }
+                    });
                     return;
                 }
                 // Inline: run it here, then carry on with its response.
@@ -298,6 +307,8 @@ where
 
     /// Hands finished jobs back to their connections, and carries on with each.
     fn take_completions(&mut self) {
+        // Cleared before looking, so a completion sent after the last look wakes us again.
+        self.woken.store(false, Ordering::SeqCst);
         while let Ok((token, done)) = self.completions.try_recv() {
             let Some(entry) = self.conns.get_mut(&token) else {
                 continue; // closed meanwhile (shutdown grace over, say)

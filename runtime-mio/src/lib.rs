@@ -22,7 +22,6 @@ pub mod xmlrpc;
 
 mod client;
 mod event_loop;
-mod workers;
 
 pub use event_loop::ServerHandle;
 pub use netloom_core::ServerConfig;

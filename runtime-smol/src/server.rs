@@ -11,6 +11,7 @@ use futures_lite::future;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use netloom_core::frame::ConnInfo;
 use netloom_core::{Duplex, ServerConfig};
+use netloom_std::workers::Workers;
 use smol::channel::{self, Receiver, Sender};
 use smol::lock::Semaphore;
 
@@ -65,8 +66,8 @@ where
 {
     let ex = smol::LocalExecutor::new();
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
-    // Handler jobs running on blocking threads at once (`ServerConfig::handler_threads`).
-    let workers = Arc::new(Semaphore::new(config.handler_threads.max(1)));
+    // Where handler jobs run (`ServerConfig::handler_threads`); threads start as needed.
+    let workers = Workers::new(config.handler_threads);
     // Every connection task holds a clone of `live`; `all_done` resolves once all are gone.
     let (live, all_done) = channel::bounded::<()>(1);
     ex.run(async {
@@ -94,7 +95,7 @@ where
                 let config = config.clone();
                 let drain = signal.clone();
                 let live = live.clone();
-                let workers = Arc::clone(&workers);
+                let workers = workers.clone();
                 let task = async move {
                     drive(conn, stream, &config, &drain, &workers).await;
                     drop(permit);
@@ -137,14 +138,13 @@ fn is_transient(e: &io::Error) -> bool {
 }
 
 /// Drives one connection's [`Duplex`] until it finishes, the peer goes, a timeout fires, or
-/// `drain` fires while no message is in flight. Its jobs (handler calls) run on blocking
-/// threads, as many at once as `workers` allows.
+/// `drain` fires while no message is in flight. Its jobs (handler calls) run on `workers`.
 pub(crate) async fn drive<C: Duplex>(
     mut conn: C,
     mut stream: Async<TcpStream>,
     config: &ServerConfig,
     drain: &ShutdownSignal,
-    workers: &Semaphore,
+    workers: &Workers,
 ) {
     let mut message_start: Option<Instant> = None;
     loop {
@@ -161,11 +161,14 @@ pub(crate) async fn drive<C: Duplex>(
         }
         if let Some(job) = conn.take_job() {
             // Not timed: like std's handler call, it takes what it takes.
-            let done = {
-                let _worker = workers.acquire().await;
-                smol::unblock(move || job.run()).await
-            };
-            conn.complete(done);
+            let (tx, rx) = channel::bounded(1);
+            workers.submit(job, move |done| {
+                let _ = tx.try_send(done);
+            });
+            match rx.recv().await {
+                Ok(done) => conn.complete(done),
+                Err(_) => break, // the worker lost the job (it cannot, short of a bug)
+            }
             continue;
         }
         if conn.is_finished() || !conn.wants_read() {

@@ -1,25 +1,32 @@
-//! Worker threads for handler jobs ([`netloom_core::Job`]), shared by a server's event loops,
-//! so that a handler that blocks stalls only its own connection, never a loop.
+//! A pool of worker threads for the handler jobs ([`netloom_core::Job`]) of runtimes whose
+//! connections share a thread (the mio event loop, the smol executor), so that a handler that
+//! blocks stalls only its own connection. (The std servers call handlers on each
+//! connection's own thread and need none.)
+//!
+//! ```
+//! use netloom_core::Job;
+//! use netloom_std::workers::Workers;
+//!
+//! let workers = Workers::new(4);
+//! let (tx, rx) = std::sync::mpsc::channel();
+//! workers.submit(Job::new(|| 6 * 7), move |done| {
+//!     let _ = tx.send(done.downcast::<i32>());
+//! });
+//! assert_eq!(rx.recv().unwrap(), Some(42));
+//! ```
 
 use std::collections::VecDeque;
-use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 
-use mio::{Token, Waker};
 use netloom_core::{Completion, Job};
 
-/// Where a finished job goes: its loop's completion queue, and the waker that tells the loop.
-#[derive(Clone)]
-pub(crate) struct ReplyTo {
-    pub(crate) done: Sender<(Token, Completion)>,
-    pub(crate) waker: Arc<Waker>,
-}
+/// What to do with a job's result (hand it back to its connection's thread or task).
+type OnDone = Box<dyn FnOnce(Completion) + Send>;
 
 struct Task {
     job: Job,
-    token: Token,
-    reply: ReplyTo,
+    on_done: OnDone,
 }
 
 #[derive(Default)]
@@ -36,10 +43,11 @@ struct Shared {
     max: usize,
 }
 
-/// A pool of up to `max` threads, started as jobs need them. Dropping the last clone stops
-/// the idle workers; a worker still running a job finishes it first.
+/// A pool of up to `max` threads, started as jobs need them and kept until the pool goes.
+/// Clones share the pool; dropping the last clone stops the idle workers (a worker still
+/// running a job finishes it first).
 #[derive(Clone)]
-pub(crate) struct Workers {
+pub struct Workers {
     shared: Arc<Shared>,
     /// Tells the workers to stop once every clone (every loop) is gone.
     _stop: Arc<StopOnDrop>,
@@ -59,8 +67,17 @@ fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
     queue.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+impl std::fmt::Debug for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workers")
+            .field("max", &self.shared.max)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Workers {
-    pub(crate) fn new(max: usize) -> Workers {
+    /// A pool of at most `max` threads (at least one); none starts before the first job.
+    pub fn new(max: usize) -> Workers {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             ready: Condvar::new(),
@@ -72,19 +89,22 @@ impl Workers {
         }
     }
 
-    /// Queues `job`; its completion reaches `reply` tagged with `token`.
-    pub(crate) fn submit(&self, job: Job, token: Token, reply: &ReplyTo) {
+    /// Queues `job`; a worker runs it and calls `on_done` with the result, on the worker's
+    /// thread.
+    pub fn submit(&self, job: Job, on_done: impl FnOnce(Completion) + Send + 'static) {
         let task = Task {
             job,
-            token,
-            reply: reply.clone(),
+            on_done: Box::new(on_done),
         };
         let mut q = lock(&self.shared.queue);
         q.tasks.push_back(task);
-        if q.idle > 0 || q.threads >= self.shared.max {
+        if q.idle > 0 {
             drop(q);
             self.shared.ready.notify_one();
             return;
+        }
+        if q.threads >= self.shared.max {
+            return; // every worker is busy; the first one done takes it
         }
         q.threads += 1;
         drop(q);
@@ -130,9 +150,5 @@ fn work(shared: &Shared) {
 }
 
 fn finish(task: Task) {
-    let done = task.job.run();
-    // The loop may be gone (shut down): then nobody wants the result.
-    if task.reply.done.send((task.token, done)).is_ok() {
-        let _ = task.reply.waker.wake();
-    }
+    (task.on_done)(task.job.run());
 }
