@@ -18,13 +18,14 @@ pub fn serve(runtime: Runtime, bind: &str, port: u16) -> Result<(), CliError> {
     println!("Serving XML-RPC on http://{addr}/ [{runtime}]: add, subtract, multiply, divide, system.multicall, system.listMethods, system.methodHelp, system.methodSignature");
     let handler =
         netloom::xmlrpc::http::XmlRpcHandler::new(std::sync::Arc::new(seed::calculator()));
+    // The calculator never blocks (bounded arithmetic), so mio and smol run it on their I/O
+    // thread rather than hand each call to a worker.
+    let config = ServerConfig {
+        handler_threads: 0,
+        ..ServerConfig::default()
+    };
     runtime
-        .serve_http(
-            listener,
-            handler,
-            ServerConfig::default(),
-            Default::default(),
-        )
+        .serve_http(listener, handler, config, Default::default())
         .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))
 }
 
