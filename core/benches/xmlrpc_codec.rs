@@ -8,35 +8,10 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use netloom_core::xmlrpc::{encode_call, parse_call, DateTime, Dispatcher, Limits, Value};
+use netloom_core::xmlrpc::{encode_call, parse_call, Dispatcher, Limits, Value};
 
-fn structs() -> Vec<Value> {
-    let items = (0..1000)
-        .map(|i| {
-            Value::Struct(vec![
-                ("id".into(), Value::Int(i)),
-                ("name".into(), Value::String(format!("item <{i}> & co"))),
-                ("price".into(), Value::Double(f64::from(i) * 1.25)),
-                ("active".into(), Value::Bool(i % 2 == 0)),
-                (
-                    "created".into(),
-                    Value::DateTime(DateTime::new(2024, 1, 2, 3, 4, 5).unwrap()),
-                ),
-                (
-                    "tags".into(),
-                    Value::Array(vec![Value::from("a"), Value::from("b")]),
-                ),
-            ])
-        })
-        .collect();
-    vec![Value::Array(items)]
-}
-
-fn blob() -> Vec<Value> {
-    vec![Value::Base64(
-        (0..1 << 20).map(|i: u32| (i * 31 % 251) as u8).collect(),
-    )]
-}
+mod xmlrpc_doc;
+use xmlrpc_doc::{blob, events, structs};
 
 fn bench(c: &mut Criterion) {
     let limits = Limits::default();
@@ -65,20 +40,7 @@ fn bench(c: &mut Criterion) {
             ("quick_xml_events_baseline", false),
             ("quick_xml_events_trim_baseline", true),
         ] {
-            group.bench_function(baseline, |b| {
-                b.iter(|| {
-                    let mut reader = quick_xml::Reader::from_reader(black_box(&body[..]));
-                    reader.config_mut().trim_text(trim);
-                    let mut n = 0usize;
-                    while !matches!(
-                        reader.read_event(),
-                        Ok(quick_xml::events::Event::Eof) | Err(_)
-                    ) {
-                        n += 1;
-                    }
-                    n
-                })
-            });
+            group.bench_function(baseline, |b| b.iter(|| events(black_box(&body), trim)));
         }
         group.finish();
     }

@@ -4,42 +4,11 @@
 
 use std::hint::black_box;
 
-use netloom_core::xmlrpc::{encode_call, parse_call, DateTime, Limits, Value};
+use netloom_core::xmlrpc::{encode_call, parse_call, Limits};
 
-fn structs() -> Vec<Value> {
-    let items = (0..1000)
-        .map(|i| {
-            Value::Struct(vec![
-                ("id".into(), Value::Int(i)),
-                ("name".into(), Value::String(format!("item <{i}> & co"))),
-                ("price".into(), Value::Double(f64::from(i) * 1.25)),
-                ("active".into(), Value::Bool(i % 2 == 0)),
-                (
-                    "created".into(),
-                    Value::DateTime(DateTime::new(2024, 1, 2, 3, 4, 5).expect("valid date")),
-                ),
-                (
-                    "tags".into(),
-                    Value::Array(vec![Value::from("a"), Value::from("b")]),
-                ),
-            ])
-        })
-        .collect();
-    vec![Value::Array(items)]
-}
-
-fn events(body: &[u8], trim: bool) -> usize {
-    let mut reader = quick_xml::Reader::from_reader(body);
-    reader.config_mut().trim_text(trim);
-    let mut n = 0usize;
-    while !matches!(
-        reader.read_event(),
-        Ok(quick_xml::events::Event::Eof) | Err(_)
-    ) {
-        n += 1;
-    }
-    n
-}
+#[path = "../benches/xmlrpc_doc/mod.rs"]
+mod xmlrpc_doc;
+use xmlrpc_doc::{events, structs};
 
 fn main() {
     let mut args = std::env::args().skip(1);
