@@ -4,15 +4,29 @@
 use std::sync::Arc;
 
 use netloom_core::frame::ConnInfo;
-use netloom_core::http::server::{IncomingRequest, OutgoingResponse, ServerConn};
-use netloom_core::http::Limits;
+use netloom_core::http::server::{Body, IncomingRequest, OutgoingResponse, ServerConn};
+use netloom_core::http::{Connection, Event, Headers, Limits, Request, Response, Role};
 use netloom_core::{Completion, Duplex, Job};
 
 type Handler = Arc<fn(IncomingRequest) -> OutgoingResponse>;
 
+/// Size of the `/stream` body: several reads of a streamed body.
+const STREAMED: usize = 200_000;
+
+fn streamed_byte(i: usize) -> u8 {
+    (i % 251) as u8
+}
+
 fn answer(req: IncomingRequest) -> OutgoingResponse {
     if req.head.target() == "/panic" {
         panic!("on purpose");
+    }
+    if req.head.target() == "/stream" {
+        let data: Vec<u8> = (0..STREAMED).map(streamed_byte).collect();
+        return OutgoingResponse {
+            head: Response::new(200),
+            body: Body::Stream(Box::new(std::io::Cursor::new(data))),
+        };
     }
     OutgoingResponse::text(200, format!("answer {}", req.head.target()))
 }
@@ -103,4 +117,57 @@ fn a_completion_nobody_waits_for_is_ignored() {
     let job = c.take_job().expect("job");
     c.complete(job.run());
     assert!(drain(&mut c).ends_with("answer /x"));
+}
+
+#[test]
+fn a_streamed_body_is_read_by_jobs_too() {
+    let mut c = conn();
+    c.receive(b"GET /stream HTTP/1.1\r\nHost: a\r\n\r\n");
+    let job = c.take_job().expect("the handler call");
+    c.complete(run_on_another_thread(job));
+    // Each read of the body is a job of its own; the connection waits for each.
+    let mut wire = Vec::new();
+    let mut reads = 0;
+    loop {
+        wire.extend_from_slice(c.transmit());
+        let n = c.transmit().len();
+        c.advance(n);
+        let Some(job) = c.take_job() else { break };
+        assert!(!c.wants_read() && c.mid_message());
+        reads += 1;
+        c.complete(run_on_another_thread(job));
+    }
+    assert!(reads > STREAMED / (64 * 1024), "{reads} reads");
+    // What went out is one complete response with the whole body, as a client reads it.
+    let mut client = Connection::new(Role::Client, Limits::default());
+    let mut sink = Vec::new();
+    client
+        .send(
+            Event::Request(Request::new("GET", "/stream").header("Host", "a")),
+            &mut sink,
+        )
+        .unwrap();
+    client
+        .send(Event::EndOfMessage(Headers::new()), &mut sink)
+        .unwrap();
+    client.receive(&wire);
+    let mut body = Vec::new();
+    let mut ended = false;
+    while let Some(ev) = client.next_event().unwrap() {
+        match ev {
+            Event::Response(r) => assert_eq!(r.status(), 200),
+            Event::Data(d) => body.extend_from_slice(&d),
+            Event::EndOfMessage(_) => ended = true,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(ended);
+    assert!(body.iter().enumerate().all(|(i, &b)| b == streamed_byte(i)));
+    assert_eq!(body.len(), STREAMED);
+    // And the connection is ready for the next request.
+    assert!(c.wants_read());
+    c.receive(b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+    let job = c.take_job().expect("job");
+    c.complete(job.run());
+    assert!(drain(&mut c).ends_with("answer /next"));
 }

@@ -165,10 +165,28 @@ pub struct ServerConn<P> {
     closing: bool,
     /// Set for a connection whose handler calls are handed out as [`Job`]s.
     defer: Option<fn(&P, IncomingRequest) -> Job>,
-    /// A handler call made, not yet taken by the runtime.
+    /// A job made, not yet taken by the runtime.
     job: Option<Job>,
-    /// A handler call is out: nothing more happens until its response comes back.
-    awaiting: bool,
+    /// What the job out is for: nothing more happens until it comes back.
+    awaiting: Awaiting,
+}
+
+/// What a deferred connection's job out will bring back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Awaiting {
+    Nothing,
+    /// The handler's response.
+    Response,
+    /// A [`Chunk`] of a streamed body.
+    Chunk,
+}
+
+/// One read from a streamed body, done off the connection's thread; the reader and the buffer
+/// travel with it.
+struct Chunk {
+    reader: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+    read: std::io::Result<usize>,
 }
 
 impl<P, H> ServerConn<P>
@@ -191,7 +209,7 @@ where
             closing: false,
             defer: None,
             job: None,
-            awaiting: false,
+            awaiting: Awaiting::Nothing,
         }
     }
 
@@ -213,7 +231,7 @@ where
     /// Makes all the progress possible without more input or more room to write.
     fn progress(&mut self) {
         loop {
-            if self.awaiting {
+            if self.busy() {
                 return;
             }
             if self.stream.is_some() {
@@ -276,7 +294,7 @@ where
         };
         if let Some(make_job) = self.defer {
             self.job = Some(make_job(&self.handler, request));
-            self.awaiting = true;
+            self.awaiting = Awaiting::Response;
             return;
         }
         let response = call_handler(&*self.handler, request);
@@ -332,13 +350,45 @@ where
         }
     }
 
+    /// A job is out (see [`Awaiting`]).
+    fn busy(&self) -> bool {
+        self.awaiting != Awaiting::Nothing
+    }
+
     /// Reads one piece of a streamed body into the output; false when it cannot go on now.
+    /// A deferred connection hands the read out as a job instead (a file on a slow disk must
+    /// not stall the runtime's thread either).
     fn pump_stream(&mut self) -> bool {
+        if self.defer.is_some() {
+            let Some(mut reader) = self.stream.take() else {
+                return false;
+            };
+            let mut buf = std::mem::take(&mut self.scratch);
+            self.job = Some(Job::new(move || {
+                buf.resize(STREAM_CHUNK, 0);
+                let read = loop {
+                    match reader.read(&mut buf) {
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        read => break read,
+                    }
+                };
+                Chunk { reader, buf, read }
+            }));
+            self.awaiting = Awaiting::Chunk;
+            return false;
+        }
         let Some(reader) = self.stream.as_mut() else {
             return false;
         };
         self.scratch.resize(STREAM_CHUNK, 0);
-        match reader.read(&mut self.scratch) {
+        let read = reader.read(&mut self.scratch);
+        self.take_chunk(read)
+    }
+
+    /// Sends what one read of the streamed body (into `scratch`) gave; false when it cannot
+    /// go on now.
+    fn take_chunk(&mut self, read: std::io::Result<usize>) -> bool {
+        match read {
             Ok(0) => {
                 self.stream = None;
                 self.finish_message();
@@ -445,7 +495,7 @@ where
     fn receive_eof(&mut self) {
         self.conn.receive_eof();
         self.progress();
-        if self.stream.is_none() && self.request.is_none() && !self.awaiting {
+        if self.stream.is_none() && self.request.is_none() && !self.busy() {
             // Nothing more will arrive; finish what is queued and close.
             self.closing = true;
         }
@@ -467,20 +517,20 @@ where
 
     fn wants_read(&self) -> bool {
         !self.closing
-            && !self.awaiting
+            && !self.busy()
             && self.stream.is_none()
             && self.pending() < HIGH_WATER
             && self.conn.wants_read()
     }
 
     fn is_finished(&self) -> bool {
-        self.closing && !self.awaiting && self.stream.is_none() && self.pending() == 0
+        self.closing && !self.busy() && self.stream.is_none() && self.pending() == 0
     }
 
     fn mid_message(&self) -> bool {
         // A request handed out as a job is still in progress: a draining server must wait
         // for its answer.
-        self.awaiting || (!self.closing && self.in_request())
+        self.busy() || (!self.closing && self.in_request())
     }
 
     fn take_job(&mut self) -> Option<Job> {
@@ -488,13 +538,24 @@ where
     }
 
     fn complete(&mut self, done: Completion) {
-        if !std::mem::replace(&mut self.awaiting, false) {
-            return;
+        match std::mem::replace(&mut self.awaiting, Awaiting::Nothing) {
+            Awaiting::Nothing => return,
+            Awaiting::Response => {
+                let response = done
+                    .downcast::<OutgoingResponse>()
+                    .unwrap_or_else(|| OutgoingResponse::text(500, "Internal Server Error\n"));
+                self.send_response(response);
+            }
+            Awaiting::Chunk => match done.downcast::<Chunk>() {
+                Some(Chunk { reader, buf, read }) => {
+                    self.scratch = buf;
+                    self.stream = Some(reader);
+                    self.take_chunk(read);
+                }
+                // Not our chunk: the body cannot be finished honestly.
+                None => self.abort(),
+            },
         }
-        let response = done
-            .downcast::<OutgoingResponse>()
-            .unwrap_or_else(|| OutgoingResponse::text(500, "Internal Server Error\n"));
-        self.send_response(response);
         self.progress();
     }
 }
