@@ -488,6 +488,51 @@ fn a_reader_that_trickles_below_the_minimum_rate_is_cut_off() {
 }
 
 #[test]
+fn a_long_streamed_download_is_served_in_bounded_memory() {
+    let _alone = MEMORY.write().unwrap_or_else(|e| e.into_inner());
+    const SIZE: u64 = 256 << 20;
+    each_runtime(|rt| {
+        let handler = |_req: IncomingRequest| {
+            let zeros = io::repeat(0).take(SIZE);
+            OutgoingResponse::stream(200, "application/octet-stream", Some(SIZE), Box::new(zeros))
+        };
+        let server = rt
+            .spawn_http(
+                loopback(),
+                handler,
+                ServerConfig::default(),
+                Limits::default(),
+            )
+            .unwrap();
+        let before = rss();
+        let mut c = Client::connect(server.local_addr());
+        c.send(b"GET /zeros HTTP/1.1\r\nHost: x\r\n\r\n");
+        let head_end = loop {
+            if let Some(i) = c.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            c.fill().unwrap();
+        };
+        let mut got = (c.buf.len() - head_end) as u64;
+        let mut chunk = vec![0u8; 256 * 1024];
+        while got < SIZE {
+            match c.stream.read(&mut chunk) {
+                Ok(0) => panic!("{rt}: closed after {got} bytes"),
+                Ok(n) => got += n as u64,
+                Err(e) => panic!("{rt}: {e} after {got} bytes"),
+            }
+        }
+        // Still connected (keep-alive): whatever the server kept for this response is live.
+        let grown = rss().saturating_sub(before);
+        println!(
+            "{rt}: RSS grew by {} KiB over a 256 MiB download",
+            grown / 1024
+        );
+        assert!(grown < 32 << 20, "{rt}: RSS grew by {grown} bytes");
+    });
+}
+
+#[test]
 fn a_flood_of_half_open_connections_does_not_starve_a_good_client() {
     let _shared = shared();
     each_runtime(|rt| {

@@ -510,6 +510,12 @@ where
         if self.sent == self.out.len() {
             self.out.clear();
             self.sent = 0;
+        } else if self.sent >= HIGH_WATER {
+            // A runtime that never writes everything at once (a socket taking part, or a
+            // write window smaller than what is queued) must not make the buffer grow with
+            // everything ever sent: drop the sent part (what stays is under a chunk).
+            self.out.drain(..self.sent);
+            self.sent = 0;
         }
         // Room to write again: stream more, or answer a request held behind the last one.
         self.progress();
