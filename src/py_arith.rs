@@ -112,7 +112,7 @@ pub fn multiply(a: &Value, b: &Value) -> Result<Value, Fault> {
             Ok(Value::String(s.repeat(repeats(s.len(), n)?)))
         }
         (Operand::List(l), Operand::Int(n)) | (Operand::Int(n), Operand::List(l)) => {
-            let n = repeats(l.iter().map(weight).sum(), n)?;
+            let n = repeats(l.iter().map(Value::size_hint).sum(), n)?;
             Ok(Value::Array(
                 l.iter().cycle().take(l.len() * n).cloned().collect(),
             ))
@@ -128,18 +128,6 @@ fn non_int_repeat(count: &Value) -> Fault {
         "can't multiply sequence by non-int of type '{}'",
         type_name(count)
     ))
-}
-
-/// Roughly how many bytes `v` takes (its text, plus a little per value), to bound what a
-/// repetition builds.
-fn weight(v: &Value) -> usize {
-    16 + match v {
-        Value::String(s) => s.len(),
-        Value::Base64(b) => b.len(),
-        Value::Array(a) => a.iter().map(weight).sum(),
-        Value::Struct(m) => m.iter().map(|(k, v)| k.len() + weight(v)).sum(),
-        _ => 0,
-    }
 }
 
 /// How many copies of a sequence of `size` bytes `n` asks for (none when negative), refused

@@ -448,6 +448,7 @@ pub fn tight_xml_limits() -> xmlrpc::Limits {
         max_string_bytes: 32,
         max_base64_bytes: 16,
         max_values: 20,
+        max_result_bytes: 4096,
     }
 }
 

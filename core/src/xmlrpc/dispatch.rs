@@ -343,13 +343,34 @@ impl Dispatcher {
     /// As [`handle_body`](Self::handle_body), appending the response to `out`.
     pub fn handle_body_into(&self, body: &[u8], out: &mut Vec<u8>) {
         let result = match parse_call(body, &self.limits) {
-            Ok(call) => self.dispatch(&call.method, call.params),
+            Ok(call) => self
+                .dispatch(&call.method, call.params)
+                .and_then(|v| self.within_response_limit(v, 0)),
             Err(e) => Err(e.to_fault()),
         };
         match result {
             Ok(v) => encode_response(&v, out),
             Err(f) => encode_fault(&f, out),
         }
+    }
+
+    /// `v`, or the fault for a response over [`Limits::max_result_bytes`] when `so_far`
+    /// bytes of it are already built.
+    fn within_response_limit(&self, v: Value, so_far: usize) -> Result<Value, Fault> {
+        if so_far.saturating_add(v.size_hint()) > self.limits.max_result_bytes {
+            return Err(self.response_too_large());
+        }
+        Ok(v)
+    }
+
+    fn response_too_large(&self) -> Fault {
+        Fault::exception(
+            "MemoryError",
+            format_args!(
+                "response over {} bytes (Limits::max_result_bytes)",
+                self.limits.max_result_bytes
+            ),
+        )
     }
 
     /// Calls method `name` with `params`: the value or fault a response would carry.
@@ -427,7 +448,16 @@ impl Dispatcher {
                     None => Vec::new(),
                 };
                 let mut results = Vec::with_capacity(calls.len());
+                // What the results add up to, so that a batch of small calls with large
+                // answers cannot build an unbounded response; once over, the rest of the
+                // batch is not run at all.
+                let mut size = 0usize;
+                let mut exhausted = false;
                 for call in calls {
+                    if exhausted {
+                        results.push(fault_struct(self.response_too_large()));
+                        continue;
+                    }
                     let Value::Struct(members) = call else {
                         return Err(Fault::type_error(format_args!(
                             "'{}' object is not subscriptable",
@@ -455,13 +485,17 @@ impl Dispatcher {
                         ))),
                         (other, _) => Err(Fault::method_not_found(&format!("{other:?}"))),
                     };
-                    results.push(match outcome {
-                        Ok(v) => Value::Array(vec![v]),
-                        Err(f) => Value::Struct(vec![
-                            ("faultCode".into(), Value::Int(f.code)),
-                            ("faultString".into(), Value::String(f.string)),
-                        ]),
+                    let outcome = outcome.and_then(|v| {
+                        let kept = self.within_response_limit(v, size);
+                        exhausted = kept.is_err();
+                        kept
                     });
+                    let result = match outcome {
+                        Ok(v) => Value::Array(vec![v]),
+                        Err(f) => fault_struct(f),
+                    };
+                    size = size.saturating_add(result.size_hint());
+                    results.push(result);
                 }
                 Ok(Value::Array(results))
             }
@@ -482,6 +516,14 @@ fn py_type(v: &Value) -> &'static str {
         Value::Array(_) => "list",
         Value::Nil => "NoneType",
     }
+}
+
+/// A fault as `system.multicall` reports it in a result slot.
+fn fault_struct(f: Fault) -> Value {
+    Value::Struct(vec![
+        ("faultCode".into(), Value::Int(f.code)),
+        ("faultString".into(), Value::String(f.string)),
+    ])
 }
 
 #[cfg(test)]
@@ -543,5 +585,49 @@ mod tests {
             d.dispatch("big", vec![]).unwrap_err().string,
             "<class 'OverflowError'>:int exceeds XML-RPC limits"
         );
+    }
+
+    #[test]
+    fn responses_are_bounded_and_a_multicall_stops_running_once_over() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let limits = Limits {
+            max_result_bytes: 1000,
+            ..Limits::default()
+        };
+        let mut d = Dispatcher::with_limits(limits);
+        let counter = Arc::clone(&runs);
+        d.register("big", move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            "x".repeat(600)
+        });
+        d.register("huge", || "x".repeat(2000));
+        d.enable_multicall();
+        let too_large = |f: &Fault| f.string.contains("MemoryError");
+        // One answer over the limit is a fault.
+        let mut body = Vec::new();
+        crate::xmlrpc::encode_call("huge", &[], &mut body);
+        let reply = crate::xmlrpc::parse_response(&d.handle_body(&body), &Limits::default());
+        match reply {
+            Ok(crate::xmlrpc::Response::Fault(f)) => assert!(too_large(&f), "{f}"),
+            other => panic!("{other:?}"),
+        }
+        // A batch: the first fits, the second would pass the limit, the rest never run.
+        let call = |m: &str| {
+            Value::Struct(vec![
+                ("methodName".into(), Value::from(m)),
+                ("params".into(), Value::Array(vec![])),
+            ])
+        };
+        let batch = Value::Array(vec![call("big"), call("big"), call("big"), call("big")]);
+        let results = d.dispatch("system.multicall", vec![batch]).unwrap();
+        let results = results.as_array().unwrap();
+        assert!(matches!(&results[0], Value::Array(v) if v[0].as_str().map(str::len) == Some(600)));
+        for r in &results[1..] {
+            let text = r.get("faultString").and_then(Value::as_str).unwrap_or("");
+            assert!(text.contains("MemoryError"), "{r:?}");
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
     }
 }

@@ -1,9 +1,10 @@
-//! Resource limits applied while decoding XML-RPC documents.
+//! Resource limits for XML-RPC: what the decoder accepts, and how large a response the
+//! dispatcher builds.
 
-/// Bounds on what the decoder accepts. Every check happens before the corresponding work or
-/// allocation, so a hostile peer cannot make the decoder use more than about
-/// `max_body_bytes` of memory beyond the decoded values, nor recurse (the decoder is
-/// iterative; `max_depth` bounds its explicit stack).
+/// Bounds on what the decoder accepts, and on the responses a dispatcher builds. Every
+/// decoding check happens before the corresponding work or allocation, so a hostile peer
+/// cannot make the decoder use more than about `max_body_bytes` of memory beyond the decoded
+/// values, nor recurse (the decoder is iterative; `max_depth` bounds its explicit stack).
 ///
 /// ```
 /// use netloom_core::xmlrpc::Limits;
@@ -25,6 +26,12 @@ pub struct Limits {
     pub max_base64_bytes: usize,
     /// Most values (of any type, at any depth) in one document. Default 1,000,000.
     pub max_values: usize,
+    /// Largest result the [`Dispatcher`](super::Dispatcher) answers with, by
+    /// [`Value::size_hint`](super::Value::size_hint): a result over it is answered with a
+    /// `MemoryError` fault instead, and once the results of a `system.multicall` would pass
+    /// it, that call and every later one get the fault (the later ones are not run). So a
+    /// small request cannot make the server build an unbounded answer. Default 64 MiB.
+    pub max_result_bytes: usize,
 }
 
 impl Default for Limits {
@@ -35,6 +42,7 @@ impl Default for Limits {
             max_string_bytes: 16 << 20,
             max_base64_bytes: 16 << 20,
             max_values: 1_000_000,
+            max_result_bytes: 64 << 20,
         }
     }
 }

@@ -104,6 +104,42 @@ impl Value {
             _ => None,
         }
     }
+
+    /// Roughly how many bytes this value takes encoded (its text and data, plus the tags
+    /// around each value; escaping is not counted). Cheap next to encoding, and it walks
+    /// nested values with a heap stack, so any depth is safe. Used to bound responses
+    /// ([`Limits::max_result_bytes`](super::Limits::max_result_bytes)).
+    ///
+    /// ```
+    /// use netloom_core::xmlrpc::Value;
+    /// let small = Value::Int(1).size_hint();
+    /// let big = Value::from("x".repeat(1000)).size_hint();
+    /// assert!(small < 64 && big > 1000 && big < 1100);
+    /// ```
+    pub fn size_hint(&self) -> usize {
+        // `<value><tag>` and `</tag></value>`, about.
+        const TAGS: usize = 32;
+        let mut total = 0usize;
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            total = total.saturating_add(TAGS);
+            match v {
+                Value::String(s) => total = total.saturating_add(s.len()),
+                Value::Base64(b) => total = total.saturating_add(b.len() / 3 * 4 + 4),
+                Value::Int(_) | Value::I8(_) | Value::Double(_) => total += 24,
+                Value::DateTime(_) => total += 17,
+                Value::Bool(_) | Value::Nil => {}
+                Value::Array(items) => stack.extend(items.iter()),
+                Value::Struct(members) => {
+                    for (name, value) in members {
+                        total = total.saturating_add(name.len() + TAGS);
+                        stack.push(value);
+                    }
+                }
+            }
+        }
+        total
+    }
 }
 
 /// A `dateTime.iso8601` value: calendar fields without a time zone, as XML-RPC defines it.
