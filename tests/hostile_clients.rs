@@ -93,14 +93,19 @@ impl Client {
         }
     }
 
-    /// Reads one response (head, then a Content-Length body).
-    fn reply(&mut self) -> io::Result<Reply> {
-        let head_end = loop {
+    /// Reads until a whole response head is buffered; where it ends.
+    fn head_end(&mut self) -> io::Result<usize> {
+        loop {
             if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
+                return Ok(i + 4);
             }
             self.fill()?;
-        };
+        }
+    }
+
+    /// Reads one response (head, then a Content-Length body).
+    fn reply(&mut self) -> io::Result<Reply> {
+        let head_end = self.head_end()?;
         let head = String::from_utf8_lossy(&self.buf[..head_end]).into_owned();
         let status: u16 = head
             .split(' ')
@@ -404,12 +409,7 @@ fn download_huge(
 ) -> (usize, bool) {
     let mut c = Client::connect(addr);
     c.send(b"GET /huge HTTP/1.1\r\nHost: x\r\n\r\n");
-    let head_end = loop {
-        if let Some(i) = c.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        c.fill().unwrap();
-    };
+    let head_end = c.head_end().unwrap();
     let mut got = c.buf.len() - head_end;
     let mut chunk = vec![0u8; piece.max(64 * 1024)];
     let started = Instant::now();
@@ -507,12 +507,7 @@ fn a_long_streamed_download_is_served_in_bounded_memory() {
         let before = rss();
         let mut c = Client::connect(server.local_addr());
         c.send(b"GET /zeros HTTP/1.1\r\nHost: x\r\n\r\n");
-        let head_end = loop {
-            if let Some(i) = c.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            c.fill().unwrap();
-        };
+        let head_end = c.head_end().unwrap();
         let mut got = (c.buf.len() - head_end) as u64;
         let mut chunk = vec![0u8; 256 * 1024];
         while got < SIZE {
