@@ -539,3 +539,52 @@ fn handlers_can_run_on_the_io_thread() {
         assert!(all.ends_with("\r\n\r\nhi"), "{all}");
     });
 }
+
+/// Gives 1000 bytes, then panics.
+struct PanickingReader(usize);
+
+impl std::io::Read for PanickingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0 >= 1000 {
+            panic!("body reader failure on purpose");
+        }
+        let n = buf.len().min(1000 - self.0);
+        buf[..n].fill(b'p');
+        self.0 += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_body_reader_that_panics_cuts_its_response_short_and_nothing_else() {
+    for threads in [64, 0] {
+        each_runtime(|rt| {
+            let config = ServerConfig {
+                handler_threads: threads,
+                ..ServerConfig::default()
+            };
+            let handler = |req: IncomingRequest| {
+                if req.head.target() == "/bad" {
+                    let body = Box::new(PanickingReader(0));
+                    return OutgoingResponse::stream(200, "text/plain", Some(5000), body);
+                }
+                app(req)
+            };
+            let server = rt
+                .spawn_http(loopback(), handler, config, Limits::default())
+                .unwrap();
+            let mut s = raw(server.local_addr());
+            s.write_all(b"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            // The head and the 1000 bytes, then the connection closes short of 5000.
+            let cut = read_all(&mut s);
+            assert!(cut.starts_with("HTTP/1.1 200 OK"), "{rt}/{threads}: {cut}");
+            let body = cut.split("\r\n\r\n").nth(1).unwrap_or("");
+            assert_eq!(body.len(), 1000, "{rt}/{threads}");
+            // The server goes on.
+            let mut s = raw(server.local_addr());
+            s.write_all(b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            assert!(read_all(&mut s).ends_with("GET /next"), "{rt}/{threads}");
+        });
+    }
+}

@@ -16,6 +16,7 @@
 //! ```
 
 use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 
@@ -98,19 +99,24 @@ impl Workers {
         };
         let mut q = lock(&self.shared.queue);
         q.tasks.push_back(task);
-        if q.idle > 0 {
-            drop(q);
+        // Wake an idle worker if there is one (a woken worker counts as idle until it runs,
+        // so more queued tasks than idle workers means some need a new thread). At the
+        // bound, busy workers take what is queued as they finish.
+        let wake = q.idle > 0;
+        let spawn = q.tasks.len() > q.idle && q.threads < self.shared.max;
+        if spawn {
+            q.threads += 1;
+        }
+        drop(q);
+        if wake {
             self.shared.ready.notify_one();
+        }
+        if !spawn {
             return;
         }
-        if q.threads >= self.shared.max {
-            return; // every worker is busy; the first one done takes it
-        }
-        q.threads += 1;
-        drop(q);
         let shared = Arc::clone(&self.shared);
         let started = thread::Builder::new()
-            .name("netloom-mio-worker".into())
+            .name("netloom-worker".into())
             .spawn(move || work(&shared));
         if started.is_err() {
             // No thread to be had: with no worker at all, run the queue here rather than
@@ -150,5 +156,11 @@ fn work(shared: &Shared) {
 }
 
 fn finish(task: Task) {
-    (task.on_done)(task.job.run());
+    let Task { job, on_done } = task;
+    // A handler's own panics are caught inside its job; anything else that panics (a body
+    // reader, say) must not take the worker down with its connection left waiting: the
+    // connection gets a completion it cannot use, which it answers as a failure.
+    let done =
+        catch_unwind(AssertUnwindSafe(|| job.run())).unwrap_or_else(|_| Job::new(|| ()).run());
+    on_done(done);
 }

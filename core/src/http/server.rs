@@ -367,7 +367,7 @@ where
             self.job = Some(Job::new(move || {
                 buf.resize(STREAM_CHUNK, 0);
                 let read = loop {
-                    match reader.read(&mut buf) {
+                    match read_chunk(&mut reader, &mut buf) {
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                         read => break read,
                     }
@@ -381,7 +381,7 @@ where
             return false;
         };
         self.scratch.resize(STREAM_CHUNK, 0);
-        let read = reader.read(&mut self.scratch);
+        let read = read_chunk(reader, &mut self.scratch);
         self.take_chunk(read)
     }
 
@@ -474,6 +474,13 @@ where
         });
         conn
     }
+}
+
+/// One read of a streamed body. A reader that panics is a read error (the body is cut
+/// short), not a panic in the runtime's thread.
+fn read_chunk(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> std::io::Result<usize> {
+    catch_unwind(AssertUnwindSafe(|| reader.read(buf)))
+        .unwrap_or_else(|_| Err(std::io::Error::other("the body reader panicked")))
 }
 
 /// Calls `handler`; a panic becomes a `500`.
