@@ -574,7 +574,8 @@ fn a_body_reader_that_panics_cuts_its_response_short_and_nothing_else() {
                 .spawn_http(loopback(), handler, config, Limits::default())
                 .unwrap();
             let mut s = raw(server.local_addr());
-            s.write_all(b"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            s.write_all(b"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
             // The head and the 1000 bytes, then the connection closes short of 5000.
             let cut = read_all(&mut s);
             assert!(cut.starts_with("HTTP/1.1 200 OK"), "{rt}/{threads}: {cut}");

@@ -210,3 +210,49 @@ fn connection_bound_makes_extra_clients_wait_not_fail() {
         );
     });
 }
+
+/// Echoes 4-octet frames, and panics on the frame `boom`.
+struct Touchy;
+
+impl netloom::frame::Service for Touchy {
+    type Decoder = netloom::frame::FixedDecoder;
+
+    fn decoder(&self) -> Self::Decoder {
+        netloom::frame::FixedDecoder::new(4)
+    }
+
+    fn on_frame(&self, _: &netloom::frame::ConnInfo, frame: Vec<u8>) -> netloom::frame::Reply {
+        if frame == b"boom" {
+            panic!("service failure on purpose");
+        }
+        netloom::frame::Reply::Send(frame)
+    }
+}
+
+#[test]
+fn a_service_that_panics_closes_only_its_own_connection() {
+    each_runtime(|rt| {
+        let server = rt
+            .spawn_tcp(loopback(), Touchy, ServerConfig::default())
+            .unwrap();
+        let addr = server.local_addr();
+        let mut calm = TcpStream::connect(addr).unwrap();
+        calm.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut touchy = TcpStream::connect(addr).unwrap();
+        touchy
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        touchy.write_all(b"pingboom").unwrap();
+        let mut got = Vec::new();
+        let _ = touchy.read_to_end(&mut got);
+        assert_eq!(
+            got, b"ping",
+            "{rt}: the panicking connection is closed after its reply"
+        );
+        // The other connection, open all along, is still served.
+        calm.write_all(b"calm").unwrap();
+        let mut echo = [0u8; 4];
+        calm.read_exact(&mut echo).unwrap();
+        assert_eq!(&echo, b"calm", "{rt}");
+    });
+}

@@ -93,7 +93,7 @@ impl<D: Decoder> Session<D> {
             closing: false,
             error: None,
         };
-        let reply = service.on_connect(&info);
+        let reply = guarded(|| service.on_connect(&info));
         session.apply(reply);
         session
     }
@@ -127,12 +127,17 @@ impl<D: Decoder> Session<D> {
         while !self.closing {
             match self.decoder.next_frame() {
                 Ok(Some(frame)) => {
-                    let reply = service.on_frame(&self.info, frame);
+                    let info = self.info;
+                    let reply = guarded(|| service.on_frame(&info, frame));
                     self.apply(reply);
                 }
                 Ok(None) => break,
                 Err(err) => {
-                    service.on_error(&self.info, &err);
+                    let info = self.info;
+                    let _ = guarded(|| {
+                        service.on_error(&info, &err);
+                        Reply::Nothing
+                    });
                     self.error = Some(err);
                     self.closing = true;
                 }
@@ -240,4 +245,10 @@ where
     fn is_finished(&self) -> bool {
         self.session.is_finished()
     }
+}
+
+/// Runs a service callback; one that panics closes its connection instead of unwinding into
+/// the runtime (where it would take down a thread, or every connection of an event loop).
+fn guarded(callback: impl FnOnce() -> Reply) -> Reply {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback)).unwrap_or(Reply::Close)
 }
