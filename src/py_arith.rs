@@ -29,21 +29,6 @@ fn operand(v: &Value) -> Operand<'_> {
     }
 }
 
-/// The Python type a CPython server unmarshals `v` into (without `use_builtin_types`).
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Int(_) | Value::I8(_) => "int",
-        Value::Bool(_) => "bool",
-        Value::Double(_) => "float",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Struct(_) => "dict",
-        Value::Base64(_) => "Binary",
-        Value::DateTime(_) => "DateTime",
-        Value::Nil => "NoneType",
-    }
-}
-
 fn type_error(message: String) -> Fault {
     Fault::exception("TypeError", message)
 }
@@ -51,8 +36,8 @@ fn type_error(message: String) -> Fault {
 fn unsupported(op: &str, a: &Value, b: &Value) -> Fault {
     type_error(format!(
         "unsupported operand type(s) for {op}: '{}' and '{}'",
-        type_name(a),
-        type_name(b)
+        a.python_type(),
+        b.python_type()
     ))
 }
 
@@ -80,11 +65,11 @@ pub fn add(a: &Value, b: &Value) -> Result<Value, Fault> {
         (Operand::List(x), Operand::List(y)) => Ok(Value::Array([x, y].concat())),
         (Operand::Str(_), _) => Err(type_error(format!(
             "can only concatenate str (not \"{}\") to str",
-            type_name(b)
+            b.python_type()
         ))),
         (Operand::List(_), _) => Err(type_error(format!(
             "can only concatenate list (not \"{}\") to list",
-            type_name(b)
+            b.python_type()
         ))),
         _ => Err(unsupported("+", a, b)),
     }
@@ -126,7 +111,7 @@ pub fn multiply(a: &Value, b: &Value) -> Result<Value, Fault> {
 fn non_int_repeat(count: &Value) -> Fault {
     type_error(format!(
         "can't multiply sequence by non-int of type '{}'",
-        type_name(count)
+        count.python_type()
     ))
 }
 

@@ -442,7 +442,7 @@ impl Dispatcher {
                     Some(other) => {
                         return Err(Fault::type_error(format_args!(
                             "'{}' object is not iterable",
-                            py_type(&other)
+                            other.python_type()
                         )))
                     }
                     None => Vec::new(),
@@ -461,7 +461,7 @@ impl Dispatcher {
                     let Value::Struct(members) = call else {
                         return Err(Fault::type_error(format_args!(
                             "'{}' object is not subscriptable",
-                            py_type(&call)
+                            call.python_type()
                         )));
                     };
                     let mut method_name = None;
@@ -481,7 +481,7 @@ impl Dispatcher {
                         (Value::String(m), Value::Array(p)) => self.dispatch_inner(&m, p, true),
                         (Value::String(m), other) => Err(Fault::type_error(format_args!(
                             "{m}() argument after * must be an iterable, not {}",
-                            py_type(&other)
+                            other.python_type()
                         ))),
                         (other, _) => Err(Fault::method_not_found(&format!("{other:?}"))),
                     };
@@ -500,21 +500,6 @@ impl Dispatcher {
                 Ok(Value::Array(results))
             }
         }
-    }
-}
-
-/// The Python type CPython's unmarshaller produces for a value (for CPython-like messages).
-fn py_type(v: &Value) -> &'static str {
-    match v {
-        Value::Int(_) | Value::I8(_) => "int",
-        Value::Bool(_) => "bool",
-        Value::String(_) => "str",
-        Value::Double(_) => "float",
-        Value::DateTime(_) => "DateTime",
-        Value::Base64(_) => "Binary",
-        Value::Struct(_) => "dict",
-        Value::Array(_) => "list",
-        Value::Nil => "NoneType",
     }
 }
 

@@ -67,6 +67,29 @@ impl Value {
         }
     }
 
+    /// The Python type CPython's `xmlrpc` unmarshals this value into (without
+    /// `use_builtin_types`): `int`, `bool`, `str`, `float`, `DateTime`, `Binary`, `dict`,
+    /// `list` or `NoneType`. For messages worded as CPython words them.
+    ///
+    /// ```
+    /// use netloom_core::xmlrpc::Value;
+    /// assert_eq!(Value::Double(1.5).python_type(), "float");
+    /// assert_eq!(Value::Base64(vec![1]).python_type(), "Binary");
+    /// ```
+    pub fn python_type(&self) -> &'static str {
+        match self {
+            Value::Int(_) | Value::I8(_) => "int",
+            Value::Bool(_) => "bool",
+            Value::String(_) => "str",
+            Value::Double(_) => "float",
+            Value::DateTime(_) => "DateTime",
+            Value::Base64(_) => "Binary",
+            Value::Struct(_) => "dict",
+            Value::Array(_) => "list",
+            Value::Nil => "NoneType",
+        }
+    }
+
     /// The member `name` of a struct (the last one if the name repeats), or `None` if this
     /// is not a struct or has no such member.
     pub fn get(&self, name: &str) -> Option<&Value> {
