@@ -80,8 +80,8 @@ where
     }
 }
 
-/// Makes each connection's state machine: handing its handler calls out as jobs when there
-/// are worker threads to run them.
+/// Makes each connection's state machine (handing handler calls out as jobs when there are
+/// worker threads to run them).
 fn connections<H>(
     handler: Arc<H>,
     limits: Limits,
@@ -90,13 +90,6 @@ fn connections<H>(
 where
     H: Handler + Send + Sync + 'static,
 {
-    let deferred = config.handler_threads > 0;
-    move |info| {
-        let handler = Arc::clone(&handler);
-        if deferred {
-            ServerConn::deferred(handler, info, limits.clone())
-        } else {
-            ServerConn::new(handler, info, limits.clone())
-        }
-    }
+    let config = config.clone();
+    move |info| ServerConn::for_shared_thread(Arc::clone(&handler), info, limits.clone(), &config)
 }

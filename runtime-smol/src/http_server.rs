@@ -89,14 +89,9 @@ where
             handle,
         } = self;
         let _keep_open = handle;
-        let deferred = config.handler_threads > 0;
+        let conn_config = config.clone();
         server::accept_loop(listener, &config, &signal, move |info| {
-            let handler = Arc::clone(&handler);
-            if deferred {
-                ServerConn::deferred(handler, info, limits.clone())
-            } else {
-                ServerConn::new(handler, info, limits.clone())
-            }
+            ServerConn::for_shared_thread(Arc::clone(&handler), info, limits.clone(), &conn_config)
         })
         .await
     }

@@ -462,7 +462,8 @@ where
     /// conn.receive(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     /// assert!(conn.transmit().is_empty());
     /// let job = conn.take_job().expect("the request is complete");
-    /// let done = std::thread::spawn(move || job.run()).join().unwrap();
+    /// // A runtime runs this on one of its worker threads; core itself never spawns any.
+    /// let done = job.run();
     /// conn.complete(done);
     /// assert!(conn.transmit().starts_with(b"HTTP/1.1 200 OK\r\n"));
     /// ```
@@ -473,6 +474,29 @@ where
             Job::new(move || call_handler(&*handler, request))
         });
         conn
+    }
+}
+
+impl<P, H> ServerConn<P>
+where
+    P: Deref<Target = H> + Clone + Send + 'static,
+    H: Handler + ?Sized,
+{
+    /// The connection a runtime whose connections share a thread (an event loop, an async
+    /// executor) makes under `config`: [`deferred`](ServerConn::deferred) when it has worker
+    /// threads for handlers ([`ServerConfig::handler_threads`](crate::ServerConfig::handler_threads)
+    /// above 0), [`new`](ServerConn::new) (handlers inline) otherwise.
+    pub fn for_shared_thread(
+        handler: P,
+        info: ConnInfo,
+        limits: Limits,
+        config: &crate::ServerConfig,
+    ) -> Self {
+        if config.handler_threads > 0 {
+            ServerConn::deferred(handler, info, limits)
+        } else {
+            ServerConn::new(handler, info, limits)
+        }
     }
 }
 
