@@ -92,15 +92,23 @@ fn expected_status(e: &Error) -> u16 {
     }
 }
 
-/// Feeds `bytes` in `step`-sized pieces; returns the first error.
-fn first_error(bytes: &[u8], step: usize, eof: bool) -> Option<Error> {
+/// Feeds `bytes` in `step`-sized pieces; returns the first error. `borrowed` pulls events
+/// with `next_event_ref` instead of `next_event`.
+fn first_error(bytes: &[u8], step: usize, eof: bool, borrowed: bool) -> Option<Error> {
     let mut c = Connection::new(Role::Server, Limits::default());
+    let pull = |c: &mut Connection| -> Result<bool, Error> {
+        if borrowed {
+            c.next_event_ref().map(|e| e.is_some())
+        } else {
+            c.next_event().map(|e| e.is_some())
+        }
+    };
     for piece in bytes.chunks(step.max(1)) {
         c.receive(piece);
         loop {
-            match c.next_event() {
-                Ok(Some(_)) => {}
-                Ok(None) => break,
+            match pull(&mut c) {
+                Ok(true) => {}
+                Ok(false) => break,
                 Err(e) => return Some(e),
             }
         }
@@ -108,9 +116,9 @@ fn first_error(bytes: &[u8], step: usize, eof: bool) -> Option<Error> {
     if eof {
         c.receive_eof();
         loop {
-            match c.next_event() {
-                Ok(Some(_)) => {}
-                Ok(None) => break,
+            match pull(&mut c) {
+                Ok(true) => {}
+                Ok(false) => break,
                 Err(e) => return Some(e),
             }
         }
@@ -122,8 +130,14 @@ fn first_error(bytes: &[u8], step: usize, eof: bool) -> Option<Error> {
 fn every_corpus_input_is_rejected_with_the_right_error_at_any_split() {
     for (name, bytes, expected, eof) in corpus() {
         for step in [bytes.len(), 1, 2, 3, 7, 64, 1000] {
-            let got = first_error(&bytes, step, eof);
-            assert_eq!(got.as_ref(), Some(&expected), "{name} (pieces of {step})");
+            for borrowed in [false, true] {
+                let got = first_error(&bytes, step, eof, borrowed);
+                assert_eq!(
+                    got.as_ref(),
+                    Some(&expected),
+                    "{name} (pieces of {step}, borrowed events: {borrowed})"
+                );
+            }
         }
         if !eof {
             // The error arrives before any EOF: the connection did not wait for more.
@@ -163,8 +177,8 @@ fn corpus_files_are_rejected_with_the_error_their_name_says() {
         };
         let status: u16 = status.parse().expect("status prefix");
         let bytes = std::fs::read(&path).unwrap();
-        let err =
-            first_error(&bytes, bytes.len(), true).unwrap_or_else(|| panic!("{name}: accepted"));
+        let err = first_error(&bytes, bytes.len(), true, false)
+            .unwrap_or_else(|| panic!("{name}: accepted"));
         assert_eq!(err.status_code(), status, "{name}: {err}");
         seen += 1;
     }
@@ -225,12 +239,15 @@ fn hostile_responses_are_rejected() {
     }
 }
 
-/// Runs arbitrary input through both roles; only checks that nothing panics and errors stick.
+/// Runs arbitrary input through both roles: nothing panics, errors stick, and borrowed
+/// events (`next_event_ref`) are exactly the owned ones (`next_event`) of a twin connection
+/// fed the same bytes.
 fn churn(bytes: &[u8], cuts: &[usize], role: Role) {
-    let mut c = match role {
+    let new = || match role {
         Role::Server => Connection::new(Role::Server, Limits::default()),
         Role::Client => client_after_request(),
     };
+    let (mut c, mut twin) = (new(), new());
     let mut out = Vec::new();
     let mut prev = 0;
     let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
@@ -238,22 +255,17 @@ fn churn(bytes: &[u8], cuts: &[usize], role: Role) {
     points.push(bytes.len());
     for p in points {
         c.receive(&bytes[prev..p]);
+        twin.receive(&bytes[prev..p]);
         prev = p;
         loop {
-            match c.next_event() {
-                Ok(Some(Event::EndOfMessage(_))) if role == Role::Server => {
-                    let _ = c.send(
-                        Event::Response(netloom_core::http::Response::new(200)),
-                        &mut out,
-                    );
-                    let _ = c.send(Event::EndOfMessage(Headers::new()), &mut out);
-                }
+            let ev = c.next_event();
+            let borrowed = twin.next_event_ref().map(|e| e.map(|e| e.to_event()));
+            assert_eq!(borrowed, ev, "borrowed events equal owned ones");
+            match ev {
                 Ok(Some(Event::EndOfMessage(_))) => {
-                    let _ = c.send(
-                        Event::Request(Request::new("GET", "/").header("Host", "h")),
-                        &mut out,
-                    );
-                    let _ = c.send(Event::EndOfMessage(Headers::new()), &mut out);
+                    for conn in [&mut c, &mut twin] {
+                        answer(conn, role, &mut out);
+                    }
                 }
                 Ok(Some(_)) => {}
                 Ok(None) => break,
@@ -266,7 +278,25 @@ fn churn(bytes: &[u8], cuts: &[usize], role: Role) {
         }
     }
     c.receive_eof();
-    while let Ok(Some(_)) = c.next_event() {}
+    twin.receive_eof();
+    loop {
+        let ev = c.next_event();
+        let borrowed = twin.next_event_ref().map(|e| e.map(|e| e.to_event()));
+        assert_eq!(borrowed, ev, "borrowed events equal owned ones");
+        if !matches!(ev, Ok(Some(_))) {
+            break;
+        }
+    }
+}
+
+/// The next message of the exchange: a 200 from a server, another GET from a client.
+fn answer(c: &mut Connection, role: Role, out: &mut Vec<u8>) {
+    let head = match role {
+        Role::Server => Event::Response(netloom_core::http::Response::new(200)),
+        Role::Client => Event::Request(Request::new("GET", "/").header("Host", "h")),
+    };
+    let _ = c.send(head, out);
+    let _ = c.send(Event::EndOfMessage(Headers::new()), out);
 }
 
 fn http_ish() -> impl Strategy<Value = Vec<u8>> {

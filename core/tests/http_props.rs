@@ -148,14 +148,29 @@ fn trailers_of(m: &Msg) -> Headers {
     }
 }
 
+/// The next event, owned (`next_event`) or through a borrowed one (`next_event_ref`).
+fn next(c: &mut Connection, borrowed: bool) -> Option<Event> {
+    if borrowed {
+        c.next_event_ref()
+            .expect("valid input")
+            .map(|e| e.to_event())
+    } else {
+        c.next_event().expect("valid input")
+    }
+}
+
 /// Drives a server over `pieces`, answering each request with an empty 204 so pipelined
 /// requests proceed. Returns all events (Data merged).
 fn run_server(pieces: &[&[u8]]) -> Vec<Event> {
+    run_server_with(pieces, false)
+}
+
+fn run_server_with(pieces: &[&[u8]], borrowed: bool) -> Vec<Event> {
     let mut c = Connection::new(Role::Server, Limits::default());
     let mut out = Vec::new();
     let mut events = Vec::new();
     let mut pull = |c: &mut Connection, events: &mut Vec<Event>| {
-        while let Some(ev) = c.next_event().expect("valid input") {
+        while let Some(ev) = next(c, borrowed) {
             let end = matches!(ev, Event::EndOfMessage(_));
             events.push(ev);
             if end {
@@ -177,6 +192,10 @@ fn run_server(pieces: &[&[u8]]) -> Vec<Event> {
 
 /// Drives a client that sends one GET per expected response, over `pieces`.
 fn run_client(pieces: &[&[u8]], responses: usize) -> Vec<Event> {
+    run_client_with(pieces, responses, false)
+}
+
+fn run_client_with(pieces: &[&[u8]], responses: usize, borrowed: bool) -> Vec<Event> {
     let mut c = Connection::new(Role::Client, Limits::default());
     let mut out = Vec::new();
     let mut events = Vec::new();
@@ -189,7 +208,7 @@ fn run_client(pieces: &[&[u8]], responses: usize) -> Vec<Event> {
                 .unwrap();
             *sent += 1;
         }
-        match c.next_event().expect("valid input") {
+        match next(c, borrowed) {
             Some(ev) => events.push(ev),
             None => break,
         }
@@ -250,6 +269,7 @@ proptest! {
         prop_assert_eq!(&whole, &expected_server_events(&msgs));
         let pieces = split(&bytes, &cuts);
         prop_assert_eq!(run_server(&pieces), whole.clone());
+        prop_assert_eq!(run_server_with(&pieces, true), whole.clone());
         let bytewise: Vec<&[u8]> = bytes.chunks(1).collect();
         prop_assert_eq!(run_server(&bytewise), whole);
     }
@@ -270,7 +290,8 @@ proptest! {
         prop_assert_eq!(ends, n);
         prop_assert_eq!(whole.last(), Some(&Event::ConnectionClosed));
         let pieces = split(&bytes, &cuts);
-        prop_assert_eq!(run_client(&pieces, n), whole);
+        prop_assert_eq!(run_client(&pieces, n), whole.clone());
+        prop_assert_eq!(run_client_with(&pieces, n, true), whole);
     }
 
     #[test]

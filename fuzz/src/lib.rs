@@ -162,6 +162,16 @@ fn after_error(conn: &mut Connection, e: http::Error) -> http::Error {
     e
 }
 
+/// The next event: owned from `next_event`, or borrowed from `next_event_ref` and then
+/// copied (the two must be interchangeable).
+fn next(conn: &mut Connection, borrowed: bool) -> Result<Option<Event>, http::Error> {
+    if borrowed {
+        conn.next_event_ref().map(|e| e.map(|e| e.to_event()))
+    } else {
+        conn.next_event()
+    }
+}
+
 /// The number of events a connection may produce for `len` input bytes before we call it a
 /// livelock (a head or chunk consumes at least one byte; a message has at most three events
 /// without body bytes).
@@ -176,10 +186,11 @@ fn pull_server(
     conn: &mut Connection,
     events: &mut Vec<Event>,
     budget: usize,
+    borrowed: bool,
 ) -> Result<(), http::Error> {
     let mut out = Vec::new();
     loop {
-        match conn.next_event() {
+        match next(conn, borrowed) {
             Ok(Some(ev)) => {
                 let end = matches!(ev, Event::EndOfMessage(_));
                 events.push(ev);
@@ -213,21 +224,21 @@ fn pull_server(
     }
 }
 
-fn run_server(pieces: &[&[u8]], limits: &http::Limits) -> Outcome {
+fn run_server(pieces: &[&[u8]], limits: &http::Limits, borrowed: bool) -> Outcome {
     let budget = event_budget(pieces.iter().map(|p| p.len()).sum());
     let mut conn = Connection::new(Role::Server, limits.clone());
     let mut events = Vec::new();
     let mut result = Ok(());
     for p in pieces {
         conn.receive(p);
-        result = pull_server(&mut conn, &mut events, budget);
+        result = pull_server(&mut conn, &mut events, budget, borrowed);
         if result.is_err() {
             break;
         }
     }
     if result.is_ok() {
         conn.receive_eof();
-        result = pull_server(&mut conn, &mut events, budget);
+        result = pull_server(&mut conn, &mut events, budget, borrowed);
     }
     if let Ok(()) = result {
         // After EOF and once idle, the connection is closed for good.
@@ -249,6 +260,7 @@ fn pull_client(
     sent: &mut usize,
     head_bits: u8,
     budget: usize,
+    borrowed: bool,
 ) -> Result<(), http::Error> {
     const MAX_REQUESTS: usize = 64;
     let mut out = Vec::new();
@@ -271,7 +283,7 @@ fn pull_client(
             }
             *sent += 1;
         }
-        match conn.next_event() {
+        match next(conn, borrowed) {
             Ok(Some(ev)) => {
                 events.push(ev);
                 assert!(events.len() <= budget, "no progress: {events:?}");
@@ -282,7 +294,7 @@ fn pull_client(
     }
 }
 
-fn run_client(pieces: &[&[u8]], limits: &http::Limits, head_bits: u8) -> Outcome {
+fn run_client(pieces: &[&[u8]], limits: &http::Limits, head_bits: u8, borrowed: bool) -> Outcome {
     let budget = event_budget(pieces.iter().map(|p| p.len()).sum());
     let mut conn = Connection::new(Role::Client, limits.clone());
     let mut events = Vec::new();
@@ -290,14 +302,28 @@ fn run_client(pieces: &[&[u8]], limits: &http::Limits, head_bits: u8) -> Outcome
     let mut result = Ok(());
     for p in pieces {
         conn.receive(p);
-        result = pull_client(&mut conn, &mut events, &mut sent, head_bits, budget);
+        result = pull_client(
+            &mut conn,
+            &mut events,
+            &mut sent,
+            head_bits,
+            budget,
+            borrowed,
+        );
         if result.is_err() {
             break;
         }
     }
     if result.is_ok() {
         conn.receive_eof();
-        result = pull_client(&mut conn, &mut events, &mut sent, head_bits, budget);
+        result = pull_client(
+            &mut conn,
+            &mut events,
+            &mut sent,
+            head_bits,
+            budget,
+            borrowed,
+        );
     }
     if let Ok(()) = result {
         assert!(!conn.wants_read());
@@ -342,10 +368,17 @@ fn assert_same_outcome(split: &Outcome, whole: &Outcome) {
 pub fn http_request(input: &[u8]) {
     let c = control(input);
     let limits = http_limits(c.tight);
-    let whole = run_server(&[c.data], &limits);
+    let whole = run_server(&[c.data], &limits, false);
+    assert_eq!(
+        run_server(&[c.data], &limits, true),
+        whole,
+        "borrowed events differ"
+    );
     if !c.sizes.is_empty() {
-        let split = run_server(&pieces(c.data, c.sizes), &limits);
+        let split = run_server(&pieces(c.data, c.sizes), &limits, false);
         assert_same_outcome(&split, &whole);
+        let split_ref = run_server(&pieces(c.data, c.sizes), &limits, true);
+        assert_eq!(split_ref, split, "borrowed events differ on split input");
     }
 }
 
@@ -355,10 +388,17 @@ pub fn http_request(input: &[u8]) {
 pub fn http_response(input: &[u8]) {
     let c = control(input);
     let limits = http_limits(c.tight);
-    let whole = run_client(&[c.data], &limits, c.flags);
+    let whole = run_client(&[c.data], &limits, c.flags, false);
+    assert_eq!(
+        run_client(&[c.data], &limits, c.flags, true),
+        whole,
+        "borrowed events differ"
+    );
     if !c.sizes.is_empty() {
-        let split = run_client(&pieces(c.data, c.sizes), &limits, c.flags);
+        let split = run_client(&pieces(c.data, c.sizes), &limits, c.flags, false);
         assert_same_outcome(&split, &whole);
+        let split_ref = run_client(&pieces(c.data, c.sizes), &limits, c.flags, true);
+        assert_eq!(split_ref, split, "borrowed events differ on split input");
     }
 }
 
@@ -402,11 +442,11 @@ pub fn chunked_body(input: &[u8]) {
     wire.extend_from_slice(input);
     let expected = simple_chunked(input);
     for limits in [http::Limits::default(), tight_http_limits()] {
-        let whole = run_server(&[&wire], &limits);
+        let whole = run_server(&[&wire], &limits, false);
         let bytewise: Vec<&[u8]> = wire.chunks(1).collect();
-        assert_same_outcome(&run_server(&bytewise, &limits), &whole);
+        assert_same_outcome(&run_server(&bytewise, &limits, true), &whole);
         let sizes: Vec<u8> = input.iter().map(|b| b % 32).take(16).collect();
-        assert_same_outcome(&run_server(&pieces(&wire, &sizes), &limits), &whole);
+        assert_same_outcome(&run_server(&pieces(&wire, &sizes), &limits, false), &whole);
         if let Some(body) = &expected {
             if body.len() as u64 > limits.max_request_body_bytes {
                 continue;

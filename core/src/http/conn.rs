@@ -4,17 +4,45 @@
 use super::body_read::{BodyReader, Found};
 use super::body_write::BodyWriter;
 use super::framing::BodyKind;
-use super::head_read::{self, HeadScanner, PackedTable, ParsedFields};
+use super::head_read::{self, FieldTable, HeadScanner};
 use super::head_write::{self, ResponseContext};
-use super::headers::PACKED_FIELD;
-use super::{Error, Event, Headers, Limits, Request, Response, Role, State, Version};
+use super::headers::{push_packed, HeadersRef, PACKED_FIELD};
+use super::{
+    Error, Event, EventRef, Headers, Limits, Request, RequestRef, Response, ResponseRef, Role,
+    State, Version,
+};
 
 /// Consumed input is compacted away once this many bytes are dead at the buffer front.
 const COMPACT_AT: usize = 4096;
 
 /// Spare room the input buffer gets when it grows, so that a head that is all of it can take
-/// its packed field table along without reallocating.
-const TABLE_ROOM: usize = std::mem::size_of::<PackedTable>();
+/// its packed field table (up to 32 fields) along without reallocating.
+const TABLE_ROOM: usize = 32 * PACKED_FIELD;
+
+/// What one step of the reading side found, before it becomes an owned [`Event`] or a
+/// borrowed [`EventRef`]. Positions are absolute in `rbuf`, whose bytes stay where they are
+/// until the next `receive` (which takes `&mut self`, so no borrowed event is alive then).
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Request {
+        at: usize,
+        len: usize,
+        method: (usize, usize),
+        target: (usize, usize),
+        version: Version,
+    },
+    Response {
+        at: usize,
+        len: usize,
+        status: u16,
+        reason: (usize, usize),
+        version: Version,
+        informational: bool,
+    },
+    Data(usize, usize),
+    End,
+    Closed,
+}
 
 /// A sans-IO HTTP/1.1 connection in the client or the server role.
 ///
@@ -38,6 +66,11 @@ pub struct Connection {
     reader: BodyReader,
     writer: BodyWriter,
     error: Option<Error>,
+    /// The fields of the head parsed last, as ranges from that head's start in `rbuf`.
+    /// Reused, so parsing allocates nothing.
+    fields: FieldTable,
+    /// The trailers of the message that ended last (empty unless chunked with trailers).
+    trailers: Headers,
 
     /// The current request is HEAD (its response has no body).
     head_request: bool,
@@ -64,6 +97,8 @@ impl Connection {
             reader: BodyReader::Idle,
             writer: BodyWriter::Idle,
             error: None,
+            fields: FieldTable::default(),
+            trailers: Headers::new(),
             head_request: false,
             peer_version: Version::Http11,
             waiting_for_continue: false,
@@ -175,12 +210,127 @@ impl Connection {
     /// and nothing at all until a request has been sent. A client that sees
     /// `ConnectionClosed` where a response was due got no response byte at all (the server
     /// closed an idle keep-alive connection, say): the request may be retried.
+    ///
+    /// Each head is copied once, with its field table, into one allocation (none when the
+    /// head is all the input there is); [`next_event_ref`](Connection::next_event_ref) is the
+    /// same without any copy.
+    #[inline]
     pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        let step = match self.advance()? {
+            Some(step) => step,
+            None => return Ok(None),
+        };
+        Ok(Some(match step {
+            Step::Request {
+                at,
+                len,
+                method,
+                target,
+                version,
+            } => {
+                let storage = self.take_head(at, len);
+                Event::Request(Request::from_parsed(storage, method, target, version))
+            }
+            Step::Response {
+                at,
+                len,
+                status,
+                reason,
+                version,
+                informational,
+            } => {
+                let resp = Response::from_parsed(self.take_head(at, len), status, reason, version);
+                if informational {
+                    Event::InformationalResponse(resp)
+                } else {
+                    Event::Response(resp)
+                }
+            }
+            Step::Data(start, end) => Event::Data(self.take_bytes(start, end)),
+            Step::End => Event::EndOfMessage(std::mem::take(&mut self.trailers)),
+            Step::Closed => Event::ConnectionClosed,
+        }))
+    }
+
+    /// The next event from the peer, borrowed from the connection's input buffer: exactly the
+    /// events of [`next_event`](Connection::next_event), in the same order, with the same
+    /// state changes and errors, but heads and body data are not copied. For an event loop
+    /// that looks at a request and answers it before reading on (it must drop the event
+    /// before calling `&mut self` methods again); [`EventRef::to_event`] makes an owned copy.
+    ///
+    /// ```
+    /// use netloom_core::http::{Connection, EventRef, Headers, Limits, Response, Role, Event};
+    /// let mut conn = Connection::new(Role::Server, Limits::default());
+    /// conn.receive(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+    /// let mut out = Vec::new();
+    /// let mut targets = Vec::new();
+    /// while let Some(ev) = conn.next_event_ref().unwrap() {
+    ///     match ev {
+    ///         EventRef::Request(req) => targets.push(req.target().to_owned()),
+    ///         EventRef::EndOfMessage(_) => {
+    ///             conn.send(Event::Response(Response::new(204)), &mut out).unwrap();
+    ///             conn.send(Event::EndOfMessage(Headers::new()), &mut out).unwrap();
+    ///         }
+    ///         _ => {}
+    ///     }
+    /// }
+    /// assert_eq!(targets, ["/a", "/b"]);
+    /// ```
+    #[inline]
+    pub fn next_event_ref(&mut self) -> Result<Option<EventRef<'_>>, Error> {
+        let step = match self.advance()? {
+            Some(step) => step,
+            None => return Ok(None),
+        };
+        let buf = &self.rbuf[..];
+        let bytes = |start: usize, end: usize| buf.get(start..end).unwrap_or(&[]);
+        Ok(Some(match step {
+            Step::Request {
+                at,
+                len,
+                method,
+                target,
+                version,
+            } => EventRef::Request(RequestRef::new(
+                HeadersRef::new(bytes(at, at + len), self.fields.as_slice()),
+                method,
+                target,
+                version,
+            )),
+            Step::Response {
+                at,
+                len,
+                status,
+                reason,
+                version,
+                informational,
+            } => {
+                let resp = ResponseRef::new(
+                    HeadersRef::new(bytes(at, at + len), self.fields.as_slice()),
+                    status,
+                    reason,
+                    version,
+                );
+                if informational {
+                    EventRef::InformationalResponse(resp)
+                } else {
+                    EventRef::Response(resp)
+                }
+            }
+            Step::Data(start, end) => EventRef::Data(bytes(start, end)),
+            Step::End => EventRef::EndOfMessage(self.trailers.view()),
+            Step::Closed => EventRef::ConnectionClosed,
+        }))
+    }
+
+    /// One step of the reading side, with the error bookkeeping of `next_event`.
+    #[inline]
+    fn advance(&mut self) -> Result<Option<Step>, Error> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
         match self.step() {
-            Ok(ev) => Ok(ev),
+            Ok(step) => Ok(step),
             Err(e) => {
                 self.their_state = State::Error;
                 self.keep_alive = false;
@@ -191,7 +341,8 @@ impl Connection {
         }
     }
 
-    fn step(&mut self) -> Result<Option<Event>, Error> {
+    #[inline]
+    fn step(&mut self) -> Result<Option<Step>, Error> {
         match self.their_state {
             State::Idle if self.role == Role::Server => self.read_head(),
             State::SendResponse => self.read_head(),
@@ -224,13 +375,13 @@ impl Connection {
     }
 
     /// Their side closed at a message boundary.
-    fn closed(&mut self) -> Event {
+    fn closed(&mut self) -> Step {
         self.their_state = State::Closed;
         self.keep_alive = false;
         self.rbuf = Vec::new();
         self.rpos = 0;
         self.settle();
-        Event::ConnectionClosed
+        Step::Closed
     }
 
     /// RFC 9112 §2.2: ignore empty lines before a request-line (we do before any head).
@@ -250,7 +401,7 @@ impl Connection {
         }
     }
 
-    fn read_head(&mut self) -> Result<Option<Event>, Error> {
+    fn read_head(&mut self) -> Result<Option<Step>, Error> {
         self.skip_empty_lines();
         let avail = self.rbuf.len() - self.rpos;
         if avail == 0 {
@@ -267,13 +418,13 @@ impl Connection {
             .scanner
             .should_parse(&self.rbuf[self.rpos..self.rpos + window_len])
         {
-            let event = match self.role {
+            let step = match self.role {
                 Role::Server => self.parse_request_head()?,
                 Role::Client => self.parse_response_head()?,
             };
-            if let Some(ev) = event {
+            if let Some(step) = step {
                 self.scanner.reset();
-                return Ok(Some(ev));
+                return Ok(Some(step));
             }
             if !self.scanner.partial() {
                 return Err(Error::InvalidLineEnding);
@@ -301,29 +452,42 @@ impl Connection {
         Ok(None)
     }
 
-    /// Moves a parsed head of `len` bytes out of the input buffer, followed by `table` (its
-    /// packed field table): without copying the head when it is all there is (the input
-    /// buffer keeps [`TABLE_ROOM`] spare bytes for the table), otherwise into one new
-    /// allocation for both.
-    fn take_head(&mut self, len: usize, table: &[u8]) -> Vec<u8> {
-        if self.rpos == 0 && len == self.rbuf.len() {
+    /// Moves the head at `at..at + len` of the input buffer out, followed by the packed
+    /// field table: without copying the head when it is all the buffer holds (the buffer
+    /// keeps [`TABLE_ROOM`] spare bytes for the table), otherwise into one new allocation.
+    fn take_head(&mut self, at: usize, len: usize) -> Headers {
+        let fields = self.fields.as_slice();
+        let table_len = fields.len() * PACKED_FIELD;
+        let mut v = if at == 0 && len == self.rbuf.len() {
+            self.rpos = 0;
             let mut v = std::mem::take(&mut self.rbuf);
-            v.extend_from_slice(table);
+            v.reserve(table_len);
             v
         } else {
-            let mut v = Vec::with_capacity(len + table.len());
-            v.extend_from_slice(&self.rbuf[self.rpos..self.rpos + len]);
-            v.extend_from_slice(table);
-            self.rpos += len;
+            let mut v = Vec::with_capacity(len + table_len);
+            v.extend_from_slice(self.rbuf.get(at..at + len).unwrap_or(&[]));
             v
+        };
+        push_packed(&mut v, fields);
+        Headers::from_packed(v, len, fields.len())
+    }
+
+    /// Moves the body bytes at `start..end` of the input buffer out: the buffer itself when
+    /// they are all it holds, otherwise a copy.
+    fn take_bytes(&mut self, start: usize, end: usize) -> Vec<u8> {
+        if start == 0 && end == self.rbuf.len() {
+            self.rpos = 0;
+            std::mem::take(&mut self.rbuf)
+        } else {
+            self.rbuf.get(start..end).unwrap_or(&[]).to_vec()
         }
     }
 
-    fn parse_request_head(&mut self) -> Result<Option<Event>, Error> {
-        let window_len = (self.rbuf.len() - self.rpos).min(self.limits.max_head_bytes);
-        let window = &self.rbuf[self.rpos..self.rpos + window_len];
-        let mut table: PackedTable = [0; std::mem::size_of::<PackedTable>()];
-        let p = match head_read::parse_request(window, &self.limits, &mut table)? {
+    fn parse_request_head(&mut self) -> Result<Option<Step>, Error> {
+        let at = self.rpos;
+        let window_len = (self.rbuf.len() - at).min(self.limits.max_head_bytes);
+        let window = &self.rbuf[at..at + window_len];
+        let p = match head_read::parse_request(window, &self.limits, &mut self.fields)? {
             Some(p) => p,
             None => return Ok(None),
         };
@@ -338,15 +502,7 @@ impl Connection {
         }
         let kind = p.framing.request_body(p.version, &self.limits)?;
         self.head_request = window.get(p.method.0..p.method.1) == Some(b"HEAD");
-        let storage = match p.fields {
-            ParsedFields::Packed(n) => {
-                let packed = table.get(..n * PACKED_FIELD).unwrap_or(&[]);
-                let buf = self.take_head(p.len, packed);
-                Headers::from_packed(buf, p.len, n)
-            }
-            ParsedFields::Owned(fields) => Headers::from_parts(self.take_head(p.len, &[]), fields),
-        };
-        let req = Request::from_parsed(storage, p.method, p.target, p.version);
+        self.rpos += p.len;
         self.peer_version = p.version;
         if !p.framing.wants_keep_alive(p.version) {
             self.keep_alive = false;
@@ -359,13 +515,20 @@ impl Connection {
         if self.our_state == State::Idle {
             self.our_state = State::SendResponse;
         }
-        Ok(Some(Event::Request(req)))
+        Ok(Some(Step::Request {
+            at,
+            len: p.len,
+            method: p.method,
+            target: p.target,
+            version: p.version,
+        }))
     }
 
-    fn parse_response_head(&mut self) -> Result<Option<Event>, Error> {
-        let window_len = (self.rbuf.len() - self.rpos).min(self.limits.max_head_bytes);
-        let window = &self.rbuf[self.rpos..self.rpos + window_len];
-        let p = match head_read::parse_response(window, &self.limits)? {
+    fn parse_response_head(&mut self) -> Result<Option<Step>, Error> {
+        let at = self.rpos;
+        let window_len = (self.rbuf.len() - at).min(self.limits.max_head_bytes);
+        let window = &self.rbuf[at..at + window_len];
+        let p = match head_read::parse_response(window, &self.limits, &mut self.fields)? {
             Some(p) => p,
             None => return Ok(None),
         };
@@ -381,13 +544,22 @@ impl Connection {
                     .response_body(p.version, p.status, self.head_request, &self.limits)?,
             )
         };
-        let mut buf = self.take_head(p.len, &[]);
         if p.unfold {
-            head_read::unfold_values(&mut buf, &p.fields);
+            if let Some(head) = self.rbuf.get_mut(at..at + p.len) {
+                head_read::unfold_values(head, self.fields.as_slice());
+            }
         }
-        let resp = Response::from_parsed(buf, p.fields, p.status, p.reason, p.version);
+        self.rpos += p.len;
+        let step = Step::Response {
+            at,
+            len: p.len,
+            status: p.status,
+            reason: p.reason,
+            version: p.version,
+            informational,
+        };
         let (kind, must_close) = match body {
-            None => return Ok(Some(Event::InformationalResponse(resp))),
+            None => return Ok(Some(step)),
             Some(b) => b,
         };
         if must_close || !p.framing.wants_keep_alive(p.version) {
@@ -395,31 +567,21 @@ impl Connection {
         }
         self.reader = BodyReader::new(kind, self.limits.max_response_body_bytes);
         self.their_state = State::SendBody;
-        Ok(Some(Event::Response(resp)))
+        Ok(Some(step))
     }
 
-    fn read_body(&mut self) -> Result<Option<Event>, Error> {
-        let input = &self.rbuf[self.rpos..];
+    fn read_body(&mut self) -> Result<Option<Step>, Error> {
+        let base = self.rpos;
+        let input = &self.rbuf[base..];
         let (consumed, found) = self.reader.step(input, &self.limits)?;
+        self.rpos += consumed;
         match found {
             Some(Found::Data(start, end)) => {
-                let data = if self.rpos == 0 && start == 0 && end == self.rbuf.len() {
-                    self.rpos = 0;
-                    std::mem::take(&mut self.rbuf)
-                } else {
-                    let v = self.rbuf[self.rpos + start..self.rpos + end].to_vec();
-                    self.rpos += consumed;
-                    v
-                };
                 self.waiting_for_continue = false;
-                Ok(Some(Event::Data(data)))
+                Ok(Some(Step::Data(base + start, base + end)))
             }
-            Some(Found::End(trailers)) => {
-                self.rpos += consumed;
-                Ok(Some(self.their_end(trailers)))
-            }
+            Some(Found::End(trailers)) => Ok(Some(self.their_end(trailers))),
             None => {
-                self.rpos += consumed;
                 if self.eof {
                     if self.reader.ends_at_eof() {
                         self.reader = BodyReader::Idle;
@@ -432,11 +594,12 @@ impl Connection {
         }
     }
 
-    fn their_end(&mut self, trailers: Headers) -> Event {
+    fn their_end(&mut self, trailers: Headers) -> Step {
+        self.trailers = trailers;
         self.their_state = State::Done;
         self.waiting_for_continue = false;
         self.settle();
-        Event::EndOfMessage(trailers)
+        Step::End
     }
 
     /// Applies keep-alive to finished sides and starts the next cycle when both are done.
@@ -484,6 +647,7 @@ impl Connection {
     /// ([`Error::WrongState`], [`Error::InvalidOutgoingField`], [`Error::InvalidStatusCode`],
     /// [`Error::InvalidOutgoingFraming`], [`Error::BodyLengthMismatch`],
     /// [`Error::BodyNotAllowed`]).
+    #[inline]
     pub fn send(&mut self, event: Event, out: &mut Vec<u8>) -> Result<(), Error> {
         match event {
             Event::Request(req) => self.send_request(&req, out),

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::headers::{Field, Headers};
+use super::headers::{Headers, HeadersRef};
 
 /// The HTTP version of a message. Only 1.0 and 1.1 exist on this connection; anything else is
 /// [`Error::UnsupportedVersion`](super::Error::UnsupportedVersion).
@@ -196,8 +196,8 @@ pub struct Response {
 /// Where a response's reason phrase lives.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Reason {
-    /// A standard phrase (no allocation for `Response::new`).
-    Static(&'static str),
+    /// The standard phrase of the status (no allocation for `Response::new`).
+    Standard,
     /// A range of the storage buffer.
     Stored(usize, usize),
 }
@@ -208,7 +208,7 @@ impl Response {
         Response {
             storage: Headers::new(),
             status,
-            reason: Reason::Static(reason_phrase(status)),
+            reason: Reason::Standard,
             version: Version::Http11,
         }
     }
@@ -226,14 +226,13 @@ impl Response {
     }
 
     pub(crate) fn from_parsed(
-        buf: Vec<u8>,
-        fields: Vec<Field>,
+        storage: Headers,
         status: u16,
         reason: (usize, usize),
         version: Version,
     ) -> Self {
         Response {
-            storage: Headers::from_parts(buf, fields),
+            storage,
             status,
             reason: Reason::Stored(reason.0, reason.1),
             version,
@@ -248,9 +247,15 @@ impl Response {
     /// The reason phrase (may be empty).
     pub fn reason(&self) -> &str {
         match self.reason {
-            Reason::Static(s) => s,
+            Reason::Standard => reason_phrase(self.status),
             Reason::Stored(a, b) => text(&self.storage.buf, (a, b)),
         }
+    }
+
+    /// True when the reason phrase is the status code's standard one (built by
+    /// [`Response::new`]), so its status line can come from a table.
+    pub(crate) fn has_standard_reason(&self) -> bool {
+        matches!(self.reason, Reason::Standard)
     }
 
     /// The HTTP version the peer sent. Outgoing responses are always written as `HTTP/1.1`
@@ -303,51 +308,225 @@ impl fmt::Debug for Response {
     }
 }
 
-/// The standard reason phrase for a status code (RFC 9110 §15), or `""` if unknown.
-pub fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        100 => "Continue",
-        101 => "Switching Protocols",
-        103 => "Early Hints",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        203 => "Non-Authoritative Information",
-        204 => "No Content",
-        205 => "Reset Content",
-        206 => "Partial Content",
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        410 => "Gone",
-        411 => "Length Required",
-        412 => "Precondition Failed",
-        413 => "Content Too Large",
-        414 => "URI Too Long",
-        415 => "Unsupported Media Type",
-        417 => "Expectation Failed",
-        422 => "Unprocessable Content",
-        426 => "Upgrade Required",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        505 => "HTTP Version Not Supported",
-        _ => "",
+/// The status codes with a standard reason phrase (RFC 9110 §15), and from the same table
+/// their complete `HTTP/1.1` status lines, so a standard response head starts with one copy.
+macro_rules! status_table {
+    ($($code:literal => $phrase:literal,)*) => {
+        /// An event borrowed from a [`Connection`](super::Connection)'s input buffer, as
+/// [`Connection::next_event_ref`](super::Connection::next_event_ref) returns it: the same
+/// vocabulary as [`Event`], without copying heads or body data.
+#[derive(Debug, Clone, Copy)]
+pub enum EventRef<'a> {
+    /// A request head.
+    Request(RequestRef<'a>),
+    /// A 1xx response head.
+    InformationalResponse(ResponseRef<'a>),
+    /// The final response head.
+    Response(ResponseRef<'a>),
+    /// A piece of body data, after transfer decoding.
+    Data(&'a [u8]),
+    /// The end of the current message, with its trailer fields.
+    EndOfMessage(HeadersRef<'a>),
+    /// The peer closed its side (EOF at a message boundary).
+    ConnectionClosed,
+}
+
+impl EventRef<'_> {
+    /// An owned copy, equal to what [`Connection::next_event`](super::Connection::next_event)
+    /// would have returned.
+    pub fn to_event(&self) -> Event {
+        match self {
+            EventRef::Request(r) => Event::Request(r.to_request()),
+            EventRef::InformationalResponse(r) => Event::InformationalResponse(r.to_response()),
+            EventRef::Response(r) => Event::Response(r.to_response()),
+            EventRef::Data(d) => Event::Data(d.to_vec()),
+            EventRef::EndOfMessage(t) => Event::EndOfMessage(t.to_headers()),
+            EventRef::ConnectionClosed => Event::ConnectionClosed,
+        }
     }
+}
+
+/// A request head borrowed from a connection's input buffer (see [`EventRef`]).
+#[derive(Clone, Copy)]
+pub struct RequestRef<'a> {
+    head: HeadersRef<'a>,
+    method: (usize, usize),
+    target: (usize, usize),
+    version: Version,
+}
+
+impl<'a> RequestRef<'a> {
+    pub(crate) fn new(
+        head: HeadersRef<'a>,
+        method: (usize, usize),
+        target: (usize, usize),
+        version: Version,
+    ) -> Self {
+        RequestRef {
+            head,
+            method,
+            target,
+            version,
+        }
+    }
+
+    /// The method, e.g. `"GET"`.
+    pub fn method(&self) -> &'a str {
+        text(self.head.bytes(), self.method)
+    }
+
+    /// The request target, e.g. `"/index.html?q=1"`.
+    pub fn target(&self) -> &'a str {
+        text(self.head.bytes(), self.target)
+    }
+
+    /// The HTTP version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The header fields.
+    pub fn headers(&self) -> HeadersRef<'a> {
+        self.head
+    }
+
+    /// An owned copy (one allocation for the head and its field table).
+    pub fn to_request(&self) -> Request {
+        Request::from_parsed(self.head.to_headers(), self.method, self.target, self.version)
+    }
+}
+
+impl fmt::Debug for RequestRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestRef")
+            .field("method", &self.method())
+            .field("target", &self.target())
+            .field("version", &self.version)
+            .field("headers", &self.head)
+            .finish()
+    }
+}
+
+/// A response head borrowed from a connection's input buffer (see [`EventRef`]).
+#[derive(Clone, Copy)]
+pub struct ResponseRef<'a> {
+    head: HeadersRef<'a>,
+    status: u16,
+    reason: (usize, usize),
+    version: Version,
+}
+
+impl<'a> ResponseRef<'a> {
+    pub(crate) fn new(
+        head: HeadersRef<'a>,
+        status: u16,
+        reason: (usize, usize),
+        version: Version,
+    ) -> Self {
+        ResponseRef {
+            head,
+            status,
+            reason,
+            version,
+        }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The reason phrase as received (may be empty).
+    pub fn reason(&self) -> &'a str {
+        text(self.head.bytes(), self.reason)
+    }
+
+    /// The HTTP version the peer sent.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The header fields.
+    pub fn headers(&self) -> HeadersRef<'a> {
+        self.head
+    }
+
+    /// An owned copy (one allocation for the head and its field table).
+    pub fn to_response(&self) -> Response {
+        Response::from_parsed(self.head.to_headers(), self.status, self.reason, self.version)
+    }
+}
+
+impl fmt::Debug for ResponseRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseRef")
+            .field("status", &self.status)
+            .field("reason", &self.reason())
+            .field("version", &self.version)
+            .field("headers", &self.head)
+            .finish()
+    }
+}
+
+/// The standard reason phrase for a status code (RFC 9110 §15), or `""` if unknown.
+        pub fn reason_phrase(status: u16) -> &'static str {
+            match status {
+                $($code => $phrase,)*
+                _ => "",
+            }
+        }
+
+        /// `HTTP/1.1 <status> <standard phrase>\r\n` for a status with a standard phrase.
+        pub(crate) fn standard_status_line(status: u16) -> Option<&'static [u8]> {
+            match status {
+                $($code => Some(concat!("HTTP/1.1 ", $code, " ", $phrase, "\r\n").as_bytes()),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+status_table! {
+    100 => "Continue",
+    101 => "Switching Protocols",
+    103 => "Early Hints",
+    200 => "OK",
+    201 => "Created",
+    202 => "Accepted",
+    203 => "Non-Authoritative Information",
+    204 => "No Content",
+    205 => "Reset Content",
+    206 => "Partial Content",
+    300 => "Multiple Choices",
+    301 => "Moved Permanently",
+    302 => "Found",
+    303 => "See Other",
+    304 => "Not Modified",
+    307 => "Temporary Redirect",
+    308 => "Permanent Redirect",
+    400 => "Bad Request",
+    401 => "Unauthorized",
+    403 => "Forbidden",
+    404 => "Not Found",
+    405 => "Method Not Allowed",
+    406 => "Not Acceptable",
+    408 => "Request Timeout",
+    409 => "Conflict",
+    410 => "Gone",
+    411 => "Length Required",
+    412 => "Precondition Failed",
+    413 => "Content Too Large",
+    414 => "URI Too Long",
+    415 => "Unsupported Media Type",
+    417 => "Expectation Failed",
+    422 => "Unprocessable Content",
+    426 => "Upgrade Required",
+    429 => "Too Many Requests",
+    431 => "Request Header Fields Too Large",
+    500 => "Internal Server Error",
+    501 => "Not Implemented",
+    502 => "Bad Gateway",
+    503 => "Service Unavailable",
+    504 => "Gateway Timeout",
+    505 => "HTTP Version Not Supported",
 }

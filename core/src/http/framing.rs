@@ -34,10 +34,27 @@ pub(crate) struct FramingInfo {
 }
 
 impl FramingInfo {
-    /// Looks at one field. Only five names matter; a length-and-first-byte test keeps the
-    /// common case (an unrelated field) to one branch, inlined into the parse loop.
+    /// Looks at one field. Only five names matter, and they have five distinct lengths: one
+    /// table lookup on the length, compared with the first letter, is all the common case
+    /// (an unrelated field) costs, inlined into the parse loop.
     #[inline(always)]
     pub(crate) fn observe(&mut self, name: &[u8], value: &[u8]) -> Result<(), Error> {
+        const FIRST: [u8; 18] = {
+            let mut t = [0u8; 18];
+            t[4] = b'h';
+            t[6] = b'e';
+            t[10] = b'c';
+            t[14] = b'c';
+            t[17] = b't';
+            t
+        };
+        match (FIRST.get(name.len()), name.first()) {
+            (Some(&f), Some(&b)) if f == b | 0x20 => self.observe_named(name, value),
+            _ => Ok(()),
+        }
+    }
+
+    fn observe_named(&mut self, name: &[u8], value: &[u8]) -> Result<(), Error> {
         let first = match name.first() {
             Some(b) => b | 0x20,
             None => return Ok(()),
@@ -188,24 +205,40 @@ impl FramingInfo {
 /// Case-insensitive equality of a field name (a token, as httparse guarantees) with a
 /// lowercase literal made of letters, digits and `-`. For token bytes `b | 0x20` equals such a
 /// literal byte exactly when `b` is that character in either case.
+/// The literal's length is a constant, so the comparison unrolls into a few wide operations.
 #[inline(always)]
-fn token_eq(name: &[u8], lower: &[u8]) -> bool {
-    name.len() == lower.len() && name.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
+fn token_eq<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
+    match <&[u8; N]>::try_from(name) {
+        Ok(name) => {
+            let mut diff = 0u8;
+            for i in 0..N {
+                diff |= (name[i] | 0x20) ^ lower[i];
+            }
+            diff == 0
+        }
+        Err(_) => false,
+    }
 }
 
 /// Exactly `value.eq_ignore_ascii_case(lower)` for a lowercase ASCII literal, without a
 /// branch per byte: letters compare with the case bit set, every other byte compares exactly.
 #[inline(always)]
-pub(crate) fn lower_eq(value: &[u8], lower: &[u8]) -> bool {
-    if value.len() != lower.len() {
-        return false;
+pub(crate) fn lower_eq<const N: usize>(value: &[u8], lower: &[u8; N]) -> bool {
+    match <&[u8; N]>::try_from(value) {
+        Ok(value) => {
+            let mut diff = 0u8;
+            for i in 0..N {
+                let case = if lower[i].is_ascii_lowercase() {
+                    0x20
+                } else {
+                    0
+                };
+                diff |= (value[i] | case) ^ lower[i];
+            }
+            diff == 0
+        }
+        Err(_) => false,
     }
-    let mut diff = 0u8;
-    for (&a, &l) in value.iter().zip(lower) {
-        let case = if l.is_ascii_lowercase() { 0x20 } else { 0 };
-        diff |= (a | case) ^ l;
-    }
-    diff == 0
 }
 
 /// `1*DIGIT` into a u64; `None` when empty, not all digits, or overflowing.

@@ -6,44 +6,29 @@ use std::mem::MaybeUninit;
 
 use super::body_read::range_in;
 use super::framing::FramingInfo;
-use super::headers::{pack_field, Field, Span, PACKED_FIELD};
+use super::headers::{Field, Span};
 use super::{Error, Limits, Version};
 
 /// Header slots kept on the stack; larger `max_headers` limits use a heap vector.
 const STACK_HEADERS: usize = 128;
 
-/// Fields a request head may have for its table to be packed into the head's own buffer
-/// (through a stack table of this many entries); more use a separate vector.
-pub(crate) const PACKED_MAX: usize = 32;
-
-/// Stack room for a packed field table.
-pub(crate) type PackedTable = [u8; PACKED_MAX * PACKED_FIELD];
-
-/// Where the field table of a parsed request went.
-pub(crate) enum ParsedFields {
-    /// The first `n` entries of the caller's [`PackedTable`].
-    Packed(usize),
-    /// Too many fields to pack.
-    Owned(Vec<Field>),
-}
-
-/// A request head, as ranges into the buffer it was parsed from.
+/// A request head, as ranges into the buffer it was parsed from. Its fields went into the
+/// caller's field table.
 pub(crate) struct ParsedRequest {
     pub(crate) len: usize,
     pub(crate) method: (usize, usize),
     pub(crate) target: (usize, usize),
     pub(crate) version: Version,
-    pub(crate) fields: ParsedFields,
     pub(crate) framing: FramingInfo,
 }
 
-/// A response head, as ranges into the buffer it was parsed from.
+/// A response head, as ranges into the buffer it was parsed from. Its fields went into the
+/// caller's field table.
 pub(crate) struct ParsedResponse {
     pub(crate) len: usize,
     pub(crate) status: u16,
     pub(crate) reason: (usize, usize),
     pub(crate) version: Version,
-    pub(crate) fields: Vec<Field>,
     pub(crate) framing: FramingInfo,
     /// Some value contained obs-fold line breaks that must become spaces.
     pub(crate) unfold: bool,
@@ -51,19 +36,99 @@ pub(crate) struct ParsedResponse {
 
 type Slots<'b> = MaybeUninit<httparse::Header<'b>>;
 
-/// Parses a request head at the start of `buf`. `Ok(None)` = incomplete. Up to
-/// [`PACKED_MAX`] fields are packed into `table`.
+/// Fields a [`FieldTable`] holds inline, in the connection itself.
+const INLINE_FIELDS: usize = 32;
+
+/// The field table of the head parsed last, reused from head to head: the first
+/// [`INLINE_FIELDS`] entries live inline (no allocation and no clearing per head), more
+/// spill to a vector.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldTable {
+    inline: [Field; INLINE_FIELDS],
+    len: usize,
+    spill: Vec<Field>,
+}
+
+impl Default for FieldTable {
+    fn default() -> Self {
+        FieldTable {
+            inline: [Field::EMPTY; INLINE_FIELDS],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl FieldTable {
+    /// Replaces the table with the fields httparse found in the buffer starting at `base`,
+    /// showing each to `framing` on the way.
+    #[inline(always)]
+    fn fill(
+        &mut self,
+        headers: &[httparse::Header<'_>],
+        base: usize,
+        framing: &mut FramingInfo,
+    ) -> Result<(), Error> {
+        self.clear();
+        if headers.len() <= INLINE_FIELDS {
+            // The common case: no per-field branch on the table's size.
+            for (slot, h) in self.inline.iter_mut().zip(headers) {
+                framing.observe(h.name.as_bytes(), h.value)?;
+                *slot = field_at(base, h);
+            }
+            self.len = headers.len();
+        } else {
+            for h in headers {
+                framing.observe(h.name.as_bytes(), h.value)?;
+                self.push(field_at(base, h));
+            }
+        }
+        Ok(())
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.spill.clear();
+    }
+
+    #[inline(always)]
+    fn push(&mut self, f: Field) {
+        if let Some(slot) = self.inline.get_mut(self.len) {
+            *slot = f;
+        } else {
+            if self.len == INLINE_FIELDS {
+                self.spill.extend_from_slice(&self.inline);
+            }
+            self.spill.push(f);
+        }
+        self.len += 1;
+    }
+
+    /// The fields, in order.
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[Field] {
+        if self.len <= INLINE_FIELDS {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+}
+
+/// Parses a request head at the start of `buf`. `Ok(None)` = incomplete. On success
+/// `fields` holds the head's fields (it is cleared first; the connection reuses it, so the
+/// hot path allocates nothing).
 pub(crate) fn parse_request(
     buf: &[u8],
     limits: &Limits,
-    table: &mut PackedTable,
+    fields: &mut FieldTable,
 ) -> Result<Option<ParsedRequest>, Error> {
     if limits.max_headers <= STACK_HEADERS {
         let mut slots = [Slots::uninit(); STACK_HEADERS];
-        request_with(buf, limits, &mut slots[..limits.max_headers], table)
+        request_with(buf, limits, &mut slots[..limits.max_headers], fields)
     } else {
         let mut slots = vec![Slots::uninit(); limits.max_headers];
-        request_with(buf, limits, &mut slots, table)
+        request_with(buf, limits, &mut slots, fields)
     }
 }
 
@@ -71,7 +136,7 @@ fn request_with<'b>(
     buf: &'b [u8],
     limits: &Limits,
     slots: &mut [Slots<'b>],
-    table: &mut PackedTable,
+    fields: &mut FieldTable,
 ) -> Result<Option<ParsedRequest>, Error> {
     let mut req = httparse::Request::new(&mut []);
     let len = match req.parse_with_uninit_headers(buf, slots) {
@@ -93,49 +158,30 @@ fn request_with<'b>(
         Version::Http11
     };
     let mut framing = FramingInfo::default();
-    let fields = if req.headers.len() <= PACKED_MAX {
-        for (h, entry) in req.headers.iter().zip(table.chunks_exact_mut(PACKED_FIELD)) {
-            framing.observe(h.name.as_bytes(), h.value)?;
-            pack_field(
-                entry,
-                offsets(base, h.name.as_bytes()),
-                offsets(base, h.value),
-            );
-        }
-        ParsedFields::Packed(req.headers.len())
-    } else {
-        for h in req.headers.iter() {
-            framing.observe(h.name.as_bytes(), h.value)?;
-        }
-        ParsedFields::Owned(
-            req.headers
-                .iter()
-                .map(|h| Field {
-                    name: Span::new(offsets(base, h.name.as_bytes())),
-                    value: Span::new(offsets(base, h.value)),
-                })
-                .collect(),
-        )
-    };
+    fields.fill(req.headers, base, &mut framing)?;
     Ok(Some(ParsedRequest {
         len,
         method: offsets(base, method.as_bytes()),
         target: offsets(base, target.as_bytes()),
         version,
-        fields,
         framing,
     }))
 }
 
-/// Parses a response head at the start of `buf`. Obs-fold is accepted here (RFC 9112 §5.2
-/// lets a user agent replace it with spaces) and reported through `unfold`.
-pub(crate) fn parse_response(buf: &[u8], limits: &Limits) -> Result<Option<ParsedResponse>, Error> {
+/// Parses a response head at the start of `buf` into `fields` as [`parse_request`] does.
+/// Obs-fold is accepted here (RFC 9112 §5.2 lets a user agent replace it with spaces) and
+/// reported through `unfold`.
+pub(crate) fn parse_response(
+    buf: &[u8],
+    limits: &Limits,
+    fields: &mut FieldTable,
+) -> Result<Option<ParsedResponse>, Error> {
     if limits.max_headers <= STACK_HEADERS {
         let mut slots = [Slots::uninit(); STACK_HEADERS];
-        response_with(buf, limits, &mut slots[..limits.max_headers])
+        response_with(buf, limits, &mut slots[..limits.max_headers], fields)
     } else {
         let mut slots = vec![Slots::uninit(); limits.max_headers];
-        response_with(buf, limits, &mut slots)
+        response_with(buf, limits, &mut slots, fields)
     }
 }
 
@@ -143,6 +189,7 @@ fn response_with<'b>(
     buf: &'b [u8],
     limits: &Limits,
     slots: &mut [Slots<'b>],
+    fields: &mut FieldTable,
 ) -> Result<Option<ParsedResponse>, Error> {
     let mut resp = httparse::Response::new(&mut []);
     let parsed = httparse::ParserConfig::default()
@@ -164,7 +211,7 @@ fn response_with<'b>(
         Version::Http11
     };
     let mut framing = FramingInfo::default();
-    let mut fields = Vec::with_capacity(resp.headers.len());
+    fields.clear();
     let mut unfold = false;
     for h in resp.headers.iter() {
         if h.value.iter().any(|&b| b == b'\r' || b == b'\n') {
@@ -181,10 +228,18 @@ fn response_with<'b>(
         status,
         reason: range_in(base, buf.len(), resp.reason.unwrap_or("").as_bytes()),
         version,
-        fields,
         framing,
         unfold,
     }))
+}
+
+/// The spans of a field httparse returned from the buffer starting at `base`.
+#[inline(always)]
+fn field_at(base: usize, h: &httparse::Header<'_>) -> Field {
+    Field {
+        name: Span::new(offsets(base, h.name.as_bytes())),
+        value: Span::new(offsets(base, h.value)),
+    }
 }
 
 /// The offsets of `s`, a slice httparse returned from the buffer starting at `base`. (All

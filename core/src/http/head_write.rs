@@ -145,14 +145,26 @@ pub(crate) struct ResponseContext {
 }
 
 fn check_reason_and_fields(resp: &Response) -> Result<(), Error> {
-    if !is_sendable_value(resp.reason().as_bytes()) {
+    check_reason(resp)?;
+    validate_fields(resp.headers())
+}
+
+/// A custom reason phrase must be sendable; standard ones are.
+fn check_reason(resp: &Response) -> Result<(), Error> {
+    if !resp.has_standard_reason() && !is_sendable_value(resp.reason().as_bytes()) {
         return Err(Error::InvalidOutgoingField);
     }
-    validate_fields(resp.headers())
+    Ok(())
 }
 
 fn write_status_line(resp: &Response, out: &mut Vec<u8>) {
     let s = resp.status();
+    if resp.has_standard_reason() {
+        if let Some(line) = super::events::standard_status_line(s) {
+            out.extend_from_slice(line);
+            return;
+        }
+    }
     if (100..=999).contains(&s) {
         let mut line = *b"HTTP/1.1 000 ";
         line[9] = b'0' + (s / 100) as u8;
@@ -260,9 +272,7 @@ fn write_response_checked(
     if !(200..=999).contains(&s) {
         return Err(Error::InvalidStatusCode(s));
     }
-    if !is_sendable_value(resp.reason().as_bytes()) {
-        return Err(Error::InvalidOutgoingField);
-    }
+    check_reason(resp)?;
     write_status_line(resp, out);
     let mut d = write_response_fields(resp.headers(), out)?;
     if let Some(n) = default_length.filter(|_| d.content_length.is_none() && !d.chunked) {

@@ -37,6 +37,14 @@ pub(crate) struct Field {
     pub(crate) value: Span,
 }
 
+impl Field {
+    /// Empty name and value.
+    pub(crate) const EMPTY: Field = Field {
+        name: Span { start: 0, end: 0 },
+        value: Span { start: 0, end: 0 },
+    };
+}
+
 /// An ordered list of header (or trailer) fields.
 ///
 /// Names compare case-insensitively (`get("content-type")` finds `Content-Type`); values are
@@ -81,15 +89,17 @@ impl Default for Table {
 /// Bytes per packed field-table entry.
 pub(crate) const PACKED_FIELD: usize = 16;
 
-/// Encodes a field into `entry`, a packed table entry of [`PACKED_FIELD`] bytes.
-#[inline(always)]
-pub(crate) fn pack_field(entry: &mut [u8], (ns, ne): (usize, usize), (vs, ve): (usize, usize)) {
-    let packed = (ns as u32 as u128)
-        | (ne as u32 as u128) << 32
-        | (vs as u32 as u128) << 64
-        | (ve as u32 as u128) << 96;
-    if let Some(e) = entry.get_mut(..PACKED_FIELD) {
-        e.copy_from_slice(&packed.to_le_bytes());
+/// Appends the packed form (see [`Table::Packed`]) of every field in `fields` to `out`.
+pub(crate) fn push_packed(out: &mut Vec<u8>, fields: &[Field]) {
+    let at = out.len();
+    // One resize, then plain stores: no capacity check per entry.
+    out.resize(at + fields.len() * PACKED_FIELD, 0);
+    for (entry, f) in out[at..].chunks_exact_mut(PACKED_FIELD).zip(fields) {
+        let packed = (f.name.start as u128)
+            | (f.name.end as u128) << 32
+            | (f.value.start as u128) << 64
+            | (f.value.end as u128) << 96;
+        entry.copy_from_slice(&packed.to_le_bytes());
     }
 }
 
@@ -154,7 +164,7 @@ impl Headers {
     }
 
     /// Builds from a buffer whose last `len` entries of [`PACKED_FIELD`] bytes, starting at
-    /// byte `at`, are the packed field table (see [`pack_field`]).
+    /// byte `at`, are the packed field table (see [`push_packed`]).
     pub(crate) fn from_packed(buf: Vec<u8>, at: usize, len: usize) -> Self {
         Headers {
             buf,
@@ -165,28 +175,28 @@ impl Headers {
         }
     }
 
-    /// The fields, in order.
+    /// A borrowed view of these fields, the same type a borrowed event
+    /// ([`EventRef`](super::EventRef)) hands out.
     #[inline]
-    pub(crate) fn fields(&self) -> FieldIter<'_> {
-        match &self.table {
-            Table::Owned(v) => FieldIter::Owned(v.iter()),
+    pub fn view(&self) -> HeadersRef<'_> {
+        let table = match &self.table {
+            Table::Owned(v) => TableRef::Slice(v),
             Table::Packed { at, len } => {
                 let at = *at as usize;
                 let end = at.saturating_add((*len as usize).saturating_mul(PACKED_FIELD));
-                FieldIter::Packed(
-                    self.buf
-                        .get(at..end)
-                        .unwrap_or(&[])
-                        .chunks_exact(PACKED_FIELD),
-                )
+                TableRef::Packed(self.buf.get(at..end).unwrap_or(&[]))
             }
+        };
+        HeadersRef {
+            buf: &self.buf,
+            table,
         }
     }
 
     /// Turns a packed table into an owned one (its bytes leave `buf`), before a change.
     fn unpack(&mut self) {
         if let Table::Packed { at, .. } = self.table {
-            let fields: Vec<Field> = self.fields().collect();
+            let fields: Vec<Field> = self.view().fields().collect();
             self.buf.truncate(at as usize);
             self.table = Table::Owned(fields);
         }
@@ -229,61 +239,41 @@ impl Headers {
         self.len() == 0
     }
 
-    fn slice(&self, r: Span) -> &[u8] {
-        self.buf.get(r.range()).unwrap_or(&[])
-    }
-
-    fn name_of(&self, f: &Field) -> &str {
-        // Names are either parsed tokens (ASCII) or came in as `&str`: always UTF-8.
-        std::str::from_utf8(self.slice(f.name)).unwrap_or("")
-    }
-
     /// All fields in order, as `(name, value)`. Names keep the case they were sent with.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
-        self.fields()
-            .map(move |f| (self.name_of(&f), self.slice(f.value)))
+        self.view().iter()
     }
 
     /// All fields as raw `(name, value)` bytes, without the UTF-8 view of names.
     pub(crate) fn iter_raw(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
-        self.fields()
-            .map(move |f| (self.slice(f.name), self.slice(f.value)))
+        self.view().iter_raw()
     }
 
     /// The value of the first field called `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.fields()
-            .find(|f| self.slice(f.name).eq_ignore_ascii_case(name.as_bytes()))
-            .map(|f| self.slice(f.value))
+        self.view().get(name)
     }
 
     /// The value of the first field called `name`, if it is valid UTF-8.
     pub fn get_str(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(|v| std::str::from_utf8(v).ok())
+        self.view().get_str(name)
     }
 
     /// The values of every field called `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.fields().filter_map(move |f| {
-            if self.slice(f.name).eq_ignore_ascii_case(name.as_bytes()) {
-                Some(self.slice(f.value))
-            } else {
-                None
-            }
-        })
+        self.view().get_all(name)
     }
 
     /// True when at least one field is called `name`.
     pub fn contains(&self, name: &str) -> bool {
-        self.get(name).is_some()
+        self.view().contains(name)
     }
 
     /// True when some field called `name` holds `token` as one element of its comma-separated
     /// list, compared case-insensitively after trimming whitespace. Parameters after `;` are
     /// ignored, so `contains_token("te", "trailers")` matches `TE: trailers;q=1`.
     pub fn contains_token(&self, name: &str, token: &str) -> bool {
-        self.get_all(name)
-            .any(|v| list_elements(v).any(|e| e.eq_ignore_ascii_case(token.as_bytes())))
+        self.view().contains_token(name, token)
     }
 
     /// Removes every field called `name`; returns how many were removed.
@@ -306,6 +296,149 @@ impl Headers {
     pub fn clear(&mut self) {
         self.table = Table::default();
         self.buf.clear();
+    }
+}
+
+/// Header fields borrowed from a connection's input buffer (or from a [`Headers`], through
+/// [`Headers::view`]): the lookups of [`Headers`] without owning anything.
+///
+/// ```
+/// use netloom_core::http::Headers;
+/// let h = Headers::new().with("Content-Type", "text/xml");
+/// let v = h.view();
+/// assert_eq!(v.get_str("content-type"), Some("text/xml"));
+/// assert_eq!(v.to_headers(), h);
+/// ```
+#[derive(Clone, Copy)]
+pub struct HeadersRef<'a> {
+    buf: &'a [u8],
+    table: TableRef<'a>,
+}
+
+/// Where a borrowed field table lives.
+#[derive(Clone, Copy)]
+enum TableRef<'a> {
+    Slice(&'a [Field]),
+    Packed(&'a [u8]),
+}
+
+impl<'a> HeadersRef<'a> {
+    /// Fields given as spans into `buf`.
+    pub(crate) fn new(buf: &'a [u8], fields: &'a [Field]) -> Self {
+        HeadersRef {
+            buf,
+            table: TableRef::Slice(fields),
+        }
+    }
+
+    /// The bytes the fields' spans point into.
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// The fields, in order.
+    #[inline]
+    pub(crate) fn fields(&self) -> FieldIter<'a> {
+        match self.table {
+            TableRef::Slice(v) => FieldIter::Owned(v.iter()),
+            TableRef::Packed(b) => FieldIter::Packed(b.chunks_exact(PACKED_FIELD)),
+        }
+    }
+
+    fn slice(&self, r: Span) -> &'a [u8] {
+        self.buf.get(r.range()).unwrap_or(&[])
+    }
+
+    fn name_of(&self, f: &Field) -> &'a str {
+        // Names are either parsed tokens (ASCII) or came in as `&str`: always UTF-8.
+        std::str::from_utf8(self.slice(f.name)).unwrap_or("")
+    }
+
+    /// Number of fields (duplicates counted).
+    pub fn len(&self) -> usize {
+        match self.table {
+            TableRef::Slice(v) => v.len(),
+            TableRef::Packed(b) => b.len() / PACKED_FIELD,
+        }
+    }
+
+    /// True when there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// All fields in order, as `(name, value)`. Names keep the case they were sent with.
+    pub fn iter(self) -> impl Iterator<Item = (&'a str, &'a [u8])> {
+        self.fields()
+            .map(move |f| (self.name_of(&f), self.slice(f.value)))
+    }
+
+    /// All fields as raw `(name, value)` bytes, without the UTF-8 view of names.
+    pub(crate) fn iter_raw(self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> {
+        self.fields()
+            .map(move |f| (self.slice(f.name), self.slice(f.value)))
+    }
+
+    /// The value of the first field called `name` (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&'a [u8]> {
+        self.fields()
+            .find(|f| self.slice(f.name).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|f| self.slice(f.value))
+    }
+
+    /// The value of the first field called `name`, if it is valid UTF-8.
+    pub fn get_str(&self, name: &str) -> Option<&'a str> {
+        self.get(name).and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// The values of every field called `name`, in order.
+    pub fn get_all<'n>(self, name: &'n str) -> impl Iterator<Item = &'a [u8]> + 'n
+    where
+        'a: 'n,
+    {
+        self.fields().filter_map(move |f| {
+            if self.slice(f.name).eq_ignore_ascii_case(name.as_bytes()) {
+                Some(self.slice(f.value))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// True when at least one field is called `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// True when some field called `name` holds `token` as one element of its comma-separated
+    /// list (see [`Headers::contains_token`]).
+    pub fn contains_token(&self, name: &str, token: &str) -> bool {
+        self.get_all(name)
+            .any(|v| list_elements(v).any(|e| e.eq_ignore_ascii_case(token.as_bytes())))
+    }
+
+    /// An owned copy: the fields' bytes and a packed table in one allocation.
+    pub fn to_headers(&self) -> Headers {
+        let n = self.len();
+        let mut buf = Vec::with_capacity(self.buf.len() + n * PACKED_FIELD);
+        buf.extend_from_slice(self.buf);
+        let at = buf.len();
+        match self.table {
+            TableRef::Slice(fields) => push_packed(&mut buf, fields),
+            TableRef::Packed(table) => buf.extend_from_slice(table),
+        }
+        Headers::from_packed(buf, at, n)
+    }
+}
+
+impl fmt::Debug for HeadersRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.iter()
+                    .map(|(n, v)| (n, String::from_utf8_lossy(v).into_owned())),
+            )
+            .finish()
     }
 }
 

@@ -108,7 +108,9 @@ mod state;
 
 pub use conn::Connection;
 pub use error::Error;
-pub use events::{reason_phrase, Event, Request, Response, Version};
-pub use headers::Headers;
+pub use events::{
+    reason_phrase, Event, EventRef, Request, RequestRef, Response, ResponseRef, Version,
+};
+pub use headers::{Headers, HeadersRef};
 pub use limits::Limits;
 pub use state::{Role, State};
