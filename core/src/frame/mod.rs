@@ -10,8 +10,8 @@
 //!   [`encode_prefixed`] writes the same format.
 //!
 //! [`Session`] ties a decoder to a [`Service`] (greeting, per-frame reply, when to close) so that a
-//! runtime only moves bytes: it feeds [`Session::receive`], writes what [`Session::poll_transmit`]
-//! hands out, and closes when [`Session::is_finished`] says so.
+//! runtime only moves bytes: it feeds [`Session::receive`], writes what [`Session::transmit`]
+//! hands out (then [`Session::advance`]), and closes when [`Session::is_finished`] says so.
 //!
 //! ```
 //! use netloom_core::frame::{Decoder, FixedDecoder, FrameError};

@@ -571,6 +571,11 @@ impl Connection {
     }
 
     fn read_body(&mut self) -> Result<Option<Step>, Error> {
+        if let BodyReader::Length { remaining: 0 } = self.reader {
+            // A message without a body (most requests) ends right after its head.
+            self.reader = BodyReader::Idle;
+            return Ok(Some(self.their_end(None)));
+        }
         let base = self.rpos;
         let input = &self.rbuf[base..];
         let (consumed, found) = self.reader.step(input, &self.limits)?;
@@ -580,12 +585,12 @@ impl Connection {
                 self.waiting_for_continue = false;
                 Ok(Some(Step::Data(base + start, base + end)))
             }
-            Some(Found::End(trailers)) => Ok(Some(self.their_end(trailers))),
+            Some(Found::End(trailers)) => Ok(Some(self.their_end(Some(trailers)))),
             None => {
                 if self.eof {
                     if self.reader.ends_at_eof() {
                         self.reader = BodyReader::Idle;
-                        return Ok(Some(self.their_end(Headers::new())));
+                        return Ok(Some(self.their_end(None)));
                     }
                     return Err(Error::UnexpectedEof);
                 }
@@ -594,8 +599,13 @@ impl Connection {
         }
     }
 
-    fn their_end(&mut self, trailers: Headers) -> Step {
-        self.trailers = trailers;
+    /// Their message ended, with `trailers` if it had any.
+    fn their_end(&mut self, trailers: Option<Headers>) -> Step {
+        match trailers {
+            Some(t) => self.trailers = t,
+            None if !self.trailers.is_empty() => self.trailers = Headers::new(),
+            None => {}
+        }
         self.their_state = State::Done;
         self.waiting_for_continue = false;
         self.settle();

@@ -17,6 +17,16 @@
 #![doc = include_str!("../../examples/embed_http_server.rs")]
 //! ```
 //!
+//! # Owned or borrowed events
+//!
+//! [`next_event`](Connection::next_event) returns owned [`Event`]s: each head is copied, with
+//! its field table, into one allocation (none when the head is all the input there is), and
+//! body data into a vector. [`next_event_ref`](Connection::next_event_ref) returns the same
+//! events as [`EventRef`]s that borrow the connection's input buffer: nothing is copied or
+//! allocated, and the event must be dropped before the connection is used again. Both give
+//! the same events, states and errors for any input split (a property test, the hostile
+//! corpus and two fuzz targets check it); [`EventRef::to_event`] turns one into the other.
+//!
 //! # States and cycles
 //!
 //! Each side has a [`State`] ([`our_state`](Connection::our_state),

@@ -25,7 +25,7 @@ use std::io::Read;
 use std::ops::Deref;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::{Connection, Event, Headers, Limits, Request, Response, Role, State};
+use super::{Connection, Event, EventRef, Headers, Limits, Request, Response, Role, State};
 use crate::frame::ConnInfo;
 use crate::{Completion, Job};
 
@@ -243,7 +243,19 @@ where
             if self.closing || self.pending() >= HIGH_WATER {
                 return;
             }
-            match self.conn.next_event() {
+            // Borrowed events, so body bytes are copied once, from the input buffer straight
+            // into the request body.
+            let event = match self.conn.next_event_ref() {
+                Ok(Some(EventRef::Data(data))) => {
+                    if self.request.is_some() {
+                        self.body.extend_from_slice(data);
+                    }
+                    continue;
+                }
+                Ok(ev) => Ok(ev.map(|ev| ev.to_event())),
+                Err(e) => Err(e),
+            };
+            match event {
                 Ok(Some(Event::Request(head))) => {
                     if self.conn.expects_continue() {
                         // We always want the body (its size is bounded by the limits), so
@@ -255,11 +267,6 @@ where
                     }
                     self.body.clear();
                     self.request = Some(head);
-                }
-                Ok(Some(Event::Data(data))) => {
-                    if self.request.is_some() {
-                        self.body.extend_from_slice(&data);
-                    }
                 }
                 Ok(Some(Event::EndOfMessage(trailers))) => {
                     if let Some(head) = self.request.take() {
