@@ -659,12 +659,13 @@ impl Connection {
     /// [`Error::BodyNotAllowed`]).
     #[inline]
     pub fn send(&mut self, event: Event, out: &mut Vec<u8>) -> Result<(), Error> {
-        match event {
-            Event::Request(req) => self.send_request(&req, out),
-            Event::InformationalResponse(resp) => self.send_informational(&resp, out),
-            Event::Response(resp) => self.send_response(&resp, out),
-            Event::Data(data) => self.send_data(&data, out),
-            Event::EndOfMessage(trailers) => self.send_end(&trailers, out),
+        // Matched by reference: moving the head out of the event would copy it.
+        match &event {
+            Event::Request(req) => self.send_request(req, out),
+            Event::InformationalResponse(resp) => self.send_informational(resp, out),
+            Event::Response(resp) => self.send_response(resp, out),
+            Event::Data(data) => self.send_data(data, out),
+            Event::EndOfMessage(trailers) => self.send_end(trailers, out),
             Event::ConnectionClosed => {
                 self.our_state = State::Closed;
                 self.keep_alive = false;
