@@ -14,13 +14,18 @@ struct Declared {
     keep_alive: bool,
 }
 
-fn declared(h: &Headers) -> Result<Declared, Error> {
-    let mut d = Declared {
+impl Declared {
+    /// A head without fields.
+    const NONE: Declared = Declared {
         content_length: None,
         chunked: false,
         close: false,
         keep_alive: false,
     };
+}
+
+fn declared(h: &Headers) -> Result<Declared, Error> {
+    let mut d = Declared::NONE;
     let mut te = false;
     for (name, value) in h.iter_raw() {
         observe_declared(&mut d, &mut te, name, value)?;
@@ -185,12 +190,7 @@ fn write_status_line(resp: &Response, out: &mut Vec<u8>) {
 /// the same order as `validate_fields` then `declared`: an invalid field wins over a framing
 /// error anywhere in the head.
 fn write_response_fields(h: &Headers, out: &mut Vec<u8>) -> Result<Declared, Error> {
-    let mut d = Declared {
-        content_length: None,
-        chunked: false,
-        close: false,
-        keep_alive: false,
-    };
+    let mut d = Declared::NONE;
     let mut te = false;
     let mut framing: Result<(), Error> = Ok(());
     for (name, value) in h.iter_raw() {
@@ -252,6 +252,18 @@ pub(crate) fn write_response(
     default_length: Option<u64>,
     out: &mut Vec<u8>,
 ) -> Result<(BodyWriter, bool), Error> {
+    let s = resp.status();
+    if !(200..=999).contains(&s) {
+        return Err(Error::InvalidStatusCode(s));
+    }
+    check_reason(resp)?;
+    if resp.headers().is_empty() && default_length.is_none() {
+        // A bare head (an empty 204, say): nothing to validate, nothing to undo.
+        let (writer, keep_alive, tail) = framing(s, &Declared::NONE, ctx)?;
+        write_status_line(resp, out);
+        out.extend_from_slice(tail);
+        return Ok((writer, keep_alive));
+    }
     let start = out.len();
     match write_response_checked(resp, ctx, default_length, out) {
         Ok(r) => Ok(r),
@@ -268,11 +280,6 @@ fn write_response_checked(
     default_length: Option<u64>,
     out: &mut Vec<u8>,
 ) -> Result<(BodyWriter, bool), Error> {
-    let s = resp.status();
-    if !(200..=999).contains(&s) {
-        return Err(Error::InvalidStatusCode(s));
-    }
-    check_reason(resp)?;
     write_status_line(resp, out);
     let mut d = write_response_fields(resp.headers(), out)?;
     if let Some(n) = default_length.filter(|_| d.content_length.is_none() && !d.chunked) {
@@ -281,6 +288,20 @@ fn write_response_checked(
         write_decimal(n, out);
         out.extend_from_slice(b"\r\n");
     }
+    let (writer, keep_alive, tail) = framing(resp.status(), &d, ctx)?;
+    out.extend_from_slice(tail);
+    Ok((writer, keep_alive))
+}
+
+/// The framing of a final response with status `s` whose fields declared `d`: its body
+/// writer, whether the connection stays open, and the end of its head (the fields we add,
+/// then the empty line).
+#[inline(always)]
+fn framing(
+    s: u16,
+    d: &Declared,
+    ctx: &ResponseContext,
+) -> Result<(BodyWriter, bool, &'static [u8]), Error> {
     if s == 204 && (d.chunked || d.content_length.is_some()) {
         return Err(Error::InvalidOutgoingFraming(
             "framing headers on a 204 response",
@@ -316,17 +337,17 @@ fn write_response_checked(
         BodyWriter::UntilClose
     };
     let keep_alive = ctx.keep_alive && !d.close && writer != BodyWriter::UntilClose;
-
-    if add_chunked {
-        out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
-    }
-    if !keep_alive && !d.close {
-        out.extend_from_slice(b"Connection: close\r\n");
-    } else if keep_alive && http10 && !d.keep_alive {
-        out.extend_from_slice(b"Connection: keep-alive\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    Ok((writer, keep_alive))
+    let close = !keep_alive && !d.close;
+    let announce_keep_alive = keep_alive && http10 && !d.keep_alive;
+    let tail: &'static [u8] = match (add_chunked, close, announce_keep_alive) {
+        (false, false, false) => b"\r\n",
+        (false, true, _) => b"Connection: close\r\n\r\n",
+        (false, false, true) => b"Connection: keep-alive\r\n\r\n",
+        (true, false, false) => b"Transfer-Encoding: chunked\r\n\r\n",
+        (true, true, _) => b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        (true, false, true) => b"Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n",
+    };
+    Ok((writer, keep_alive, tail))
 }
 
 /// A complete minimal error response: status line, `Content-Type: text/plain`,
