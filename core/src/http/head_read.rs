@@ -37,7 +37,7 @@ pub(crate) struct ParsedResponse {
 type Slots<'b> = MaybeUninit<httparse::Header<'b>>;
 
 /// Fields a [`FieldTable`] holds inline, in the connection itself.
-const INLINE_FIELDS: usize = 32;
+const INLINE_FIELDS: usize = 16;
 
 /// The field table of the head parsed last, reused from head to head: the first
 /// [`INLINE_FIELDS`] entries live inline (no allocation and no clearing per head), more
