@@ -209,6 +209,50 @@ fn header_count_over_limit_is_431() {
 }
 
 #[test]
+fn every_field_count_up_to_the_limit_reads_back_in_order_owned_and_borrowed() {
+    // Around the connection's inline field slots and well past them, on one connection, so
+    // a short head after a long one reuses the table.
+    let mut c = Connection::new(Role::Server, Limits::default());
+    let mut out = Vec::new();
+    for n in [0usize, 1, 15, 16, 17, 40, 3, 99, 16] {
+        let mut req = String::from("GET / HTTP/1.1\r\nHost: a\r\n");
+        for i in 0..n {
+            req.push_str(&format!("X-{i}: v{i}\r\n"));
+        }
+        req.push_str("\r\n");
+        let expected: Vec<(String, Vec<u8>)> = std::iter::once(("Host".to_string(), b"a".to_vec()))
+            .chain((0..n).map(|i| (format!("X-{i}"), format!("v{i}").into_bytes())))
+            .collect();
+        for borrowed in [false, true] {
+            c.receive(req.as_bytes());
+            let got: Vec<(String, Vec<u8>)> = if borrowed {
+                let Some(EventRef::Request(r)) = c.next_event_ref().unwrap() else {
+                    panic!("{n} fields: no request")
+                };
+                r.headers()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_vec()))
+                    .collect()
+            } else {
+                let Some(Event::Request(r)) = c.next_event().unwrap() else {
+                    panic!("{n} fields: no request")
+                };
+                r.headers()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_vec()))
+                    .collect()
+            };
+            assert_eq!(got, expected, "{n} fields, borrowed: {borrowed}");
+            assert!(matches!(c.next_event(), Ok(Some(Event::EndOfMessage(_)))));
+            c.send(Event::Response(Response::new(204)), &mut out)
+                .unwrap();
+            c.send(Event::EndOfMessage(Headers::new()), &mut out)
+                .unwrap();
+        }
+    }
+}
+
+#[test]
 fn many_headers_beyond_stack_slots_are_fine_when_allowed() {
     let limits = Limits {
         max_headers: 300,
