@@ -657,7 +657,9 @@ impl Connection {
     /// ([`Error::WrongState`], [`Error::InvalidOutgoingField`], [`Error::InvalidStatusCode`],
     /// [`Error::InvalidOutgoingFraming`], [`Error::BodyLengthMismatch`],
     /// [`Error::BodyNotAllowed`]).
-    #[inline]
+    // Inlined so that the caller's event, whose kind is usually known there, is dispatched
+    // and dropped without a runtime match.
+    #[inline(always)]
     pub fn send(&mut self, event: Event, out: &mut Vec<u8>) -> Result<(), Error> {
         // Matched by reference: moving the head out of the event would copy it.
         match &event {

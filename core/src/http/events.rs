@@ -476,10 +476,11 @@ impl fmt::Debug for ResponseRef<'_> {
             }
         }
 
-        /// `HTTP/1.1 <status> <standard phrase>\r\n` for a status with a standard phrase.
-        pub(crate) fn standard_status_line(status: u16) -> Option<&'static [u8]> {
+        /// `HTTP/1.1 <status> <standard phrase>\r\n\r\n`, a whole head without fields, for a
+        /// status with a standard phrase; the status line is all of it but the last two bytes.
+        pub(crate) fn standard_bare_head(status: u16) -> Option<&'static [u8]> {
             match status {
-                $($code => Some(concat!("HTTP/1.1 ", $code, " ", $phrase, "\r\n").as_bytes()),)*
+                $($code => Some(concat!("HTTP/1.1 ", $code, " ", $phrase, "\r\n\r\n").as_bytes()),)*
                 _ => None,
             }
         }

@@ -165,8 +165,8 @@ fn check_reason(resp: &Response) -> Result<(), Error> {
 fn write_status_line(resp: &Response, out: &mut Vec<u8>) {
     let s = resp.status();
     if resp.has_standard_reason() {
-        if let Some(line) = super::events::standard_status_line(s) {
-            out.extend_from_slice(line);
+        if let Some(head) = super::events::standard_bare_head(s) {
+            out.extend_from_slice(&head[..head.len() - 2]);
             return;
         }
     }
@@ -260,8 +260,16 @@ pub(crate) fn write_response(
     if resp.headers().is_empty() && default_length.is_none() {
         // A bare head (an empty 204, say): nothing to validate, nothing to undo.
         let (writer, keep_alive, tail) = framing(s, &Declared::NONE, ctx)?;
-        write_status_line(resp, out);
-        out.extend_from_slice(tail);
+        match super::events::standard_bare_head(s) {
+            // The commonest head of all (a kept-alive empty 204, say) is one copy.
+            Some(head) if tail == b"\r\n" && resp.has_standard_reason() => {
+                out.extend_from_slice(head)
+            }
+            _ => {
+                write_status_line(resp, out);
+                out.extend_from_slice(tail);
+            }
+        }
         return Ok((writer, keep_alive));
     }
     let start = out.len();
