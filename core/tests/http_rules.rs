@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use netloom_core::http::{
-    Connection, Error, Event, EventRef, Headers, Limits, Request, Response, Role, State, Version,
+    Connection, Error, Event, EventRef, Headers, HeadersRef, Limits, Request, Response, Role,
+    State, Version,
 };
 
 const GET: &[u8] = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
@@ -225,22 +226,19 @@ fn every_field_count_up_to_the_limit_reads_back_in_order_owned_and_borrowed() {
             .collect();
         for borrowed in [false, true] {
             c.receive(req.as_bytes());
-            let got: Vec<(String, Vec<u8>)> = if borrowed {
-                let Some(EventRef::Request(r)) = c.next_event_ref().unwrap() else {
-                    panic!("{n} fields: no request")
-                };
-                r.headers()
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_vec()))
-                    .collect()
+            let fields = |h: HeadersRef<'_>| -> Vec<(String, Vec<u8>)> {
+                h.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect()
+            };
+            let got = if borrowed {
+                match c.next_event_ref().unwrap() {
+                    Some(EventRef::Request(r)) => fields(r.headers()),
+                    other => panic!("{n} fields: {other:?}"),
+                }
             } else {
-                let Some(Event::Request(r)) = c.next_event().unwrap() else {
-                    panic!("{n} fields: no request")
-                };
-                r.headers()
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_vec()))
-                    .collect()
+                match c.next_event().unwrap() {
+                    Some(Event::Request(r)) => fields(r.headers().view()),
+                    other => panic!("{n} fields: {other:?}"),
+                }
             };
             assert_eq!(got, expected, "{n} fields, borrowed: {borrowed}");
             assert!(matches!(c.next_event(), Ok(Some(Event::EndOfMessage(_)))));

@@ -299,31 +299,20 @@ fn run_client(pieces: &[&[u8]], limits: &http::Limits, head_bits: u8, borrowed: 
     let mut conn = Connection::new(Role::Client, limits.clone());
     let mut events = Vec::new();
     let mut sent = 0;
+    let mut pull = |conn: &mut Connection| {
+        pull_client(conn, &mut events, &mut sent, head_bits, budget, borrowed)
+    };
     let mut result = Ok(());
     for p in pieces {
         conn.receive(p);
-        result = pull_client(
-            &mut conn,
-            &mut events,
-            &mut sent,
-            head_bits,
-            budget,
-            borrowed,
-        );
+        result = pull(&mut conn);
         if result.is_err() {
             break;
         }
     }
     if result.is_ok() {
         conn.receive_eof();
-        result = pull_client(
-            &mut conn,
-            &mut events,
-            &mut sent,
-            head_bits,
-            budget,
-            borrowed,
-        );
+        result = pull(&mut conn);
     }
     if let Ok(()) = result {
         assert!(!conn.wants_read());
@@ -362,44 +351,37 @@ fn assert_same_outcome(split: &Outcome, whole: &Outcome) {
     }
 }
 
+/// Runs `run` (a role's driver: pieces, borrowed events or not) over the control byte's
+/// pieces and over the whole input: split and unsplit input must give the same events, and
+/// borrowed events must equal owned ones either way.
+fn check_http(input: &[u8], run: impl Fn(&[&[u8]], &http::Limits, u8, bool) -> Outcome) {
+    let c = control(input);
+    let limits = http_limits(c.tight);
+    let whole = run(&[c.data], &limits, c.flags, false);
+    let whole_ref = run(&[c.data], &limits, c.flags, true);
+    assert_eq!(whole_ref, whole, "borrowed events differ");
+    if !c.sizes.is_empty() {
+        let split = run(&pieces(c.data, c.sizes), &limits, c.flags, false);
+        assert_same_outcome(&split, &whole);
+        let split_ref = run(&pieces(c.data, c.sizes), &limits, c.flags, true);
+        assert_eq!(split_ref, split, "borrowed events differ on split input");
+    }
+}
+
 /// HTTP request parsing, server role. The input (after the control byte) is fed in the
 /// pieces the control byte chooses; the events and the final error must equal those of the
 /// unsplit input.
 pub fn http_request(input: &[u8]) {
-    let c = control(input);
-    let limits = http_limits(c.tight);
-    let whole = run_server(&[c.data], &limits, false);
-    assert_eq!(
-        run_server(&[c.data], &limits, true),
-        whole,
-        "borrowed events differ"
-    );
-    if !c.sizes.is_empty() {
-        let split = run_server(&pieces(c.data, c.sizes), &limits, false);
-        assert_same_outcome(&split, &whole);
-        let split_ref = run_server(&pieces(c.data, c.sizes), &limits, true);
-        assert_eq!(split_ref, split, "borrowed events differ on split input");
-    }
+    check_http(input, |pieces, limits, _, borrowed| {
+        run_server(pieces, limits, borrowed)
+    });
 }
 
 /// HTTP response parsing, client role, for GET and HEAD requests (chosen by the control
 /// byte's flags), with EOF at the end so close-delimited bodies complete. Split and unsplit
 /// input must give the same events.
 pub fn http_response(input: &[u8]) {
-    let c = control(input);
-    let limits = http_limits(c.tight);
-    let whole = run_client(&[c.data], &limits, c.flags, false);
-    assert_eq!(
-        run_client(&[c.data], &limits, c.flags, true),
-        whole,
-        "borrowed events differ"
-    );
-    if !c.sizes.is_empty() {
-        let split = run_client(&pieces(c.data, c.sizes), &limits, c.flags, false);
-        assert_same_outcome(&split, &whole);
-        let split_ref = run_client(&pieces(c.data, c.sizes), &limits, c.flags, true);
-        assert_eq!(split_ref, split, "borrowed events differ on split input");
-    }
+    check_http(input, run_client);
 }
 
 /// The head every `chunked_body` input follows.

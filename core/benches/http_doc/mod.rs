@@ -49,77 +49,64 @@ pub fn raw_batch(buf: &[u8]) -> usize {
     pos
 }
 
+/// The two ways to pull events: `next_event` (owned) and `next_event_ref` (borrowed). The
+/// loops are written once, as macros, so each path is measured with no branch between them.
+macro_rules! one_request {
+    ($buf:expr, $next:ident) => {{
+        let mut conn = Connection::new(Role::Server, Limits::default());
+        conn.receive($buf);
+        let mut n = 0;
+        while let Some(ev) = conn.$next().expect("valid") {
+            black_box(&ev);
+            n += 1;
+        }
+        n
+    }};
+}
+
+macro_rules! pipelined {
+    ($batch:expr, $out:expr, $next:ident, $ev:ident) => {{
+        let mut conn = Connection::new(Role::Server, Limits::default());
+        conn.receive($batch);
+        let mut requests = 0;
+        loop {
+            match conn.$next().expect("valid") {
+                Some($ev::Request(r)) => {
+                    black_box(&r);
+                    requests += 1;
+                }
+                Some($ev::EndOfMessage(_)) => {
+                    $out.clear();
+                    conn.send(Event::Response(Response::new(204)), $out)
+                        .expect("response");
+                    conn.send(Event::EndOfMessage(Headers::new()), $out)
+                        .expect("end");
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        requests
+    }};
+}
+
 /// One request through a fresh server connection; the number of events.
 pub fn state_machine_one(buf: &[u8]) -> usize {
-    let mut conn = Connection::new(Role::Server, Limits::default());
-    conn.receive(buf);
-    let mut n = 0;
-    while let Some(ev) = conn.next_event().expect("valid") {
-        black_box(&ev);
-        n += 1;
-    }
-    n
+    one_request!(buf, next_event)
 }
 
 /// A pipelined batch through one server connection, answering each request with a minimal
 /// `204` (the next request is held until the current response is done); the request count.
 pub fn state_machine_batch(batch: &[u8], out: &mut Vec<u8>) -> usize {
-    let mut conn = Connection::new(Role::Server, Limits::default());
-    conn.receive(batch);
-    let mut requests = 0;
-    loop {
-        match conn.next_event().expect("valid") {
-            Some(Event::Request(r)) => {
-                black_box(&r);
-                requests += 1;
-            }
-            Some(Event::EndOfMessage(_)) => {
-                out.clear();
-                conn.send(Event::Response(Response::new(204)), out)
-                    .expect("response");
-                conn.send(Event::EndOfMessage(Headers::new()), out)
-                    .expect("end");
-            }
-            Some(_) => {}
-            None => break,
-        }
-    }
-    requests
+    pipelined!(batch, out, next_event, Event)
 }
 
 /// [`state_machine_one`] through the borrowed events of `next_event_ref`.
 pub fn borrowed_one(buf: &[u8]) -> usize {
-    let mut conn = Connection::new(Role::Server, Limits::default());
-    conn.receive(buf);
-    let mut n = 0;
-    while let Some(ev) = conn.next_event_ref().expect("valid") {
-        black_box(&ev);
-        n += 1;
-    }
-    n
+    one_request!(buf, next_event_ref)
 }
 
 /// [`state_machine_batch`] through the borrowed events of `next_event_ref`.
 pub fn borrowed_batch(batch: &[u8], out: &mut Vec<u8>) -> usize {
-    let mut conn = Connection::new(Role::Server, Limits::default());
-    conn.receive(batch);
-    let mut requests = 0;
-    loop {
-        match conn.next_event_ref().expect("valid") {
-            Some(EventRef::Request(r)) => {
-                black_box(&r);
-                requests += 1;
-            }
-            Some(EventRef::EndOfMessage(_)) => {
-                out.clear();
-                conn.send(Event::Response(Response::new(204)), out)
-                    .expect("response");
-                conn.send(Event::EndOfMessage(Headers::new()), out)
-                    .expect("end");
-            }
-            Some(_) => {}
-            None => break,
-        }
-    }
-    requests
+    pipelined!(batch, out, next_event_ref, EventRef)
 }

@@ -523,12 +523,7 @@ impl Eq for Headers {}
 
 impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(
-                self.iter()
-                    .map(|(n, v)| (n, String::from_utf8_lossy(v).into_owned())),
-            )
-            .finish()
+        fmt::Debug::fmt(&self.view(), f)
     }
 }
 
