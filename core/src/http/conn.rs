@@ -24,35 +24,24 @@ const TABLE_ROOM: usize = 32 * PACKED_FIELD;
 /// until the next `receive` (which takes `&mut self`, so no borrowed event is alive then).
 #[derive(Debug, Clone, Copy)]
 enum Step {
-    Request(HeadAt, RequestLine),
-    Response(HeadAt, StatusLine),
+    Request {
+        at: usize,
+        len: usize,
+        method: (usize, usize),
+        target: (usize, usize),
+        version: Version,
+    },
+    Response {
+        at: usize,
+        len: usize,
+        status: u16,
+        reason: (usize, usize),
+        version: Version,
+        informational: bool,
+    },
     Data(usize, usize),
     End,
     Closed,
-}
-
-/// Where a head is in the input buffer.
-#[derive(Debug, Clone, Copy)]
-struct HeadAt {
-    at: usize,
-    len: usize,
-}
-
-/// A request line, as ranges from its head's start.
-#[derive(Debug, Clone, Copy)]
-struct RequestLine {
-    method: (usize, usize),
-    target: (usize, usize),
-    version: Version,
-}
-
-/// A status line, as ranges from its head's start.
-#[derive(Debug, Clone, Copy)]
-struct StatusLine {
-    status: u16,
-    reason: (usize, usize),
-    version: Version,
-    informational: bool,
 }
 
 /// A sans-IO HTTP/1.1 connection in the client or the server role.
@@ -232,19 +221,26 @@ impl Connection {
             None => return Ok(None),
         };
         Ok(Some(match step {
-            Step::Request(head, line) => {
-                let storage = self.take_head(head);
-                Event::Request(Request::from_parsed(
-                    storage,
-                    line.method,
-                    line.target,
-                    line.version,
-                ))
+            Step::Request {
+                at,
+                len,
+                method,
+                target,
+                version,
+            } => {
+                let storage = self.take_head(at, len);
+                Event::Request(Request::from_parsed(storage, method, target, version))
             }
-            Step::Response(head, line) => {
-                let storage = self.take_head(head);
-                let resp = Response::from_parsed(storage, line.status, line.reason, line.version);
-                if line.informational {
+            Step::Response {
+                at,
+                len,
+                status,
+                reason,
+                version,
+                informational,
+            } => {
+                let resp = Response::from_parsed(self.take_head(at, len), status, reason, version);
+                if informational {
                     Event::InformationalResponse(resp)
                 } else {
                     Event::Response(resp)
@@ -288,18 +284,34 @@ impl Connection {
         };
         let buf = &self.rbuf[..];
         let bytes = |start: usize, end: usize| buf.get(start..end).unwrap_or(&[]);
-        let fields = self.fields.as_slice();
-        let head = |h: HeadAt| HeadersRef::new(bytes(h.at, h.at + h.len), fields);
         Ok(Some(match step {
-            Step::Request(h, line) => EventRef::Request(RequestRef::new(
-                head(h),
-                line.method,
-                line.target,
-                line.version,
+            Step::Request {
+                at,
+                len,
+                method,
+                target,
+                version,
+            } => EventRef::Request(RequestRef::new(
+                HeadersRef::new(bytes(at, at + len), self.fields.as_slice()),
+                method,
+                target,
+                version,
             )),
-            Step::Response(h, line) => {
-                let resp = ResponseRef::new(head(h), line.status, line.reason, line.version);
-                if line.informational {
+            Step::Response {
+                at,
+                len,
+                status,
+                reason,
+                version,
+                informational,
+            } => {
+                let resp = ResponseRef::new(
+                    HeadersRef::new(bytes(at, at + len), self.fields.as_slice()),
+                    status,
+                    reason,
+                    version,
+                );
+                if informational {
                     EventRef::InformationalResponse(resp)
                 } else {
                     EventRef::Response(resp)
@@ -443,7 +455,7 @@ impl Connection {
     /// Moves the head at `at..at + len` of the input buffer out, followed by the packed
     /// field table: without copying the head when it is all the buffer holds (the buffer
     /// keeps [`TABLE_ROOM`] spare bytes for the table), otherwise into one new allocation.
-    fn take_head(&mut self, HeadAt { at, len }: HeadAt) -> Headers {
+    fn take_head(&mut self, at: usize, len: usize) -> Headers {
         let fields = self.fields.as_slice();
         let table_len = fields.len() * PACKED_FIELD;
         let mut v = if at == 0 && len == self.rbuf.len() {
@@ -503,14 +515,13 @@ impl Connection {
         if self.our_state == State::Idle {
             self.our_state = State::SendResponse;
         }
-        Ok(Some(Step::Request(
-            HeadAt { at, len: p.len },
-            RequestLine {
-                method: p.method,
-                target: p.target,
-                version: p.version,
-            },
-        )))
+        Ok(Some(Step::Request {
+            at,
+            len: p.len,
+            method: p.method,
+            target: p.target,
+            version: p.version,
+        }))
     }
 
     fn parse_response_head(&mut self) -> Result<Option<Step>, Error> {
@@ -539,15 +550,14 @@ impl Connection {
             }
         }
         self.rpos += p.len;
-        let step = Step::Response(
-            HeadAt { at, len: p.len },
-            StatusLine {
-                status: p.status,
-                reason: p.reason,
-                version: p.version,
-                informational,
-            },
-        );
+        let step = Step::Response {
+            at,
+            len: p.len,
+            status: p.status,
+            reason: p.reason,
+            version: p.version,
+            informational,
+        };
         let (kind, must_close) = match body {
             None => return Ok(Some(step)),
             Some(b) => b,
