@@ -1,7 +1,7 @@
 //! An async HTTP/1.1 client: `urlopen` and `urlretrieve` as `async fn`s on async-io.
 //!
 //! [`Client::get`] gives a [`Response`] whose body is a streaming
-//! [`AsyncRead`](futures_lite::AsyncRead); [`Client::retrieve`] saves a URL through a
+//! [`AsyncRead`]; [`Client::retrieve`] saves a URL through a
 //! temporary file renamed on success. Redirects, keep-alive reuse (with one retry when a
 //! pooled connection turns out stale), connect and read timeouts behave as in
 //! `netloom_std::http_client`: every rule comes from [`netloom_core::http::client`], and this
@@ -459,7 +459,7 @@ impl Wire {
 }
 
 /// A response: status, headers, final URL, and the body as a streaming
-/// [`AsyncRead`](futures_lite::AsyncRead).
+/// [`AsyncRead`].
 ///
 /// Reading the body to the end returns the connection to the client's pool (when the server
 /// allows reuse); dropping the response earlier closes it. A body cut short by the server is
