@@ -179,17 +179,20 @@ impl Headers {
     /// ([`EventRef`](super::EventRef)) hands out.
     #[inline]
     pub fn view(&self) -> HeadersRef<'_> {
-        let table = match &self.table {
-            Table::Owned(v) => TableRef::Slice(v),
+        match &self.table {
+            Table::Owned(v) => HeadersRef {
+                buf: &self.buf,
+                table: TableRef::Slice(v),
+            },
             Table::Packed { at, len } => {
+                // The bytes the spans point into stop where the table starts.
                 let at = *at as usize;
                 let end = at.saturating_add((*len as usize).saturating_mul(PACKED_FIELD));
-                TableRef::Packed(self.buf.get(at..end).unwrap_or(&[]))
+                HeadersRef {
+                    buf: self.buf.get(..at).unwrap_or(&[]),
+                    table: TableRef::Packed(self.buf.get(at..end).unwrap_or(&[])),
+                }
             }
-        };
-        HeadersRef {
-            buf: &self.buf,
-            table,
         }
     }
 
@@ -559,6 +562,21 @@ mod tests {
         assert!(h.contains_token("connection", "close"));
         assert!(h.contains_token("connection", "keep-alive"));
         assert!(!h.contains_token("connection", ""));
+    }
+
+    #[test]
+    fn a_received_head_copies_through_its_view_without_growing() {
+        let mut c = super::super::Connection::new(
+            super::super::Role::Server,
+            super::super::Limits::default(),
+        );
+        c.receive(b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r\n");
+        let Ok(Some(super::super::Event::Request(r))) = c.next_event() else {
+            panic!("no request")
+        };
+        let copy = r.headers().view().to_headers();
+        assert_eq!(&copy, r.headers());
+        assert_eq!(copy.buf.len(), r.headers().buf.len());
     }
 
     #[test]
