@@ -17,7 +17,7 @@ use netloom::http::server::{IncomingRequest, OutgoingResponse};
 use netloom::http::Limits;
 use netloom::{RunningServer, Runtime, ServerConfig};
 
-use common::{each_runtime, loopback};
+use common::{each_runtime, loopback, serve_http};
 
 /// Size of the `/big` response.
 const BIG: usize = 64 * 1024;
@@ -41,8 +41,7 @@ fn app(req: IncomingRequest) -> OutgoingResponse {
 }
 
 fn start(rt: Runtime, config: ServerConfig) -> RunningServer {
-    rt.spawn_http(loopback(), app, config, Limits::default())
-        .unwrap()
+    serve_http(rt, app, config)
 }
 
 /// A client socket with its own read buffer, reading Content-Length framed responses.
@@ -182,9 +181,7 @@ fn graceful_shutdown_finishes_requests_in_flight_and_closes_idle_connections() {
             shutdown_grace: Duration::from_secs(5),
             ..ServerConfig::default()
         };
-        let server = rt
-            .spawn_http(loopback(), handler, config, Limits::default())
-            .unwrap();
+        let server = serve_http(rt, handler, config);
         let addr = server.local_addr();
         // An idle keep-alive connection that has been served once.
         let mut idle = Client::connect(addr);
@@ -496,14 +493,7 @@ fn a_long_streamed_download_is_served_in_bounded_memory() {
             let zeros = io::repeat(0).take(SIZE);
             OutgoingResponse::stream(200, "application/octet-stream", Some(SIZE), Box::new(zeros))
         };
-        let server = rt
-            .spawn_http(
-                loopback(),
-                handler,
-                ServerConfig::default(),
-                Limits::default(),
-            )
-            .unwrap();
+        let server = serve_http(rt, handler, ServerConfig::default());
         let before = rss();
         let mut c = Client::connect(server.local_addr());
         c.send(b"GET /zeros HTTP/1.1\r\nHost: x\r\n\r\n");

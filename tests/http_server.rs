@@ -11,11 +11,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use netloom::http::server::{Body, IncomingRequest, OutgoingResponse};
-use netloom::http::Limits;
 use netloom::static_files::StaticFiles;
 use netloom::{RunningServer, Runtime, ServerConfig};
 
-use common::{each_runtime, loopback, temp_dir};
+use common::{each_runtime, serve_http, temp_dir};
 
 /// The handler most tests use.
 fn app(req: IncomingRequest) -> OutgoingResponse {
@@ -41,8 +40,7 @@ fn app(req: IncomingRequest) -> OutgoingResponse {
 }
 
 fn start(rt: Runtime, config: ServerConfig) -> RunningServer {
-    rt.spawn_http(loopback(), app, config, Limits::default())
-        .unwrap()
+    serve_http(rt, app, config)
 }
 
 fn raw(addr: SocketAddr) -> TcpStream {
@@ -110,14 +108,7 @@ fn curl_gets_files_heads_listings_and_refusals() {
     std::fs::write(dir.join("sub/big.bin"), &big).unwrap();
     each_runtime(|rt| {
         let files = StaticFiles::new(&dir).unwrap();
-        let server = rt
-            .spawn_http(
-                loopback(),
-                files,
-                ServerConfig::default(),
-                Limits::default(),
-            )
-            .unwrap();
+        let server = serve_http(rt, files, ServerConfig::default());
         let base = format!("http://{}", server.local_addr());
 
         let o = curl(&["-i", &format!("{base}/hello.txt")]);
@@ -475,14 +466,7 @@ fn a_blocking_handler_delays_only_its_own_connection() {
                 )
             }
         };
-        let server = rt
-            .spawn_http(
-                loopback(),
-                handler,
-                ServerConfig::default(),
-                Limits::default(),
-            )
-            .unwrap();
+        let server = serve_http(rt, handler, ServerConfig::default());
         let addr = server.local_addr();
         let meet = move || {
             let mut s = raw(addr);
@@ -570,9 +554,7 @@ fn a_body_reader_that_panics_cuts_its_response_short_and_nothing_else() {
                 }
                 app(req)
             };
-            let server = rt
-                .spawn_http(loopback(), handler, config, Limits::default())
-                .unwrap();
+            let server = serve_http(rt, handler, config);
             let mut s = raw(server.local_addr());
             s.write_all(b"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n")
                 .unwrap();

@@ -5,8 +5,20 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+use netloom::http::server::Handler;
+use netloom::http::Limits;
 use netloom::seed::Logger;
-use netloom::Runtime;
+use netloom::{RunningServer, Runtime, ServerConfig};
+
+/// An HTTP server on `rt` at a free loopback port, running `handler` under `config` with the
+/// default HTTP limits.
+pub fn serve_http<H>(rt: Runtime, handler: H, config: ServerConfig) -> RunningServer
+where
+    H: Handler + Send + Sync + 'static,
+{
+    rt.spawn_http(loopback(), handler, config, Limits::default())
+        .expect("server starts")
+}
 
 /// A logger that keeps lines for assertions.
 pub fn collector() -> (Logger, Arc<Mutex<Vec<String>>>) {
