@@ -604,6 +604,54 @@ fn http10_keep_alive_is_honoured_with_content_length() {
 }
 
 #[test]
+fn a_head_without_fields_is_framed_as_the_same_head_with_an_unrelated_field() {
+    // Heads without fields take a shorter path when sent; it must frame exactly as the
+    // general one does, for every kind of request and status.
+    let requests: [&[u8]; 4] = [
+        b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        b"HEAD / HTTP/1.0\r\n\r\n",
+    ];
+    let head_of = |request: &[u8], resp: Response| -> (String, State) {
+        let mut c = server();
+        c.receive(request);
+        drain(&mut c).unwrap();
+        let mut out = Vec::new();
+        c.send(Event::Response(resp), &mut out).unwrap();
+        c.send(Event::EndOfMessage(Headers::new()), &mut out)
+            .unwrap();
+        (String::from_utf8(out).unwrap(), c.our_state())
+    };
+    for request in requests {
+        for status in [200, 204, 304, 404, 599] {
+            for custom_reason in [false, true] {
+                let bare = || {
+                    if custom_reason {
+                        Response::with_reason(status, "Custom")
+                    } else {
+                        Response::new(status)
+                    }
+                };
+                let (fast, fast_state) = head_of(request, bare());
+                let (general, general_state) = head_of(request, bare().header("X-A", "1"));
+                let what = format!("{status} to {:?}", String::from_utf8_lossy(request));
+                assert_eq!(fast, general.replacen("X-A: 1\r\n", "", 1), "{what}");
+                assert_eq!(fast_state, general_state, "{what}");
+            }
+        }
+    }
+    assert_eq!(
+        head_of(requests[0], Response::new(204)).0,
+        "HTTP/1.1 204 No Content\r\n\r\n"
+    );
+    assert_eq!(
+        head_of(requests[2], Response::new(204)).0,
+        "HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n"
+    );
+}
+
+#[test]
 fn response_to_http10_without_length_is_close_delimited() {
     let mut c = server();
     let mut out = Vec::new();
