@@ -9,14 +9,19 @@
 //! - [`frame`]: fixed-length and length-prefixed framing.
 //! - [`http`]: HTTP/1.1 connections, client and server roles.
 //! - [`xmlrpc`]: XML-RPC values, codec and the method dispatcher.
+//! - [`serve`]: every server timer and connection decision (deadlines, the connection bound,
+//!   lingering close, shutdown), with the time passed in as a [`Now`]; the driver contract
+//!   every runtime follows is documented there.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod duplex;
 pub mod frame;
 pub mod http;
-mod server_config;
+pub mod serve;
+mod time;
 pub mod xmlrpc;
 
-pub use duplex::{Completion, Duplex, Job};
-pub use server_config::ServerConfig;
+pub use duplex::{Duplex, Job};
+pub use serve::ServerConfig;
+pub use time::Now;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use netloom_core::frame::ConnInfo;
 use netloom_core::http::server::{Body, IncomingRequest, OutgoingResponse, ServerConn};
 use netloom_core::http::{Connection, Event, Headers, Limits, Request, Response, Role};
-use netloom_core::{Completion, Duplex, Job};
+use netloom_core::http::server::ServerDone;
+use netloom_core::{Duplex, Job, Now};
 
 type Handler = Arc<fn(IncomingRequest) -> OutgoingResponse>;
 
@@ -44,18 +45,22 @@ fn conn() -> ServerConn<Handler> {
 fn drain(c: &mut ServerConn<Handler>) -> String {
     let out = String::from_utf8(c.transmit().to_vec()).unwrap();
     let n = out.len();
-    c.advance(n);
+    c.advance(now(), n);
     out
 }
 
-fn run_on_another_thread(job: Job) -> Completion {
+fn now() -> Now {
+    Now::new(std::time::Instant::now(), std::time::SystemTime::now())
+}
+
+fn run_on_another_thread(job: Job<ServerDone>) -> ServerDone {
     std::thread::spawn(move || job.run()).join().unwrap()
 }
 
 #[test]
 fn pipelined_requests_become_one_job_at_a_time_in_order() {
     let mut c = conn();
-    c.receive(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+    c.receive(now(), b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
     let first = c.take_job().expect("a job for the first request");
     assert!(
         c.take_job().is_none(),
@@ -64,10 +69,10 @@ fn pipelined_requests_become_one_job_at_a_time_in_order() {
     assert!(c.transmit().is_empty());
     assert!(!c.wants_read(), "no reading while a job is out");
     assert!(c.mid_message(), "a request being handled is in progress");
-    c.complete(run_on_another_thread(first));
+    c.complete(now(), run_on_another_thread(first));
     assert!(drain(&mut c).ends_with("answer /1"));
     let second = c.take_job().expect("then a job for the second");
-    c.complete(second.run());
+    c.complete(now(), second.run());
     assert!(drain(&mut c).ends_with("answer /2"));
     assert!(c.take_job().is_none());
     assert!(c.wants_read());
@@ -77,11 +82,11 @@ fn pipelined_requests_become_one_job_at_a_time_in_order() {
 #[test]
 fn the_peer_closing_while_a_job_is_out_does_not_lose_the_answer() {
     let mut c = conn();
-    c.receive(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
-    c.receive_eof();
+    c.receive(now(), b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+    c.receive_eof(now());
     assert!(!c.is_finished(), "the answer is still to come");
     let job = c.take_job().expect("job");
-    c.complete(job.run());
+    c.complete(now(), job.run());
     assert!(drain(&mut c).ends_with("answer /x"));
     assert!(c.is_finished());
 }
@@ -89,53 +94,33 @@ fn the_peer_closing_while_a_job_is_out_does_not_lose_the_answer() {
 #[test]
 fn a_panicking_handler_job_answers_500_and_the_connection_goes_on() {
     let mut c = conn();
-    c.receive(b"GET /panic HTTP/1.1\r\nHost: a\r\n\r\n");
+    c.receive(now(), b"GET /panic HTTP/1.1\r\nHost: a\r\n\r\n");
     let job = c.take_job().expect("job");
-    c.complete(run_on_another_thread(job));
+    c.complete(now(), run_on_another_thread(job));
     assert!(drain(&mut c).starts_with("HTTP/1.1 500 Internal Server Error\r\n"));
-    c.receive(b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+    c.receive(now(), b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
     let job = c.take_job().expect("job");
-    c.complete(job.run());
+    c.complete(now(), job.run());
     assert!(drain(&mut c).ends_with("answer /next"));
-}
-
-#[test]
-fn a_completion_from_some_other_job_answers_500() {
-    let mut c = conn();
-    c.receive(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
-    let _ours = c.take_job().expect("job");
-    c.complete(Job::new(|| 42u32).run());
-    assert!(drain(&mut c).starts_with("HTTP/1.1 500 Internal Server Error\r\n"));
-}
-
-#[test]
-fn a_completion_nobody_waits_for_is_ignored() {
-    let mut c = conn();
-    c.complete(Job::new(|| OutgoingResponse::text(200, "stray")).run());
-    assert!(c.transmit().is_empty());
-    c.receive(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
-    let job = c.take_job().expect("job");
-    c.complete(job.run());
-    assert!(drain(&mut c).ends_with("answer /x"));
 }
 
 #[test]
 fn a_streamed_body_is_read_by_jobs_too() {
     let mut c = conn();
-    c.receive(b"GET /stream HTTP/1.1\r\nHost: a\r\n\r\n");
+    c.receive(now(), b"GET /stream HTTP/1.1\r\nHost: a\r\n\r\n");
     let job = c.take_job().expect("the handler call");
-    c.complete(run_on_another_thread(job));
+    c.complete(now(), run_on_another_thread(job));
     // Each read of the body is a job of its own; the connection waits for each.
     let mut wire = Vec::new();
     let mut reads = 0;
     loop {
         wire.extend_from_slice(c.transmit());
         let n = c.transmit().len();
-        c.advance(n);
+        c.advance(now(), n);
         let Some(job) = c.take_job() else { break };
         assert!(!c.wants_read() && c.mid_message());
         reads += 1;
-        c.complete(run_on_another_thread(job));
+        c.complete(now(), run_on_another_thread(job));
     }
     assert!(reads > STREAMED / (64 * 1024), "{reads} reads");
     // What went out is one complete response with the whole body, as a client reads it.
@@ -166,8 +151,8 @@ fn a_streamed_body_is_read_by_jobs_too() {
     assert_eq!(body.len(), STREAMED);
     // And the connection is ready for the next request.
     assert!(c.wants_read());
-    c.receive(b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+    c.receive(now(), b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
     let job = c.take_job().expect("job");
-    c.complete(job.run());
+    c.complete(now(), job.run());
     assert!(drain(&mut c).ends_with("answer /next"));
 }

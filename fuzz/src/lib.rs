@@ -492,6 +492,11 @@ fn serve(pieces: &[&[u8]], limits: &http::Limits, eof: bool, deferred: bool) -> 
     } else {
         http::server::ServerConn::new(handler, info, limits.clone())
     };
+    // One fixed time for every call: what the connection writes must not depend on when.
+    let now = netloom_core::Now::new(
+        std::time::Instant::now(),
+        std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+    );
     let mut out = Vec::new();
     let mut settle = |conn: &mut http::server::ServerConn<_>| {
         // Bounded: each round writes or runs a job, and the input is finite.
@@ -499,10 +504,10 @@ fn serve(pieces: &[&[u8]], limits: &http::Limits, eof: bool, deferred: bool) -> 
             let n = conn.transmit().len();
             if n > 0 {
                 out.extend_from_slice(conn.transmit());
-                conn.advance(n);
+                conn.advance(now, n);
             } else if let Some(job) = conn.take_job() {
                 assert!(deferred, "an inline connection made a job");
-                conn.complete(job.run());
+                conn.complete(now, job.run());
             } else {
                 return;
             }
@@ -513,11 +518,11 @@ fn serve(pieces: &[&[u8]], limits: &http::Limits, eof: bool, deferred: bool) -> 
         if !conn.wants_read() {
             break;
         }
-        conn.receive(p);
+        conn.receive(now, p);
         settle(&mut conn);
     }
     if eof && !conn.is_finished() {
-        conn.receive_eof();
+        conn.receive_eof(now);
         settle(&mut conn);
     }
     out

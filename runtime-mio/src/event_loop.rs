@@ -1,33 +1,40 @@
-//! The one event loop every mio server runs: accept, read, write, time out, close.
+//! The mio driver: one event loop accepts, reads, writes and closes many connections, and
+//! sleeps until the earliest deadline any of them has (see `netloom_core::serve` for the
+//! contract). Every timer and every connection decision is the core's.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
+use std::task::{Wake, Waker};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::{Instant, SystemTime};
 
 use mio::net::{TcpListener, TcpStream};
-use mio::{Events, Interest, Poll, Token, Waker};
+use mio::{Events, Interest, Poll, Token};
 use netloom_core::frame::ConnInfo;
-use netloom_core::{Completion, Duplex, ServerConfig};
-
-use netloom_std::workers::Workers;
+use netloom_core::serve::{AcceptAction, AcceptBackoff, Admission, Admit, Next, Served};
+use netloom_core::{Duplex, Now, ServerConfig};
+use netloom_workers::Workers;
 
 const LISTENER: Token = Token(0);
 const WAKER: Token = Token(1);
+/// Connection tokens are their admission ticket's id plus this.
 const FIRST_CONN: usize = 2;
-/// How often idle connections are looked for, at most.
-const TICK: Duration = Duration::from_millis(250);
+
+fn now() -> Now {
+    Now::new(Instant::now(), SystemTime::now())
+}
 
 /// A running mio server, stopped with [`shutdown`](ServerHandle::shutdown) or when dropped.
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
     /// One stop flag and waker per event loop.
-    loops: Vec<(Arc<AtomicBool>, Arc<Waker>)>,
+    loops: Vec<(Arc<AtomicBool>, Arc<mio::Waker>)>,
     threads: Vec<JoinHandle<io::Result<()>>>,
 }
 
@@ -74,47 +81,69 @@ impl Drop for ServerHandle {
     }
 }
 
-struct Entry<C> {
-    stream: TcpStream,
-    conn: C,
-    /// Last time a read or write made progress.
-    active: Instant,
-    /// Whether output is waiting on a writable event.
-    blocked_on_write: bool,
-    /// When the current write window began (see `ServerConfig::write_timeout`), while
-    /// output is queued.
-    window_start: Option<Instant>,
-    /// Bytes of the current write window not yet written.
-    window_left: usize,
-    /// When the message now arriving began, if one is part-way in.
-    message_start: Option<Instant>,
-    /// Its handler job is out on a worker: the connection is busy (never idle, not timed).
-    job_pending: bool,
+/// Wakes the loop when the connection bound has room again.
+struct RoomWaker {
+    flag: AtomicBool,
+    waker: Arc<mio::Waker>,
 }
 
+impl Wake for RoomWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.flag.swap(true, Ordering::SeqCst) {
+            let _ = self.waker.wake();
+        }
+    }
+}
+
+struct Entry<C: Duplex> {
+    stream: TcpStream,
+    served: Served<C>,
+    /// The deadline a timer is queued for, if any (later queued entries are stale).
+    scheduled: Option<Instant>,
+    /// Whether the socket may have more to read, or room to write: false after it said it
+    /// would block, true again at its next event.
+    readable: bool,
+    writable: bool,
+}
+
+/// A finished job on its way back: the connection's token and the result (`None` if the job
+/// panicked).
+type Finished<T> = (Token, Option<T>);
+
 /// A server's event loop, generic over the connection state machine `C` made by `factory`.
-pub(crate) struct EventLoop<C, F> {
+pub(crate) struct EventLoop<C: Duplex, F> {
     poll: Poll,
-    /// `None` once shutdown has begun: the listening socket is closed at once.
+    /// `None` once shutdown has begun (the listening socket closes at once), or after it
+    /// failed for good.
     listener: Option<TcpListener>,
     config: ServerConfig,
     factory: F,
     conns: HashMap<Token, Entry<C>>,
-    next_token: usize,
+    admission: Arc<Admission>,
+    backoff: AcceptBackoff,
+    /// Accepting is paused (out of descriptors) until then.
+    accept_paused: Option<Instant>,
+    room: Arc<RoomWaker>,
+    room_waker: Waker,
+    /// Deadlines by connection; lazily cleaned (see `Entry::scheduled`).
+    timers: BinaryHeap<Reverse<(Instant, Token)>>,
     stop: Arc<AtomicBool>,
-    waker: Arc<Waker>,
+    waker: Arc<mio::Waker>,
     buf: Vec<u8>,
-    /// Set once shutdown has begun: connections close as soon as they are idle, and the loop
-    /// ends when none is left or at this deadline.
+    /// Set once shutdown has begun: the end of its grace period.
     drain_deadline: Option<Instant>,
-    /// Where handler jobs run; `None` runs them on this thread (`handler_threads: 0`).
+    /// Where jobs run; `None` runs them on this thread (`handler_threads: 0`).
     workers: Option<Workers>,
-    /// Finished jobs come back through here (and the waker).
-    done: Sender<(Token, Completion)>,
+    done: Sender<Finished<C::Done>>,
     /// Set when a worker has woken the loop for completions not yet taken, so that a busy
     /// pool wakes the loop once per batch rather than once per job.
     woken: Arc<AtomicBool>,
-    completions: Receiver<(Token, Completion)>,
+    completions: Receiver<Finished<C::Done>>,
+    /// A fatal accept error, reported when the loop ends.
+    failed: Option<io::Error>,
 }
 
 impl<C, F> EventLoop<C, F>
@@ -133,15 +162,24 @@ where
         let poll = Poll::new()?;
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
-        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let waker = Arc::new(mio::Waker::new(poll.registry(), WAKER)?);
         let (done, completions) = mpsc::channel();
+        let room = Arc::new(RoomWaker {
+            flag: AtomicBool::new(false),
+            waker: Arc::clone(&waker),
+        });
         Ok(EventLoop {
             poll,
             listener: Some(listener),
+            admission: Admission::new(config.max_connections, now()),
             config,
             factory,
             conns: HashMap::new(),
-            next_token: FIRST_CONN,
+            backoff: AcceptBackoff::default(),
+            accept_paused: None,
+            room_waker: Waker::from(Arc::clone(&room)),
+            room,
+            timers: BinaryHeap::new(),
             stop: Arc::new(AtomicBool::new(false)),
             waker,
             buf: vec![0; 64 * 1024],
@@ -150,86 +188,147 @@ where
             done,
             woken: Arc::new(AtomicBool::new(false)),
             completions,
+            failed: None,
         })
     }
 
     /// Runs until the stop flag is set, then drains (see [`ServerHandle::shutdown`]).
     pub(crate) fn run(mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
-        let mut last_sweep = Instant::now();
         loop {
-            let mut wait = TICK;
             if self.drain_deadline.is_none() && self.stop.load(Ordering::SeqCst) {
                 self.begin_drain();
             }
             if let Some(deadline) = self.drain_deadline {
-                let now = Instant::now();
-                if self.conns.is_empty() || now >= deadline {
-                    // Whatever is left closes as the loop (and its sockets) drop.
-                    return Ok(());
+                if self.conns.is_empty() {
+                    break;
                 }
-                wait = wait.min(deadline - now);
+                if Instant::now() >= deadline {
+                    // Grace is over: the core closes whatever is left.
+                    self.admission.abort_all();
+                    self.service_all(now());
+                    break;
+                }
             }
-            match self.poll.poll(&mut events, Some(wait)) {
+            let wait = self
+                .next_wakeup()
+                .map(|t| t.saturating_duration_since(Instant::now()));
+            match self.poll.poll(&mut events, wait) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
+            let t = now();
             for event in events.iter() {
                 match event.token() {
-                    LISTENER => self.accept_all(),
+                    LISTENER => self.accept_all(t),
                     WAKER => {}
-                    token => self.service(token),
+                    token => {
+                        if let Some(entry) = self.conns.get_mut(&token) {
+                            entry.readable |= event.is_readable() || event.is_read_closed();
+                            entry.writable |= event.is_writable() || event.is_write_closed();
+                            entry.readable |= event.is_error();
+                        }
+                        self.service(token, t);
+                    }
                 }
             }
-            self.take_completions();
-            if last_sweep.elapsed() >= TICK {
-                self.close_idle();
-                last_sweep = Instant::now();
+            self.take_completions(t);
+            self.fire_timers(t);
+            if self.room.flag.swap(false, Ordering::SeqCst)
+                || self.accept_paused.is_some_and(|p| t.instant >= p)
+            {
+                self.accept_all(t);
             }
         }
+        self.failed.take().map_or(Ok(()), Err)
     }
 
-    /// Stops accepting, and closes every connection that has nothing in flight.
+    /// The earliest time the loop must wake without an event.
+    fn next_wakeup(&self) -> Option<Instant> {
+        [
+            self.timers.peek().map(|Reverse((t, _))| *t),
+            self.accept_paused,
+            self.drain_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Stops accepting; connections see the shutdown through their tickets.
     fn begin_drain(&mut self) {
         self.drain_deadline = Some(Instant::now() + self.config.shutdown_grace);
         if let Some(mut listener) = self.listener.take() {
             let _ = self.poll.registry().deregister(&mut listener);
         }
-        let idle: Vec<Token> = self
-            .conns
-            .iter()
-            .filter(|(_, e)| is_idle(e))
-            .map(|(t, _)| *t)
-            .collect();
-        for token in idle {
-            self.close(token);
+        self.admission.begin_shutdown();
+        self.service_all(now());
+    }
+
+    fn service_all(&mut self, t: Now) {
+        let tokens: Vec<Token> = self.conns.keys().copied().collect();
+        for token in tokens {
+            self.service(token, t);
         }
     }
 
-    fn accept_all(&mut self) {
-        while self.conns.len() < self.config.max_connections.max(1) {
+    fn accept_all(&mut self, t: Now) {
+        if self.accept_paused.is_some_and(|p| t.instant < p) {
+            return;
+        }
+        self.accept_paused = None;
+        loop {
             let Some(listener) = self.listener.as_ref() else {
-                return; // shutting down
+                return;
             };
+            // Every connection busy at the bound: clients wait in the backlog until the
+            // bound wakes us.
+            if self.admission.poll_room(&self.room_waker).is_pending() {
+                return;
+            }
             match listener.accept() {
-                Ok((stream, peer)) => self.admit(stream, peer),
+                Ok((stream, peer)) => {
+                    self.backoff.on_success();
+                    self.admit(stream, peer, t);
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                // A peer that reset before accept, or out of descriptors: try again on the
-                // next event or sweep rather than spin.
-                Err(_) => return,
+                Err(e) => match self.backoff.on_error(&e, t) {
+                    AcceptAction::Retry => {}
+                    AcceptAction::PauseUntil(until) => {
+                        self.accept_paused = Some(until);
+                        if let Some(victim) = self.admission.reclaim() {
+                            self.service(conn_token(victim), t);
+                        }
+                        return;
+                    }
+                    AcceptAction::Fatal => {
+                        self.failed = Some(e);
+                        self.stop.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                },
             }
         }
-        // At the bound: the rest wait in the backlog until a connection closes.
     }
 
-    fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+    fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr, t: Now) {
+        let (ticket, victim) = match self.admission.admit(t) {
+            Admit::Admitted { ticket, victim } => (ticket, victim),
+            // Room was there a moment ago on this very thread; if not, refuse this one.
+            Admit::Full | Admit::ShuttingDown => return,
+        };
+        if let Some(victim) = victim {
+            // It gave way: the core closes it as soon as it is asked.
+            self.service(conn_token(victim), t);
+        }
         let Ok(local) = stream.local_addr() else {
             return;
         };
-        let _ = stream.set_nodelay(true);
-        let token = self.allocate_token();
+        if self.config.nodelay {
+            let _ = stream.set_nodelay(true);
+        }
+        let token = conn_token(ticket.id());
         if self
             .poll
             .registry()
@@ -239,202 +338,137 @@ where
             return;
         }
         let conn = (self.factory)(ConnInfo { local, peer });
+        let served = Served::new(conn, &self.config, Some(ticket), t);
         self.conns.insert(
             token,
             Entry {
                 stream,
-                conn,
-                active: Instant::now(),
-                blocked_on_write: false,
-                window_start: None,
-                window_left: 0,
-                message_start: None,
-                job_pending: false,
+                served,
+                scheduled: None,
+                readable: true,
+                writable: true,
             },
         );
         // The greeting (if any) goes out at once, and data may already be waiting.
-        self.service(token);
+        self.service(token, t);
     }
 
-    fn allocate_token(&mut self) -> Token {
+    /// Does what the connection's [`Served`] says until it must wait, then queues its next
+    /// deadline.
+    fn service(&mut self, token: Token, t: Now) {
+        let Some(entry) = self.conns.get_mut(&token) else {
+            return;
+        };
         loop {
-            let t = Token(self.next_token);
-            self.next_token = self.next_token.checked_add(1).unwrap_or(FIRST_CONN);
-            if !self.conns.contains_key(&t) {
-                return t;
+            match entry.served.next(t) {
+                Next::Write => {
+                    if !entry.writable {
+                        break;
+                    }
+                    match entry.stream.write(entry.served.transmit()) {
+                        Ok(0) => entry.served.abort(),
+                        Ok(n) => entry.served.advance(t, n),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            entry.writable = false;
+                            break;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(_) => entry.served.abort(),
+                    }
+                }
+                Next::Read => {
+                    if !entry.readable {
+                        break;
+                    }
+                    match entry.stream.read(&mut self.buf) {
+                        Ok(0) => entry.served.receive_eof(t),
+                        Ok(n) => entry.served.receive(t, &self.buf[..n]),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            entry.readable = false;
+                            break;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(_) => entry.served.abort(),
+                    }
+                }
+                Next::Run(job) => match &self.workers {
+                    Some(workers) => {
+                        let (done, waker) = (self.done.clone(), Arc::clone(&self.waker));
+                        let woken = Arc::clone(&self.woken);
+                        workers.run(job, move |result| {
+                            // The loop may be gone (shut down): then nobody wants the result.
+                            if done.send((token, result)).is_ok()
+                                && !woken.swap(true, Ordering::SeqCst)
+                            {
+                                let _ = waker.wake();
+                            }
+                        });
+                    }
+                    // Inline (`handler_threads: 0`): run it here and carry on.
+                    None => {
+                        let done = job.run();
+                        entry.served.complete(t, done);
+                    }
+                },
+                Next::Wait => break,
+                Next::ShutdownWrite => {
+                    let _ = entry.stream.shutdown(Shutdown::Write);
+                }
+                Next::Close => {
+                    if let Some(mut entry) = self.conns.remove(&token) {
+                        let _ = self.poll.registry().deregister(&mut entry.stream);
+                    }
+                    return;
+                }
+            }
+        }
+        if let Some(deadline) = entry.served.poll_timeout() {
+            // A later deadline than the one queued is found when that one fires.
+            if entry.scheduled.is_none_or(|s| deadline < s) {
+                entry.scheduled = Some(deadline);
+                self.timers.push(Reverse((deadline, token)));
             }
         }
     }
 
-    /// Makes all the progress a connection can make without blocking, and hands its handler
-    /// job (if it made one) to the workers.
-    fn service(&mut self, token: Token) {
-        let draining = self.drain_deadline.is_some();
-        loop {
+    /// Hands every connection whose deadline has come to its `Served`.
+    fn fire_timers(&mut self, t: Now) {
+        while let Some(Reverse((deadline, token))) = self.timers.peek().copied() {
+            if deadline > t.instant {
+                break;
+            }
+            self.timers.pop();
             let Some(entry) = self.conns.get_mut(&token) else {
-                return;
+                continue;
             };
-            if entry.job_pending {
-                return;
+            if entry.scheduled != Some(deadline) {
+                continue; // stale: a sooner deadline replaced it
             }
-            if !pump(entry, &mut self.buf, draining, self.config.write_window) {
-                self.close(token);
-                return;
-            }
-            let Some(job) = entry.conn.take_job() else {
-                return;
-            };
-            match &self.workers {
-                Some(workers) => {
-                    entry.job_pending = true;
-                    let (done, waker) = (self.done.clone(), Arc::clone(&self.waker));
-                    let woken = Arc::clone(&self.woken);
-                    workers.submit(job, move |completion| {
-                        // The loop may be gone (shut down): then nobody wants the result.
-                        if done.send((token, completion)).is_ok()
-                            && !woken.swap(true, Ordering::SeqCst)
-                        {
-                            let _ = waker.wake();
-                        }
-                    });
-                    return;
-                }
-                // Inline: run it here, then carry on with its response.
-                None => entry.conn.complete(job.run()),
-            }
+            entry.scheduled = None;
+            entry.served.handle_timeout(t);
+            self.service(token, t);
         }
     }
 
     /// Hands finished jobs back to their connections, and carries on with each.
-    fn take_completions(&mut self) {
+    fn take_completions(&mut self, t: Now) {
         // Cleared before looking, so a completion sent after the last look wakes us again.
         self.woken.store(false, Ordering::SeqCst);
         while let Ok((token, done)) = self.completions.try_recv() {
             let Some(entry) = self.conns.get_mut(&token) else {
                 continue; // closed meanwhile (shutdown grace over, say)
             };
-            if !std::mem::replace(&mut entry.job_pending, false) {
-                continue;
+            match done {
+                Some(done) => entry.served.complete(t, done),
+                None => entry.served.job_lost(),
             }
-            entry.active = Instant::now();
-            entry.conn.complete(done);
-            if !entry.conn.mid_message() {
-                entry.message_start = None; // answered: the request timeout is over
-            }
-            self.service(token);
+            self.service(token, t);
         }
-    }
-
-    fn close(&mut self, token: Token) {
-        if let Some(mut entry) = self.conns.remove(&token) {
-            let _ = self.poll.registry().deregister(&mut entry.stream);
-            let _ = entry.stream.shutdown(Shutdown::Write);
-            // A slot freed: take clients that waited in the backlog.
-            self.accept_all();
-        }
-    }
-
-    fn close_idle(&mut self) {
-        let now = Instant::now();
-        let idle = self.config.idle_timeout;
-        let write = self.config.write_timeout;
-        let expired: Vec<Token> = self
-            .conns
-            .iter()
-            // A handler at work is not timed, as on std where it runs on the connection's
-            // own thread.
-            .filter(|(_, e)| !e.job_pending)
-            .filter(|(_, e)| {
-                let too_slow = e.message_start.is_some_and(|start| {
-                    self.config
-                        .read_budget(Some(now.duration_since(start)))
-                        .is_none()
-                });
-                let expired = if e.blocked_on_write {
-                    // The peer must take each write window within the write timeout, however
-                    // steadily it trickles.
-                    e.window_start
-                        .is_some_and(|start| now.duration_since(start) >= write)
-                } else {
-                    now.duration_since(e.active) >= idle
-                };
-                too_slow || expired
-            })
-            .map(|(t, _)| *t)
-            .collect();
-        for token in expired {
-            self.close(token);
-        }
-        // Accepting may have stopped at the bound or on a transient error.
-        self.accept_all();
     }
 }
 
-/// Whether a connection has nothing in flight: no output queued and no message part-way in.
-fn is_idle<C: Duplex>(entry: &Entry<C>) -> bool {
-    !entry.job_pending && entry.conn.transmit().is_empty() && !entry.conn.mid_message()
-}
-
-/// Writes and reads until the socket would block; false when the connection is over. While
-/// `draining` (shutting down), a connection is over as soon as it has nothing in flight.
-/// Output is timed in windows of `window` bytes (`ServerConfig::write_timeout`).
-fn pump<C: Duplex>(entry: &mut Entry<C>, buf: &mut [u8], draining: bool, window: usize) -> bool {
-    loop {
-        while !entry.conn.transmit().is_empty() {
-            if entry.window_start.is_none() {
-                entry.window_start = Some(Instant::now());
-                entry.window_left = window.max(1);
-            }
-            match entry.stream.write(entry.conn.transmit()) {
-                Ok(0) => return false,
-                Ok(n) => {
-                    entry.conn.advance(n);
-                    entry.active = Instant::now();
-                    entry.window_left = entry.window_left.saturating_sub(n);
-                    if entry.window_left == 0 {
-                        entry.window_start = None; // the next window starts now
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    entry.blocked_on_write = true;
-                    return true;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return false,
-            }
-        }
-        entry.blocked_on_write = false;
-        entry.window_start = None;
-        if entry.conn.is_finished() || (draining && !entry.conn.mid_message()) {
-            return false;
-        }
-        if !entry.conn.wants_read() {
-            // Paused (say, a pipelined request waits for a response to drain); output-side
-            // progress will resume it.
-            return true;
-        }
-        match entry.stream.read(buf) {
-            Ok(0) => {
-                entry.conn.receive_eof();
-                if entry.conn.transmit().is_empty() && !entry.conn.is_finished() {
-                    // The peer is gone and nothing more can happen.
-                    return false;
-                }
-            }
-            Ok(n) => {
-                entry.active = Instant::now();
-                entry.conn.receive(&buf[..n]);
-                entry.message_start = if entry.conn.mid_message() {
-                    Some(entry.message_start.unwrap_or(entry.active))
-                } else {
-                    None
-                };
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
-        }
-    }
+fn conn_token(id: u64) -> Token {
+    Token(usize::try_from(id).unwrap_or(usize::MAX - FIRST_CONN) + FIRST_CONN)
 }
 
 /// Starts `config.event_loops` loop threads sharing `listener` (each with its own poll and

@@ -17,7 +17,7 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 
 use netloom_core::frame::ConnInfo;
-use netloom_core::http::server::{Handler, ServerConn};
+use netloom_core::http::server::{Handler, HttpService, ServerConn};
 use netloom_core::http::Limits;
 use netloom_core::ServerConfig;
 
@@ -90,6 +90,11 @@ fn connections<H>(
 where
     H: Handler + Send + Sync + 'static,
 {
-    let config = config.clone();
-    move |info| ServerConn::for_shared_thread(Arc::clone(&handler), info, limits.clone(), &config)
+    let service = Arc::new(HttpService::new(
+        handler,
+        limits,
+        config,
+        config.handler_threads > 0,
+    ));
+    move |info| service.connection(info)
 }

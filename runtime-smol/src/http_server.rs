@@ -14,7 +14,7 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 
 use async_io::Async;
-use netloom_core::http::server::{Handler, ServerConn};
+use netloom_core::http::server::{Handler, HttpService};
 use netloom_core::http::Limits;
 use netloom_core::ServerConfig;
 
@@ -89,9 +89,9 @@ where
             handle,
         } = self;
         let _keep_open = handle;
-        let conn_config = config.clone();
+        let service = HttpService::new(handler, limits, &config, config.handler_threads > 0);
         server::accept_loop(listener, &config, &signal, move |info| {
-            ServerConn::for_shared_thread(Arc::clone(&handler), info, limits.clone(), &conn_config)
+            service.connection(info)
         })
         .await
     }

@@ -3,17 +3,20 @@
 use std::cell::Cell;
 use std::io::{self, Read};
 use std::net::TcpStream;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use async_io::{Async, Timer};
 use futures_lite::future;
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use futures_lite::AsyncWriteExt;
 use netloom_core::frame::ConnInfo;
-use netloom_core::{Duplex, ServerConfig};
-use netloom_std::workers::Workers;
+use netloom_core::serve::{AcceptAction, AcceptBackoff, Admission, Admit, Kicked, Next, Served};
+use netloom_core::{Duplex, Now, ServerConfig};
+use netloom_workers::Workers;
 use smol::channel::{self, Receiver, Sender};
-use smol::lock::Semaphore;
+
+fn now() -> Now {
+    Now::new(Instant::now(), SystemTime::now())
+}
 
 /// Stops a running server: [`shutdown`](ShutdownHandle::shutdown) makes its `run` future
 /// finish gracefully and return. Cloneable; dropping it does nothing.
@@ -53,7 +56,8 @@ impl ShutdownSignal {
 
 /// Accepts and serves connections until `signal` fires, then drains them (see
 /// [`ShutdownHandle::shutdown`]). Every connection task runs on a local executor owned by this
-/// future, so no global executor is assumed.
+/// future, so no global executor is assumed. Every timer and connection decision is the
+/// core's (`netloom_core::serve`); this only awaits sockets, timers and jobs.
 pub(crate) async fn accept_loop<C, F>(
     listener: Async<std::net::TcpListener>,
     config: &ServerConfig,
@@ -65,43 +69,47 @@ where
     F: FnMut(ConnInfo) -> C,
 {
     let ex = smol::LocalExecutor::new();
-    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let admission = Admission::new(config.max_connections, now());
     // Where handler jobs run (`ServerConfig::handler_threads`); threads start as needed.
     let workers = Workers::new(config.handler_threads);
-    // Every connection task holds a clone of `live`; `all_done` resolves once all are gone.
-    let (live, all_done) = channel::bounded::<()>(1);
     ex.run(async {
         // Owned here so that it closes the moment accepting stops: clients arriving
         // during the drain are refused, not left waiting in the backlog.
         let listener = listener;
         let accept = async {
-            // Owned by this future: dropped with it when accepting stops.
-            let live = live;
+            let mut backoff = AcceptBackoff::default();
             loop {
-                let permit = slots.acquire_arc().await;
+                // Every connection busy at the bound: clients wait in the backlog.
+                admission.room().await;
                 let (stream, peer) = match listener.accept().await {
                     Ok(pair) => pair,
-                    Err(e) if is_transient(&e) => {
-                        Timer::after(Duration::from_millis(10)).await;
-                        continue;
+                    Err(e) => match backoff.on_error(&e, now()) {
+                        AcceptAction::Retry => continue,
+                        AcceptAction::PauseUntil(until) => {
+                            admission.reclaim();
+                            Timer::at(until).await;
+                            continue;
+                        }
+                        AcceptAction::Fatal => return Err(e),
+                    },
+                };
+                backoff.on_success();
+                let ticket = loop {
+                    match admission.admit(now()) {
+                        Admit::Admitted { ticket, .. } => break ticket,
+                        Admit::Full => admission.room().await,
+                        Admit::ShuttingDown => return Ok(()),
                     }
-                    Err(e) => return Err(e),
                 };
                 let Ok(local) = stream.get_ref().local_addr() else {
                     continue;
                 };
-                let _ = stream.get_ref().set_nodelay(true);
+                if config.nodelay {
+                    let _ = stream.get_ref().set_nodelay(true);
+                }
                 let conn = factory(ConnInfo { local, peer });
-                let config = config.clone();
-                let drain = signal.clone();
-                let live = live.clone();
-                let workers = workers.clone();
-                let task = async move {
-                    drive(conn, stream, &config, &drain, &workers).await;
-                    drop(permit);
-                    drop(live);
-                };
-                ex.spawn(task).detach();
+                let served = Served::new(conn, config, Some(ticket), now());
+                ex.spawn(drive(served, stream, workers.clone())).detach();
             }
         };
         future::or(accept, async {
@@ -110,117 +118,142 @@ where
         })
         .await?;
         drop(listener);
-        // No more accepts. Connections saw the same signal: idle ones close, busy ones finish.
-        future::or(
+        // Connections learn of it through their tickets: idle ones close, busy ones finish.
+        admission.begin_shutdown();
+        let grace_over = future::or(
             async {
-                let _ = all_done.recv().await;
+                admission.empty().await;
+                false
             },
             async {
                 Timer::after(config.shutdown_grace).await;
+                true
             },
         )
         .await;
+        if grace_over {
+            admission.abort_all();
+            // The kicked tasks close at once; give them a moment to do so.
+            future::or(admission.empty(), async {
+                Timer::after(Duration::from_millis(100)).await;
+            })
+            .await;
+        }
         Ok(())
     })
     .await
     // Tasks still running are dropped with the executor, closing their sockets.
 }
 
-fn is_transient(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-    ) || e
-        .raw_os_error()
-        .is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
+/// What ended a wait.
+enum Woke<T> {
+    /// The operation finished.
+    Done(T),
+    /// The connection's deadline passed.
+    Deadline,
+    /// The core kicked the connection (evicted, shutting down): ask it again.
+    Kicked,
 }
 
-/// Drives one connection's [`Duplex`] until it finishes, the peer goes, a timeout fires, or
-/// `drain` fires while no message is in flight. Its jobs (handler calls) run on `workers`.
+/// Awaits `op`, the connection's next deadline, or a kick, whichever comes first.
+async fn wait<T>(
+    op: impl std::future::Future<Output = T>,
+    deadline: Option<Instant>,
+    kicked: Option<Kicked>,
+) -> Woke<T> {
+    let timer = async {
+        match deadline {
+            Some(at) => {
+                Timer::at(at).await;
+                Woke::Deadline
+            }
+            None => future::pending().await,
+        }
+    };
+    let kick = async {
+        match kicked {
+            Some(k) => {
+                k.await;
+                Woke::Kicked
+            }
+            None => future::pending().await,
+        }
+    };
+    future::or(async { Woke::Done(op.await) }, future::or(timer, kick)).await
+}
+
+/// Drives one connection's [`Served`] until it says to close. Its jobs (handler calls) run on
+/// `workers`.
 pub(crate) async fn drive<C: Duplex>(
-    mut conn: C,
+    mut served: Served<C>,
     mut stream: Async<TcpStream>,
-    config: &ServerConfig,
-    drain: &ShutdownSignal,
-    workers: &Workers,
+    workers: Workers,
 ) {
-    let mut message_start: Option<Instant> = None;
+    // The result of the job out, if one is.
+    let mut job: Option<Receiver<Option<C::Done>>> = None;
     loop {
-        // One write window per deadline (`ServerConfig::write_timeout`).
-        let out = config.write_slice(conn.transmit());
-        if !out.is_empty() {
-            let n = out.len();
-            let write = async { stream.write_all(out).await.map(|_| true) };
-            match with_timeout(config.write_timeout, write).await {
-                Ok(true) => conn.advance(n),
-                _ => break,
+        let t = now();
+        match served.next(t) {
+            Next::Write => {
+                let (deadline, kicked) = (served.poll_timeout(), served.kicked());
+                match wait(stream.write(served.transmit()), deadline, kicked).await {
+                    Woke::Done(Ok(0)) => served.abort(),
+                    Woke::Done(Ok(n)) => served.advance(now(), n),
+                    Woke::Done(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Woke::Done(Err(_)) => served.abort(),
+                    Woke::Deadline => served.handle_timeout(now()),
+                    Woke::Kicked => {}
+                }
             }
-            continue;
-        }
-        if let Some(job) = conn.take_job() {
-            // Not timed: like std's handler call, it takes what it takes.
-            let (tx, rx) = channel::bounded(1);
-            workers.submit(job, move |done| {
-                let _ = tx.try_send(done);
-            });
-            match rx.recv().await {
-                Ok(done) => conn.complete(done),
-                Err(_) => break, // the worker lost the job (it cannot, short of a bug)
+            Next::Read => {
+                let (deadline, kicked) = (served.poll_timeout(), served.kicked());
+                // `receive` runs inside the read, on a buffer shared by the thread's
+                // connections, so an idle connection holds no read buffer of its own.
+                let read = stream.read_with(|io| read_into(io, &mut served));
+                match wait(read, deadline, kicked).await {
+                    Woke::Done(Ok(0)) => served.receive_eof(now()),
+                    Woke::Done(Ok(_)) => {} // already handed over
+                    Woke::Done(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Woke::Done(Err(_)) => served.abort(),
+                    Woke::Deadline => served.handle_timeout(now()),
+                    Woke::Kicked => {}
+                }
             }
-            continue;
-        }
-        if conn.is_finished() || !conn.wants_read() {
-            break;
-        }
-        let idle = !conn.mid_message();
-        message_start = if idle {
-            None
-        } else {
-            Some(message_start.unwrap_or_else(Instant::now))
-        };
-        let Some(budget) = config.read_budget(message_start.map(|t| t.elapsed())) else {
-            break; // the message took too long to arrive
-        };
-        // `receive` runs inside the read, on a buffer shared by the thread's connections, so
-        // an idle connection holds no read buffer of its own.
-        let read = with_timeout(budget, stream.read_with(|io| read_into_conn(io, &mut conn)));
-        let read = if idle {
-            // Between messages, shutting down closes the connection; a message part-way in
-            // is read to its end and answered. A read that loses the race has read nothing.
-            future::or(read, async {
-                drain.wait().await;
-                Err(io::ErrorKind::ConnectionAborted.into())
-            })
-            .await
-        } else {
-            read.await
-        };
-        match read {
-            Ok(0) => conn.receive_eof(),
-            Ok(_) => {} // already handed to `conn`
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => break,
+            Next::Run(work) => {
+                let (tx, rx) = channel::bounded(1);
+                workers.run(work, move |done| {
+                    let _ = tx.try_send(done);
+                });
+                job = Some(rx);
+            }
+            Next::Wait => {
+                let (deadline, kicked) = (served.poll_timeout(), served.kicked());
+                let done = async {
+                    match &job {
+                        Some(rx) => rx.recv().await,
+                        None => future::pending().await,
+                    }
+                };
+                match wait(done, deadline, kicked).await {
+                    Woke::Done(Ok(Some(done))) => {
+                        job = None;
+                        served.complete(now(), done);
+                    }
+                    Woke::Done(_) => {
+                        job = None;
+                        served.job_lost();
+                    }
+                    Woke::Deadline => served.handle_timeout(now()),
+                    Woke::Kicked => {}
+                }
+            }
+            Next::ShutdownWrite => {
+                let _ = stream.flush().await;
+                let _ = stream.get_ref().shutdown(std::net::Shutdown::Write);
+            }
+            Next::Close => return,
         }
     }
-    let _ = stream.flush().await;
-    let _ = stream.get_ref().shutdown(std::net::Shutdown::Write);
-    // Drain briefly so unread input does not turn our close into a reset that destroys the
-    // reply (see the std runtime's lingering close).
-    let drain = async {
-        // On the heap: an array here would be part of every connection's future, idle or not.
-        let mut sink = vec![0u8; 4096];
-        let mut total = 0usize;
-        while total < 256 * 1024 {
-            match stream.read(&mut sink).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => total += n,
-            }
-        }
-        Ok::<_, io::Error>(())
-    };
-    let _ = with_timeout(Duration::from_millis(500), drain).await;
 }
 
 /// Size of the shared read buffer.
@@ -232,9 +265,9 @@ thread_local! {
     static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-/// One non-blocking read from `io`, handed straight to `conn`; the byte count (0 at end of
+/// One non-blocking read from `io`, handed straight to `served`; the byte count (0 at end of
 /// stream, which the caller reports).
-fn read_into_conn<C: Duplex>(mut io: &TcpStream, conn: &mut C) -> io::Result<usize> {
+fn read_into<C: Duplex>(mut io: &TcpStream, served: &mut Served<C>) -> io::Result<usize> {
     // Taken out of the thread-local while in use, so a handler that somehow re-enters gets a
     // buffer of its own rather than a conflict.
     let mut buf = READ_BUFFER.with(Cell::take);
@@ -242,7 +275,7 @@ fn read_into_conn<C: Duplex>(mut io: &TcpStream, conn: &mut C) -> io::Result<usi
     let read = io.read(&mut buf);
     if let Ok(n) = read {
         if n > 0 {
-            conn.receive(&buf[..n]);
+            served.receive(now(), &buf[..n]);
         }
     }
     READ_BUFFER.with(|b| b.set(buf));

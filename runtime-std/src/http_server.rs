@@ -10,12 +10,10 @@
 //! ```
 
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::AtomicBool;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 
-use netloom_core::frame::ConnInfo;
-use netloom_core::http::server::{Handler, ServerConn};
+use netloom_core::http::server::{Handler, HttpService};
 use netloom_core::http::Limits;
 use netloom_core::ServerConfig;
 
@@ -65,37 +63,22 @@ where
         self.listener.local_addr()
     }
 
-    fn connection_fn(self) -> (TcpListener, ServerConfig, impl Fn(TcpStream) + Send + Sync) {
-        let Server {
-            listener,
-            handler,
-            config,
-            limits,
-        } = self;
-        let per_conn = config.clone();
-        let serve = move |stream: TcpStream| {
-            let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
-                return;
-            };
-            let conn = ServerConn::new(
-                Arc::clone(&handler),
-                ConnInfo { local, peer },
-                limits.clone(),
-            );
-            server::drive(conn, stream, &per_conn);
-        };
-        (listener, config, serve)
+    /// Splits the server into its listener, its config, and what makes each connection's state
+    /// machine (handlers run on the connection's own thread).
+    fn parts(self) -> (TcpListener, ServerConfig, HttpService<H>) {
+        let service = HttpService::new(self.handler, self.limits, &self.config, false);
+        (self.listener, self.config, service)
     }
 
     /// Serves on this thread, forever.
     pub fn run(self) -> io::Result<()> {
-        let (listener, config, serve) = self.connection_fn();
-        server::accept_loop(listener, config, Arc::new(AtomicBool::new(false)), serve)
+        let (listener, config, service) = self.parts();
+        server::run(listener, config, move |info| service.connection(info))
     }
 
     /// Serves on a background thread; the handle stops it.
     pub fn spawn(self) -> io::Result<ServerHandle> {
-        let (listener, config, serve) = self.connection_fn();
-        server::spawn(listener, config, serve)
+        let (listener, config, service) = self.parts();
+        server::spawn(listener, config, move |info| service.connection(info))
     }
 }

@@ -15,7 +15,6 @@
 pub mod http_client;
 pub mod http_server;
 pub mod tcp;
-pub mod workers;
 pub mod xmlrpc;
 
 mod server;

@@ -1,22 +1,33 @@
-//! The accept loop, connection bound and shutdown shared by every std server.
+//! The std driver: an accept loop, and a thread per connection that does what its
+//! [`Served`] says (see `netloom_core::serve` for the contract). Every timer and every
+//! connection decision is the core's; this file only blocks on sockets.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+use std::thread::{self, JoinHandle, Thread};
+use std::time::{Duration, Instant, SystemTime};
 
-use netloom_core::Duplex;
+use netloom_core::frame::ConnInfo;
+use netloom_core::serve::{AcceptAction, AcceptBackoff, Admission, Admit, Next, Served, Ticket};
+use netloom_core::{Duplex, Now};
 pub use netloom_core::ServerConfig;
+
+/// Both clocks, read once per call into the core.
+pub(crate) fn now() -> Now {
+    Now::new(Instant::now(), SystemTime::now())
+}
 
 /// A running server, stopped with [`shutdown`](ServerHandle::shutdown) or when dropped.
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    stop: Arc<AtomicBool>,
+    admission: Arc<Admission>,
+    grace: Duration,
     thread: Option<JoinHandle<io::Result<()>>>,
 }
 
@@ -40,16 +51,22 @@ impl ServerHandle {
         let Some(thread) = self.thread.take() else {
             return Ok(());
         };
-        let deadline = Instant::now() + self.shared.grace;
-        self.shared.stop.store(true, Ordering::SeqCst);
-        self.shared.wake_idle();
+        let deadline = Instant::now() + self.grace;
+        self.stop.store(true, Ordering::SeqCst);
+        self.admission.begin_shutdown();
         // Wake the blocking accept; the loop sees the flag, returns and closes the listener.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
         let accepted = thread
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("accept loop panicked")));
-        if !self.shared.slots.wait_empty(deadline) {
-            self.shared.close_all();
+        let waker = parker();
+        while self.admission.poll_empty(&waker).is_pending() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.admission.abort_all();
+                break;
+            }
+            thread::park_timeout(left);
         }
         accepted
     }
@@ -61,365 +78,259 @@ impl Drop for ServerHandle {
     }
 }
 
-/// What a server's accept loop, its connection threads and its handle share.
-#[derive(Debug)]
-struct Shared {
-    stop: Arc<AtomicBool>,
-    slots: Slots,
-    grace: Duration,
-    /// Every live connection, so shutdown can wake the ones blocked reading an idle socket.
-    ///
-    /// Why a registry and not short read timeouts: polling would wake every idle thread a few
-    /// times a second for the whole life of the server (a cost paid by each of up to
-    /// `max_connections` keep-alive connections) and still delay shutdown by up to one poll
-    /// period, while shutting down the read side of a `try_clone`d socket wakes exactly the
-    /// blocked `read` at once and costs nothing until shutdown.
-    conns: Mutex<Registry>,
-}
+/// Wakes a parked thread.
+struct Unpark(Thread);
 
-#[derive(Debug, Default)]
-struct Registry {
-    next_id: u64,
-    live: HashMap<u64, Registered>,
-}
-
-#[derive(Debug)]
-struct Registered {
-    stream: TcpStream,
-    /// Set while the connection waits for the first byte of a message (nothing in flight).
-    idle: Arc<AtomicBool>,
-}
-
-impl Shared {
-    fn new(stop: Arc<AtomicBool>, config: &ServerConfig) -> Self {
-        Shared {
-            stop,
-            slots: Slots::default(),
-            grace: config.shutdown_grace,
-            conns: Mutex::new(Registry::default()),
-        }
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
     }
-
-    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
-        self.conns.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Ends the blocked reads of idle connections: their `read` returns end-of-stream.
-    ///
-    /// Paired with [`ConnTicket::begin_idle`]: a thread publishes `idle` and then checks
-    /// `stop`, and shutdown sets `stop` and then checks `idle` (all `SeqCst`), so either the
-    /// thread sees the flag before it reads or shutdown sees it idle and wakes it.
-    fn wake_idle(&self) {
-        for conn in self.registry().live.values() {
-            if conn.idle.load(Ordering::SeqCst) {
-                let _ = conn.stream.shutdown(Shutdown::Read);
-            }
-        }
-    }
-
-    /// The grace period is over: close every connection still open.
-    fn close_all(&self) {
-        for conn in self.registry().live.values() {
-            let _ = conn.stream.shutdown(Shutdown::Both);
-        }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
     }
 }
 
-/// Counts live connections and makes the accept loop wait when the bound is reached.
-#[derive(Debug, Default)]
-struct Slots {
-    used: Mutex<usize>,
-    freed: Condvar,
+/// A waker that unparks the calling thread.
+fn parker() -> Waker {
+    Waker::from(Arc::new(Unpark(thread::current())))
 }
 
-impl Slots {
-    /// Takes a slot, waiting while all are in use; false if `stop` was set meanwhile.
-    fn acquire(&self, max: usize, stop: &AtomicBool) -> bool {
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        while *used >= max {
-            if stop.load(Ordering::SeqCst) {
-                return false;
-            }
-            used = self
-                .freed
-                .wait_timeout(used, Duration::from_millis(100))
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        *used += 1;
-        true
-    }
+/// Interrupts a connection thread blocked on its socket (the core kicked it: evicted, or the
+/// server is shutting down): its read or write returns at once.
+struct Interrupt(TcpStream);
 
-    fn release(&self) {
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        *used = used.saturating_sub(1);
-        // The accept loop and a shutdown may both be waiting.
-        self.freed.notify_all();
+impl Wake for Interrupt {
+    fn wake(self: Arc<Self>) {
+        let _ = self.0.shutdown(Shutdown::Both);
     }
-
-    /// Waits until no connection is left; false if `deadline` passed first.
-    fn wait_empty(&self, deadline: Instant) -> bool {
-        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
-        while *used > 0 {
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            used = self
-                .freed
-                .wait_timeout(used, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        true
+    fn wake_by_ref(self: &Arc<Self>) {
+        let _ = self.0.shutdown(Shutdown::Both);
     }
 }
 
-thread_local! {
-    /// The connection this thread serves, set by the accept loop around the user's `handle`
-    /// so that [`drive`] can take part in graceful shutdown without a wider signature.
-    static TICKET: RefCell<Option<ConnTicket>> = const { RefCell::new(None) };
-}
-
-/// A connection thread's membership of its server: registered while it lives, and holding
-/// its slot.
-struct ConnTicket {
-    shared: Arc<Shared>,
-    id: Option<u64>,
-    idle: Arc<AtomicBool>,
-}
-
-impl ConnTicket {
-    fn new(shared: Arc<Shared>, stream: &TcpStream) -> Self {
-        let idle = Arc::new(AtomicBool::new(false));
-        // Without a clone shutdown cannot wake this thread early; it still ends at its idle
-        // timeout, so serve it anyway.
-        let id = stream.try_clone().ok().map(|clone| {
-            let mut registry = shared.registry();
-            let id = registry.next_id;
-            registry.next_id += 1;
-            registry.live.insert(
-                id,
-                Registered {
-                    stream: clone,
-                    idle: Arc::clone(&idle),
-                },
-            );
-            id
-        });
-        ConnTicket { shared, id, idle }
-    }
-
-    /// About to wait for a new message: false if the server is shutting down (close now).
-    fn begin_idle(&self) -> bool {
-        self.idle.store(true, Ordering::SeqCst);
-        !self.shared.stop.load(Ordering::SeqCst)
-    }
-
-    fn end_idle(&self) {
-        self.idle.store(false, Ordering::SeqCst);
-    }
-}
-
-impl Drop for ConnTicket {
-    fn drop(&mut self) {
-        if let Some(id) = self.id {
-            self.shared.registry().live.remove(&id);
-        }
-        self.shared.slots.release();
-    }
-}
-
-/// Runs `f` with this thread's connection ticket, if it has one.
-fn with_ticket<T>(f: impl FnOnce(&ConnTicket) -> T) -> Option<T> {
-    TICKET.with(|t| t.borrow().as_ref().map(f))
-}
-
-/// Runs `handle` on its own thread for every accepted connection until `stop` is set.
-pub(crate) fn accept_loop<F>(
+/// Accepts until `stop` is set, running `handle` on a thread of its own for each connection.
+fn serve<C, F>(
     listener: TcpListener,
     config: ServerConfig,
+    admission: Arc<Admission>,
     stop: Arc<AtomicBool>,
-    handle: F,
+    make: F,
 ) -> io::Result<()>
 where
-    F: Fn(TcpStream) + Send + Sync + 'static,
+    C: Duplex,
+    F: Fn(ConnInfo) -> C + Send + Sync + 'static,
 {
-    let shared = Arc::new(Shared::new(stop, &config));
-    serve(listener, config, shared, handle)
-}
-
-fn serve<F>(
-    listener: TcpListener,
-    config: ServerConfig,
-    shared: Arc<Shared>,
-    handle: F,
-) -> io::Result<()>
-where
-    F: Fn(TcpStream) + Send + Sync + 'static,
-{
-    let handle = Arc::new(handle);
-    let stop = &shared.stop;
+    let make = Arc::new(make);
+    let config = Arc::new(config);
+    let mut backoff = AcceptBackoff::default();
+    let waker = parker();
     loop {
-        if !shared.slots.acquire(config.max_connections.max(1), stop) {
-            return Ok(());
+        // At the bound with every connection busy, clients wait in the backlog.
+        while admission.poll_room(&waker).is_pending() {
+            thread::park();
         }
-        let accepted = listener.accept();
         if stop.load(Ordering::SeqCst) {
-            shared.slots.release();
             return Ok(());
         }
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            Err(e) if is_transient_accept_error(&e) => {
-                shared.slots.release();
-                // Out of descriptors or a peer that reset before accept: back off briefly
-                // instead of spinning, and keep serving.
-                thread::sleep(Duration::from_millis(10));
-                continue;
-            }
-            Err(e) => {
-                shared.slots.release();
-                return Err(e);
+        let (stream, peer) = match listener.accept() {
+            Ok(pair) => pair,
+            Err(e) => match backoff.on_error(&e, now()) {
+                AcceptAction::Retry => continue,
+                AcceptAction::PauseUntil(until) => {
+                    admission.reclaim();
+                    thread::sleep(until.saturating_duration_since(Instant::now()));
+                    continue;
+                }
+                AcceptAction::Fatal => return Err(e),
+            },
+        };
+        backoff.on_success();
+        if stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let ticket = loop {
+            match admission.admit(now()) {
+                Admit::Admitted { ticket, .. } => break Some(ticket),
+                Admit::Full => {
+                    while admission.poll_room(&waker).is_pending() {
+                        thread::park();
+                    }
+                }
+                Admit::ShuttingDown => break None,
             }
         };
-        let _ = stream.set_read_timeout(Some(config.idle_timeout));
-        let _ = stream.set_write_timeout(Some(config.write_timeout));
-        let handle = Arc::clone(&handle);
-        // Registered before its thread starts, so a shutdown from now on sees it.
-        let ticket = ConnTicket::new(Arc::clone(&shared), &stream);
+        let Some(ticket) = ticket else {
+            return Ok(());
+        };
+        let Ok(local) = stream.local_addr() else {
+            continue;
+        };
+        if config.nodelay {
+            let _ = stream.set_nodelay(true);
+        }
+        if let Ok(clone) = stream.try_clone() {
+            ticket.set_waker(&Waker::from(Arc::new(Interrupt(clone))));
+        }
+        let (make, config) = (Arc::clone(&make), Arc::clone(&config));
         let spawned = thread::Builder::new()
             .name("netloom-conn".into())
             .spawn(move || {
-                TICKET.with(|t| *t.borrow_mut() = Some(ticket));
-                handle(stream);
-                // Unregisters and frees the slot.
-                TICKET.with(|t| t.borrow_mut().take());
+                let conn = make(ConnInfo { local, peer });
+                drive(conn, stream, &config, Some(ticket));
             });
-        // A failed spawn drops the closure, and the ticket in it frees the slot.
+        // A failed spawn drops the closure; the ticket in it frees the slot.
         drop(spawned);
     }
 }
 
-fn is_transient_accept_error(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::WouldBlock
-    ) || e
-        .raw_os_error()
-        .is_some_and(|code| code == 24 || code == 23) // EMFILE, ENFILE
+/// Runs the accept loop on this thread until the listener fails.
+pub(crate) fn run<C, F>(listener: TcpListener, config: ServerConfig, make: F) -> io::Result<()>
+where
+    C: Duplex,
+    F: Fn(ConnInfo) -> C + Send + Sync + 'static,
+{
+    let admission = Admission::new(config.max_connections, now());
+    serve(
+        listener,
+        config,
+        admission,
+        Arc::new(AtomicBool::new(false)),
+        make,
+    )
 }
 
 /// Starts the accept loop on a background thread.
-pub(crate) fn spawn<F>(
+pub(crate) fn spawn<C, F>(
     listener: TcpListener,
     config: ServerConfig,
-    handle: F,
+    make: F,
 ) -> io::Result<ServerHandle>
 where
-    F: Fn(TcpStream) + Send + Sync + 'static,
+    C: Duplex,
+    F: Fn(ConnInfo) -> C + Send + Sync + 'static,
 {
     let addr = listener.local_addr()?;
-    let shared = Arc::new(Shared::new(Arc::new(AtomicBool::new(false)), &config));
-    let for_loop = Arc::clone(&shared);
+    let admission = Admission::new(config.max_connections, now());
+    let stop = Arc::new(AtomicBool::new(false));
+    let grace = config.shutdown_grace;
+    let (a, s) = (Arc::clone(&admission), Arc::clone(&stop));
     let thread = thread::Builder::new()
         .name("netloom-accept".into())
-        .spawn(move || serve(listener, config, for_loop, handle))?;
+        .spawn(move || serve(listener, config, a, s, make))?;
     Ok(ServerHandle {
         addr,
-        shared,
+        stop,
+        admission,
+        grace,
         thread: Some(thread),
     })
 }
 
-/// Drives one connection's [`Duplex`] over a blocking socket until it is finished, the peer
-/// goes away, or a read or write times out.
-pub(crate) fn drive<C: Duplex>(mut conn: C, mut stream: TcpStream, config: &ServerConfig) {
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut message_start: Option<Instant> = None;
-    let mut timeout = config.idle_timeout;
-    loop {
-        let out = config.write_slice(conn.transmit());
-        if !out.is_empty() {
-            if write_within(&mut stream, out, config.write_timeout).is_err() {
-                break;
+/// A socket timeout as last set, so that it is changed only when the deadline moved by more
+/// than a little (each change is a system call).
+#[derive(Default)]
+struct Armed(Option<Duration>);
+
+impl Armed {
+    /// Sets the timeout for an operation that must end by `deadline` (at `now`); returns
+    /// false when the deadline has already passed.
+    fn arm(
+        &mut self,
+        deadline: Option<Instant>,
+        now: Instant,
+        set: impl FnOnce(Option<Duration>) -> io::Result<()>,
+    ) -> bool {
+        let want = match deadline {
+            None => None,
+            Some(d) => match d.checked_duration_since(now) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => return false,
+            },
+        };
+        let close_enough = match (self.0, want) {
+            (None, None) => true,
+            // Waking up to 1/64 late (at least 10 ms) saves a system call per read.
+            (Some(cur), Some(want)) => {
+                cur >= want && cur - want <= (want / 64).max(Duration::from_millis(10))
             }
-            let n = out.len();
-            conn.advance(n);
-            continue; // more may be queued, or writing may have unblocked more output
-        }
-        // With nothing to write, a connection that will not read is done: in this blocking
-        // driver output is only ever produced while handling input.
-        if conn.is_finished() || !conn.wants_read() {
-            break;
-        }
-        let idle = !conn.mid_message();
-        message_start = if idle {
-            None
-        } else {
-            Some(message_start.unwrap_or_else(Instant::now))
+            _ => false,
         };
-        // Between messages a shutting-down server closes the connection; a message part-way
-        // in is read to its end and answered.
-        if idle && with_ticket(ConnTicket::begin_idle) == Some(false) {
-            break;
+        if !close_enough && set(want).is_ok() {
+            self.0 = want;
         }
-        let Some(budget) = config.read_budget(message_start.map(|t| t.elapsed())) else {
-            break; // the message took too long to arrive
-        };
-        if budget != timeout && stream.set_read_timeout(Some(budget)).is_ok() {
-            timeout = budget;
-        }
-        let read = stream.read(&mut buf);
-        if idle {
-            with_ticket(ConnTicket::end_idle);
-        }
-        match read {
-            Ok(0) => conn.receive_eof(),
-            Ok(n) => conn.receive(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            // Idle timeout, reset or any other failure ends this connection only.
-            Err(_) => break,
-        }
+        true
     }
-    lingering_close(stream);
 }
 
-/// Writes all of `data` (one write window) within `limit` in total. A per-call socket timeout
-/// alone would let a peer that reads a trickle (or a kernel freeing buffer space bit by bit)
-/// keep a blocked writer alive forever; the deadline bounds the whole window.
-fn write_within(stream: &mut TcpStream, mut data: &[u8], limit: Duration) -> io::Result<()> {
-    let deadline = Instant::now() + limit;
-    while !data.is_empty() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::ErrorKind::TimedOut.into());
-        }
-        stream.set_write_timeout(Some(left))?;
-        match stream.write(data) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => data = &data[n..],
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+/// Drives one connection over a blocking socket until its [`Served`] says to close.
+pub(crate) fn drive<C: Duplex>(
+    conn: C,
+    mut stream: TcpStream,
+    config: &ServerConfig,
+    ticket: Option<Ticket>,
+) {
+    let mut served = Served::new(conn, config, ticket, now());
+    let mut buf = vec![0u8; 16 * 1024];
+    let (mut read_timeout, mut write_timeout) = (Armed::default(), Armed::default());
+    loop {
+        let t = now();
+        match served.next(t) {
+            Next::Write => {
+                let armed = write_timeout.arm(served.poll_timeout(), t.instant, |d| {
+                    stream.set_write_timeout(d)
+                });
+                if !armed {
+                    served.handle_timeout(now());
+                    continue;
+                }
+                match stream.write(served.transmit()) {
+                    Ok(0) => served.abort(),
+                    Ok(n) => served.advance(now(), n),
+                    Err(e) if is_timeout(&e) => served.handle_timeout(now()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => served.abort(),
+                }
+            }
+            Next::Read => {
+                let armed = read_timeout.arm(served.poll_timeout(), t.instant, |d| {
+                    stream.set_read_timeout(d)
+                });
+                if !armed {
+                    served.handle_timeout(now());
+                    continue;
+                }
+                match stream.read(&mut buf) {
+                    Ok(0) => served.receive_eof(now()),
+                    Ok(n) => served.receive(now(), &buf[..n]),
+                    Err(e) if is_timeout(&e) => served.handle_timeout(now()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => served.abort(),
+                }
+            }
+            // This connection has a thread of its own: run the job right here.
+            Next::Run(job) => match catch_unwind(AssertUnwindSafe(|| job.run())) {
+                Ok(done) => served.complete(now(), done),
+                Err(_) => served.job_lost(),
+            },
+            Next::Wait => match served.poll_timeout() {
+                Some(deadline) => {
+                    thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                    served.handle_timeout(now());
+                }
+                // Nothing can wake a blocking driver that has nothing to wait for.
+                None => served.abort(),
+            },
+            Next::ShutdownWrite => {
+                let _ = stream.shutdown(Shutdown::Write);
+            }
+            Next::Close => return,
         }
     }
-    Ok(())
 }
 
-/// Closes our side, then drains what the peer still sends for a moment: closing a socket with
-/// unread input makes the kernel send a reset, which can destroy a reply the peer has not read.
-fn lingering_close(mut stream: TcpStream) {
-    let _ = stream.shutdown(Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-    let mut sink = [0u8; 4096];
-    let mut drained = 0usize;
-    while drained < 256 * 1024 {
-        match stream.read(&mut sink) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => drained += n,
-        }
-    }
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }

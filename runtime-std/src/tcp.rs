@@ -14,11 +14,10 @@
 
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use netloom_core::frame::{Bound, ConnInfo, Decoder, FixedDecoder, Service};
+use netloom_core::frame::{Bound, Decoder, FixedDecoder, Service};
 
 use crate::server::{self, ServerConfig, ServerHandle};
 
@@ -101,32 +100,16 @@ where
     /// Serves on this thread, forever (or until accept fails for good).
     pub fn run(self) -> io::Result<()> {
         let service = self.service;
-        let config = self.config.clone();
-        server::accept_loop(
-            self.listener,
-            self.config,
-            Arc::new(AtomicBool::new(false)),
-            move |s| serve_connection(&*service, s, &config),
-        )
+        server::run(self.listener, self.config, move |info| {
+            Bound::new(Arc::clone(&service), info)
+        })
     }
 
     /// Serves on a background thread; the handle stops it.
     pub fn spawn(self) -> io::Result<ServerHandle> {
         let service = self.service;
-        let config = self.config.clone();
-        server::spawn(self.listener, self.config, move |s| {
-            serve_connection(&*service, s, &config)
+        server::spawn(self.listener, self.config, move |info| {
+            Bound::new(Arc::clone(&service), info)
         })
     }
-}
-
-fn serve_connection<S: Service>(service: &S, stream: TcpStream, config: &ServerConfig) {
-    let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
-        return;
-    };
-    server::drive(
-        Bound::new(service, ConnInfo { local, peer }),
-        stream,
-        config,
-    );
 }

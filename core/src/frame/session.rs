@@ -227,16 +227,18 @@ where
     P: core::ops::Deref<Target = S>,
     S: Service,
 {
-    fn receive(&mut self, data: &[u8]) {
+    type Done = ();
+
+    fn receive(&mut self, _now: crate::Now, data: &[u8]) {
         self.session.receive(&*self.service, data);
     }
-    fn receive_eof(&mut self) {
+    fn receive_eof(&mut self, _now: crate::Now) {
         self.session.receive_eof(&*self.service);
     }
     fn transmit(&self) -> &[u8] {
         self.session.transmit()
     }
-    fn advance(&mut self, n: usize) {
+    fn advance(&mut self, _now: crate::Now, n: usize) {
         self.session.advance(n);
     }
     fn wants_read(&self) -> bool {

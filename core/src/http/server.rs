@@ -10,12 +10,13 @@
 //! use netloom_core::frame::ConnInfo;
 //! use netloom_core::http::server::{IncomingRequest, OutgoingResponse, ServerConn};
 //! use netloom_core::http::Limits;
-//! use netloom_core::Duplex;
+//! use netloom_core::{Duplex, Now};
 //!
 //! let hello = |req: IncomingRequest| OutgoingResponse::text(200, format!("hi {}\n", req.head.target()));
 //! let info = ConnInfo { local: "127.0.0.1:80".parse().unwrap(), peer: "127.0.0.1:9".parse().unwrap() };
+//! let now = Now::new(std::time::Instant::now(), std::time::SystemTime::now());
 //! let mut conn = ServerConn::new(&hello, info, Limits::default());
-//! conn.receive(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+//! conn.receive(now, b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
 //! let out = String::from_utf8(conn.transmit().to_vec()).unwrap();
 //! assert!(out.starts_with("HTTP/1.1 200 OK\r\n"));
 //! assert!(out.ends_with("\r\n\r\nhi /x\n"));
@@ -25,9 +26,12 @@ use std::io::Read;
 use std::ops::Deref;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use std::sync::Arc;
+
 use super::{Connection, Event, EventRef, Headers, Limits, Request, Response, Role, State};
 use crate::frame::ConnInfo;
-use crate::{Completion, Job};
+use crate::serve::{BodyBudget, Reservation, ServerConfig};
+use crate::{Job, Now};
 
 /// A complete request, body included, as a [`Handler`] receives it.
 #[derive(Debug)]
@@ -40,6 +44,9 @@ pub struct IncomingRequest {
     pub trailers: Headers,
     /// The connection's addresses.
     pub conn: ConnInfo,
+    /// The body's share of the server's [`BodyBudget`], given back when the request is
+    /// dropped.
+    _held: Option<Reservation>,
 }
 
 /// A response body.
@@ -164,11 +171,17 @@ pub struct ServerConn<P> {
     scratch: Vec<u8>,
     closing: bool,
     /// Set for a connection whose handler calls are handed out as [`Job`]s.
-    defer: Option<fn(&P, IncomingRequest) -> Job>,
+    defer: Option<fn(&P, IncomingRequest) -> Job<ServerDone>>,
     /// A job made, not yet taken by the runtime.
-    job: Option<Job>,
+    job: Option<Job<ServerDone>>,
     /// What the job out is for: nothing more happens until it comes back.
     awaiting: Awaiting,
+    /// The server's budget for request bodies, if it has one.
+    budget: Option<Arc<BodyBudget>>,
+    /// The current request body's share of it.
+    held: Option<Reservation>,
+    /// The time of the latest call, for what responses say about it.
+    now: Option<Now>,
 }
 
 /// What a deferred connection's job out will bring back.
@@ -179,6 +192,25 @@ enum Awaiting {
     Response,
     /// A [`Chunk`] of a streamed body.
     Chunk,
+}
+
+/// What a [`ServerConn`]'s [`Job`] produces, on its way back to
+/// [`Duplex::complete`](crate::Duplex::complete): a handler's response, or one read of a
+/// streamed body.
+pub struct ServerDone(Done);
+
+enum Done {
+    Response(OutgoingResponse),
+    Chunk(Chunk),
+}
+
+impl std::fmt::Debug for ServerDone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Done::Response(r) => f.debug_tuple("Response").field(&r.head.status()).finish(),
+            Done::Chunk(c) => f.debug_tuple("Chunk").field(&c.read.as_ref().ok()).finish(),
+        }
+    }
 }
 
 /// One read from a streamed body, done off the connection's thread; the reader and the buffer
@@ -210,7 +242,18 @@ where
             defer: None,
             job: None,
             awaiting: Awaiting::Nothing,
+            budget: None,
+            held: None,
+            now: None,
         }
+    }
+
+    /// Holds request bodies to `budget`, shared with the server's other connections: a
+    /// request whose declared body does not fit is answered `503` before its body is read,
+    /// and a chunked one that outgrows it is cut off with a `503`.
+    pub fn with_budget(mut self, budget: Option<Arc<BodyBudget>>) -> Self {
+        self.budget = budget;
+        self
     }
 
     /// The HTTP state machine (for its states and keep-alive decision).
@@ -235,7 +278,9 @@ where
                 return;
             }
             if self.stream.is_some() {
-                if self.pending() >= HIGH_WATER || !self.pump_stream() {
+                // One piece at a time: what a streamed body produced goes out before the next
+                // read, so a slow producer's bytes reach the peer as they come.
+                if self.pending() > 0 || !self.pump_stream() {
                     return;
                 }
                 continue;
@@ -248,6 +293,10 @@ where
             let event = match self.conn.next_event_ref() {
                 Ok(Some(EventRef::Data(data))) => {
                     if self.request.is_some() {
+                        if !hold(&mut self.held, self.body.len(), data.len()) {
+                            self.refuse_busy();
+                            return;
+                        }
                         self.body.extend_from_slice(data);
                     }
                     continue;
@@ -257,6 +306,10 @@ where
             };
             match event {
                 Ok(Some(Event::Request(head))) => {
+                    if !self.reserve_body(&head) {
+                        self.refuse_busy();
+                        return;
+                    }
                     if self.conn.expects_continue() {
                         // We always want the body (its size is bounded by the limits), so
                         // tell the client to go ahead.
@@ -271,7 +324,8 @@ where
                 Ok(Some(Event::EndOfMessage(trailers))) => {
                     if let Some(head) = self.request.take() {
                         let body = std::mem::take(&mut self.body);
-                        self.respond(head, body, trailers);
+                        let held = self.held.take();
+                        self.respond(head, body, trailers, held);
                     }
                 }
                 Ok(Some(Event::ConnectionClosed)) => self.closing = true,
@@ -292,12 +346,61 @@ where
         }
     }
 
-    fn respond(&mut self, head: Request, body: Vec<u8>, trailers: Headers) {
+    /// Reserves a request's declared body (`Content-Length`) in the server's budget, and room
+    /// for it in the body buffer; false if it does not fit. A chunked body reserves as it
+    /// arrives ([`hold`](Self::hold)).
+    fn reserve_body(&mut self, head: &Request) -> bool {
+        self.held = None;
+        let declared = head
+            .headers()
+            .get("Content-Length")
+            .and_then(super::framing::parse_decimal)
+            .unwrap_or(0)
+            .min(self.conn.limits().max_request_body_bytes);
+        let declared = usize::try_from(declared).unwrap_or(usize::MAX);
+        if let Some(budget) = &self.budget {
+            match budget.try_reserve(declared) {
+                Some(r) => self.held = Some(r),
+                None => return false,
+            }
+        }
+        // The exact size at once: growing by doubling would hold up to twice the body.
+        self.body = Vec::with_capacity(declared);
+        true
+    }
+
+    /// The server holds as many request bodies as its budget allows: answer 503 and close
+    /// (the body is never read; lingering close drains what the client still sends).
+    fn refuse_busy(&mut self) {
+        self.request = None;
+        self.held = None;
+        self.body = Vec::new();
+        let body = b"Service Unavailable: the server is busy; try again shortly\n";
+        let head = Response::new(503)
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .header("Content-Length", body.len().to_string())
+            .header("Retry-After", "1")
+            .header("Connection", "close");
+        if self.conn.send(Event::Response(head), &mut self.out).is_ok() {
+            let _ = self.conn.send_data(body, &mut self.out);
+            let _ = self.conn.send(Event::EndOfMessage(Headers::new()), &mut self.out);
+        }
+        self.closing = true;
+    }
+
+    fn respond(
+        &mut self,
+        head: Request,
+        body: Vec<u8>,
+        trailers: Headers,
+        held: Option<Reservation>,
+    ) {
         let request = IncomingRequest {
             head,
             body,
             trailers,
             conn: self.info,
+            _held: held,
         };
         if let Some(make_job) = self.defer {
             self.job = Some(make_job(&self.handler, request));
@@ -379,7 +482,7 @@ where
                         read => break read,
                     }
                 };
-                Chunk { reader, buf, read }
+                ServerDone(Done::Chunk(Chunk { reader, buf, read }))
             }));
             self.awaiting = Awaiting::Chunk;
             return false;
@@ -461,50 +564,92 @@ where
     /// use netloom_core::frame::ConnInfo;
     /// use netloom_core::http::server::{IncomingRequest, OutgoingResponse, ServerConn};
     /// use netloom_core::http::Limits;
-    /// use netloom_core::Duplex;
+    /// use netloom_core::{Duplex, Now};
     ///
     /// let hello = Arc::new(|_: IncomingRequest| OutgoingResponse::text(200, "hi\n"));
     /// let info = ConnInfo { local: "127.0.0.1:80".parse().unwrap(), peer: "127.0.0.1:9".parse().unwrap() };
+    /// let now = Now::new(std::time::Instant::now(), std::time::SystemTime::now());
     /// let mut conn = ServerConn::deferred(hello, info, Limits::default());
-    /// conn.receive(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    /// conn.receive(now, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     /// assert!(conn.transmit().is_empty());
     /// let job = conn.take_job().expect("the request is complete");
     /// // A runtime runs this on one of its worker threads; core itself never spawns any.
     /// let done = job.run();
-    /// conn.complete(done);
+    /// conn.complete(now, done);
     /// assert!(conn.transmit().starts_with(b"HTTP/1.1 200 OK\r\n"));
     /// ```
     pub fn deferred(handler: P, info: ConnInfo, limits: Limits) -> Self {
         let mut conn = ServerConn::new(handler, info, limits);
         conn.defer = Some(|handler: &P, request: IncomingRequest| {
             let handler = P::clone(handler);
-            Job::new(move || call_handler(&*handler, request))
+            Job::new(move || ServerDone(Done::Response(call_handler(&*handler, request))))
         });
         conn
     }
 }
 
-impl<P, H> ServerConn<P>
+/// What all of one server's HTTP connections share: the handler, the HTTP limits and the
+/// body budget. A driver makes one per server and a [`ServerConn`] per accepted connection
+/// with [`connection`](HttpService::connection).
+pub struct HttpService<H: ?Sized> {
+    handler: Arc<H>,
+    limits: Limits,
+    budget: Arc<BodyBudget>,
+    offload: bool,
+}
+
+impl<H: ?Sized> std::fmt::Debug for HttpService<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpService")
+            .field("limits", &self.limits)
+            .field("budget", &self.budget)
+            .field("offload", &self.offload)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<H> HttpService<H>
 where
-    P: Deref<Target = H> + Clone + Send + 'static,
-    H: Handler + ?Sized,
+    H: Handler + Send + Sync + ?Sized + 'static,
 {
-    /// The connection a runtime whose connections share a thread (an event loop, an async
-    /// executor) makes under `config`: [`deferred`](ServerConn::deferred) when it has worker
-    /// threads for handlers ([`ServerConfig::handler_threads`](crate::ServerConfig::handler_threads)
-    /// above 0), [`new`](ServerConn::new) (handlers inline) otherwise.
-    pub fn for_shared_thread(
-        handler: P,
-        info: ConnInfo,
-        limits: Limits,
-        config: &crate::ServerConfig,
-    ) -> Self {
-        if config.handler_threads > 0 {
-            ServerConn::deferred(handler, info, limits)
-        } else {
-            ServerConn::new(handler, info, limits)
+    /// Serves `handler` under `limits`, with `config`'s body budget. `offload`: handler calls
+    /// become [`Job`]s for the driver to run on worker threads (a driver whose connections
+    /// share a thread, with [`ServerConfig::handler_threads`] above 0); otherwise the handler
+    /// is called inline, on the connection's own thread or task.
+    pub fn new(handler: Arc<H>, limits: Limits, config: &ServerConfig, offload: bool) -> Self {
+        HttpService {
+            handler,
+            limits,
+            budget: BodyBudget::new(config.body_budget),
+            offload,
         }
     }
+
+    /// The connection state machine for a newly accepted connection.
+    pub fn connection(&self, info: ConnInfo) -> ServerConn<Arc<H>> {
+        let handler = Arc::clone(&self.handler);
+        let conn = if self.offload {
+            ServerConn::deferred(handler, info, self.limits.clone())
+        } else {
+            ServerConn::new(handler, info, self.limits.clone())
+        };
+        conn.with_budget(Some(Arc::clone(&self.budget)))
+    }
+
+    /// The server's body budget.
+    pub fn budget(&self) -> &Arc<BodyBudget> {
+        &self.budget
+    }
+}
+
+/// Makes room in a body's reservation for `more` bytes after the `have` already held; false
+/// if the budget has no room. Without a budget there is always room.
+fn hold(held: &mut Option<Reservation>, have: usize, more: usize) -> bool {
+    let Some(held) = held else {
+        return true;
+    };
+    let needed = (have + more).saturating_sub(held.bytes());
+    needed == 0 || held.grow(needed)
 }
 
 /// One read of a streamed body. A reader that panics is a read error (the body is cut
@@ -525,12 +670,16 @@ where
     P: Deref<Target = H>,
     H: Handler + ?Sized,
 {
-    fn receive(&mut self, data: &[u8]) {
+    type Done = ServerDone;
+
+    fn receive(&mut self, now: Now, data: &[u8]) {
+        self.now = Some(now);
         self.conn.receive(data);
         self.progress();
     }
 
-    fn receive_eof(&mut self) {
+    fn receive_eof(&mut self, now: Now) {
+        self.now = Some(now);
         self.conn.receive_eof();
         self.progress();
         if self.stream.is_none() && self.request.is_none() && !self.busy() {
@@ -543,7 +692,8 @@ where
         &self.out[self.sent..]
     }
 
-    fn advance(&mut self, n: usize) {
+    fn advance(&mut self, now: Now, n: usize) {
+        self.now = Some(now);
         self.sent = (self.sent + n).min(self.out.len());
         if self.sent == self.out.len() {
             self.out.clear();
@@ -577,28 +727,22 @@ where
         self.busy() || (!self.closing && self.in_request())
     }
 
-    fn take_job(&mut self) -> Option<Job> {
+    fn take_job(&mut self) -> Option<Job<ServerDone>> {
         self.job.take()
     }
 
-    fn complete(&mut self, done: Completion) {
-        match std::mem::replace(&mut self.awaiting, Awaiting::Nothing) {
-            Awaiting::Nothing => return,
-            Awaiting::Response => {
-                let response = done
-                    .downcast::<OutgoingResponse>()
-                    .unwrap_or_else(|| OutgoingResponse::text(500, "Internal Server Error\n"));
-                self.send_response(response);
+    fn complete(&mut self, now: Now, done: ServerDone) {
+        self.now = Some(now);
+        match (std::mem::replace(&mut self.awaiting, Awaiting::Nothing), done.0) {
+            (Awaiting::Response, Done::Response(response)) => self.send_response(response),
+            (Awaiting::Chunk, Done::Chunk(Chunk { reader, buf, read })) => {
+                self.scratch = buf;
+                self.stream = Some(reader);
+                self.take_chunk(read);
             }
-            Awaiting::Chunk => match done.downcast::<Chunk>() {
-                Some(Chunk { reader, buf, read }) => {
-                    self.scratch = buf;
-                    self.stream = Some(reader);
-                    self.take_chunk(read);
-                }
-                // Not our chunk: the body cannot be finished honestly.
-                None => self.abort(),
-            },
+            (Awaiting::Nothing, _) => return,
+            // Not what this connection waits for: it cannot be answered honestly.
+            _ => self.abort(),
         }
         self.progress();
     }

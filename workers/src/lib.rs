@@ -1,34 +1,33 @@
-//! A pool of worker threads for the handler jobs ([`netloom_core::Job`]) of runtimes whose
-//! connections share a thread (the mio event loop, the smol executor), so that a handler that
-//! blocks stalls only its own connection. (The std servers call handlers on each
-//! connection's own thread and need none.)
+//! # netloom-workers
+//!
+//! A pool of worker threads for the [`Job`]s of connections that share a thread (an event
+//! loop, an async executor), so that a handler that blocks stalls only its own connection.
+//! The mio and smol runtimes both use it; a runtime with a thread per connection runs its
+//! jobs inline and needs none.
 //!
 //! ```
 //! use netloom_core::Job;
-//! use netloom_std::workers::Workers;
+//! use netloom_workers::Workers;
 //!
 //! let workers = Workers::new(4);
 //! let (tx, rx) = std::sync::mpsc::channel();
-//! workers.submit(Job::new(|| 6 * 7), move |done| {
-//!     let _ = tx.send(done.downcast::<i32>());
+//! workers.run(Job::new(|| 6 * 7), move |done| {
+//!     let _ = tx.send(done);
 //! });
 //! assert_eq!(rx.recv().unwrap(), Some(42));
 //! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 
-use netloom_core::{Completion, Job};
+use netloom_core::Job;
 
-/// What to do with a job's result (hand it back to its connection's thread or task).
-type OnDone = Box<dyn FnOnce(Completion) + Send>;
-
-struct Task {
-    job: Job,
-    on_done: OnDone,
-}
+/// A queued piece of work: a job together with what to do with its result.
+type Task = Box<dyn FnOnce() + Send>;
 
 #[derive(Default)]
 struct Queue {
@@ -50,7 +49,7 @@ struct Shared {
 #[derive(Clone)]
 pub struct Workers {
     shared: Arc<Shared>,
-    /// Tells the workers to stop once every clone (every loop) is gone.
+    /// Tells the workers to stop once every clone is gone.
     _stop: Arc<StopOnDrop>,
 }
 
@@ -64,7 +63,7 @@ impl Drop for StopOnDrop {
 }
 
 fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
-    // A worker never panics while holding the lock (jobs run outside it).
+    // A worker never panics while holding the lock (tasks run outside it).
     queue.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -90,13 +89,20 @@ impl Workers {
         }
     }
 
-    /// Queues `job`; a worker runs it and calls `on_done` with the result, on the worker's
-    /// thread.
-    pub fn submit(&self, job: Job, on_done: impl FnOnce(Completion) + Send + 'static) {
-        let task = Task {
-            job,
-            on_done: Box::new(on_done),
-        };
+    /// Runs `job` on a worker and calls `on_done` there with its result, or with `None` if
+    /// the job panicked (its connection then cannot be answered and should be closed).
+    pub fn run<T: Send + 'static>(
+        &self,
+        job: Job<T>,
+        on_done: impl FnOnce(Option<T>) + Send + 'static,
+    ) {
+        self.submit(Box::new(move || {
+            let done = catch_unwind(AssertUnwindSafe(|| job.run())).ok();
+            on_done(done);
+        }));
+    }
+
+    fn submit(&self, task: Task) {
         let mut q = lock(&self.shared.queue);
         q.tasks.push_back(task);
         // Wake an idle worker if there is one (a woken worker counts as idle until it runs,
@@ -127,7 +133,7 @@ impl Workers {
                 let tasks: Vec<Task> = q.tasks.drain(..).collect();
                 drop(q);
                 for task in tasks {
-                    finish(task);
+                    task();
                 }
             }
         }
@@ -151,16 +157,55 @@ fn work(shared: &Shared) {
                 q.idle -= 1;
             }
         };
-        finish(task);
+        // Panics are caught inside each task (see `run`).
+        task();
     }
 }
 
-fn finish(task: Task) {
-    let Task { job, on_done } = task;
-    // A handler's own panics are caught inside its job; anything else that panics (a body
-    // reader, say) must not take the worker down with its connection left waiting: the
-    // connection gets a completion it cannot use, which it answers as a failure.
-    let done =
-        catch_unwind(AssertUnwindSafe(|| job.run())).unwrap_or_else(|_| Job::new(|| ()).run());
-    on_done(done);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_panicking_job_reports_none_and_the_pool_carries_on() {
+        let workers = Workers::new(1);
+        let (tx, rx) = mpsc::channel();
+        let tx2 = tx.clone();
+        workers.run(Job::new(|| -> u8 { panic!("on purpose") }), move |d| {
+            let _ = tx.send(d);
+        });
+        workers.run(Job::new(|| 7u8), move |d| {
+            let _ = tx2.send(d);
+        });
+        let got: Vec<_> = (0..2)
+            .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap())
+            .collect();
+        assert_eq!(got, vec![None, Some(7)]);
+    }
+
+    #[test]
+    fn jobs_beyond_the_bound_wait_for_a_worker() {
+        let workers = Workers::new(2);
+        let (tx, rx) = mpsc::channel();
+        for i in 0..10u32 {
+            let tx = tx.clone();
+            workers.run(
+                Job::new(move || {
+                    thread::sleep(Duration::from_millis(5));
+                    i
+                }),
+                move |d| {
+                    let _ = tx.send(d);
+                },
+            );
+        }
+        let mut got: Vec<u32> = (0..10)
+            .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap().unwrap())
+            .collect();
+        got.sort_unstable();
+        assert_eq!(got, (0..10).collect::<Vec<_>>());
+        assert!(lock(&workers.shared.queue).threads <= 2);
+    }
 }

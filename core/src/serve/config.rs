@@ -2,11 +2,15 @@
 
 use core::time::Duration;
 
-/// Connection-level limits and timeouts for a server, whatever its runtime.
+/// Connection-level limits, timeouts and policy for a server, whatever its runtime. Every
+/// field is enforced by `core` ([`Served`](super::Served), [`Admission`](super::Admission),
+/// [`BodyBudget`](super::BodyBudget)), so every runtime and every embedder behaves alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
-    /// Most connections served at once. When reached, new clients wait in the listen backlog
-    /// until a slot frees. Default: 1024.
+    /// Most connections served at once. At the bound, a connection that has not sent its
+    /// first byte, or an idle keep-alive one, gives way to a new client (the longest silent
+    /// first, as nginx reclaims keep-alive connections); when every connection is busy, new
+    /// clients wait in the listen backlog until one ends. Default: 1024.
     pub max_connections: usize,
     /// A connection that sends nothing for this long (between requests, or in the middle of
     /// one) is closed. Default: 60 s.
@@ -20,13 +24,28 @@ pub struct ServerConfig {
     /// How much output one [`write_timeout`](Self::write_timeout) covers. Default: 256 KiB.
     pub write_window: usize,
     /// A message (an HTTP request's head and body, say) must arrive in full within this long
-    /// of its first byte, however steadily bytes trickle in (slowloris). Default: 30 s.
+    /// of its first byte, however steadily bytes trickle in (slowloris). A new connection's
+    /// first message is timed from the moment it was accepted, so a client that connects and
+    /// stalls (or stalls in a TLS handshake) is closed within this long too. Default: 30 s.
     pub request_timeout: Duration,
     /// How long a graceful shutdown may take. Shutdown stops accepting at once, closes idle
     /// keep-alive connections, and lets requests already in flight finish and their responses
     /// be written; connections still busy when this much time has passed are closed anyway.
     /// Default: 10 s.
     pub shutdown_grace: Duration,
+    /// After a connection's last response, how long its input is still read and thrown away
+    /// while it closes (lingering close): closing a socket with unread input makes the kernel
+    /// send a reset, which can destroy a reply the peer has not read yet. Default: 1 s.
+    pub linger: Duration,
+    /// At most this many bytes are read and thrown away while lingering. Default: 256 KiB.
+    pub linger_bytes: usize,
+    /// Request bodies held in memory at once, all connections together. A request whose body
+    /// would pass it is answered `503 Service Unavailable` (and its connection closed) before
+    /// its body is read, so a burst of large uploads cannot exhaust memory. Default: 64 MiB.
+    pub body_budget: usize,
+    /// Whether accepted sockets get `TCP_NODELAY`, so a response written in pieces is not
+    /// delayed by Nagle's algorithm. Default: true.
+    pub nodelay: bool,
     /// Event-loop threads sharing the listener, for runtimes built on event loops (mio); each
     /// serves its share of `max_connections`. The std runtime uses a thread per connection
     /// and the smol runtime runs on its caller's executor, so they ignore it. Default: 1.
@@ -49,63 +68,12 @@ impl Default for ServerConfig {
             write_window: 256 * 1024,
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
+            linger: Duration::from_secs(1),
+            linger_bytes: 256 * 1024,
+            body_budget: 64 * 1024 * 1024,
+            nodelay: true,
             event_loops: 1,
             handler_threads: 64,
         }
-    }
-}
-
-impl ServerConfig {
-    /// The part of `pending` output a runtime writes under one write deadline (see
-    /// [`write_timeout`](Self::write_timeout)): at most [`write_window`](Self::write_window)
-    /// bytes, and never none of a non-empty buffer.
-    ///
-    /// ```
-    /// use netloom_core::ServerConfig;
-    /// let config = ServerConfig { write_window: 4, ..ServerConfig::default() };
-    /// assert_eq!(config.write_slice(b"abcdefgh"), b"abcd");
-    /// assert_eq!(config.write_slice(b"ab"), b"ab");
-    /// ```
-    pub fn write_slice<'a>(&self, pending: &'a [u8]) -> &'a [u8] {
-        &pending[..pending.len().min(self.write_window.max(1))]
-    }
-
-    /// How long a runtime's next read may wait: the idle timeout between messages, and no
-    /// more than what is left of [`request_timeout`](Self::request_timeout) once a message
-    /// has begun (`message_elapsed` is the time since its first byte; the caller owns the
-    /// clock). `None` when that deadline has passed: close the connection.
-    pub fn read_budget(&self, message_elapsed: Option<Duration>) -> Option<Duration> {
-        match message_elapsed {
-            None => Some(self.idle_timeout),
-            Some(elapsed) => {
-                let left = self.request_timeout.checked_sub(elapsed)?;
-                if left.is_zero() {
-                    None
-                } else {
-                    Some(left.min(self.idle_timeout))
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn read_budget_caps_a_message_at_the_request_timeout() {
-        let c = ServerConfig {
-            idle_timeout: Duration::from_secs(60),
-            request_timeout: Duration::from_secs(30),
-            ..ServerConfig::default()
-        };
-        assert_eq!(c.read_budget(None), Some(Duration::from_secs(60)));
-        assert_eq!(
-            c.read_budget(Some(Duration::from_secs(10))),
-            Some(Duration::from_secs(20))
-        );
-        assert_eq!(c.read_budget(Some(Duration::from_secs(30))), None);
-        assert_eq!(c.read_budget(Some(Duration::from_secs(99))), None);
     }
 }
