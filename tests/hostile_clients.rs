@@ -635,7 +635,7 @@ fn a_pipelining_burst_is_answered_completely_and_in_order() {
 }
 
 #[test]
-fn at_the_connection_bound_extra_clients_wait_and_are_served_when_a_slot_frees() {
+fn at_the_connection_bound_extra_clients_wait_while_every_connection_is_busy() {
     let _shared = shared();
     each_runtime(|rt| {
         let config = ServerConfig {
@@ -644,14 +644,16 @@ fn at_the_connection_bound_extra_clients_wait_and_are_served_when_a_slot_frees()
         };
         let server = start(rt, config);
         let addr = server.local_addr();
-        // Four keep-alive clients take every slot.
+        // Four clients take every slot, each part-way through a request: busy, so none of
+        // them gives way.
         let mut holders: Vec<Client> = (0..4)
             .map(|i| {
                 let mut c = Client::connect(addr);
-                assert_eq!(c.get(&format!("/hold{i}")).status, 200);
+                c.send(format!("GET /hold{i} HTTP/1.1\r\nHost: x\r\n").as_bytes());
                 c
             })
             .collect();
+        thread::sleep(Duration::from_millis(100));
         // More clients connect (the backlog takes them) and send their request.
         let answered = Arc::new(AtomicUsize::new(0));
         let waiting: Vec<_> = (0..6)
@@ -667,16 +669,49 @@ fn at_the_connection_bound_extra_clients_wait_and_are_served_when_a_slot_frees()
             .collect();
         thread::sleep(Duration::from_millis(300));
         assert_eq!(answered.load(Ordering::SeqCst), 0, "the bound did not hold");
-        // The holders are still served meanwhile.
-        assert_eq!(holders[0].get("/still").body, b"/still");
-        // Freeing slots lets the waiting clients in, in turn; nothing crashed or was refused.
-        holders.clear();
+        // The holders finish their requests and are answered; idle then, they (or the
+        // waiting clients once served) give way, and every waiting client is served;
+        // nothing crashed or was refused.
+        for (i, holder) in holders.iter_mut().enumerate() {
+            holder.send(b"\r\n");
+            assert_eq!(holder.reply().unwrap().body, format!("/hold{i}").as_bytes());
+        }
         for (i, t) in waiting.into_iter().enumerate() {
             let (status, body) = t.join().unwrap();
             assert_eq!(status, 200);
             assert_eq!(body, format!("/wait{i}").as_bytes());
         }
         assert_prompt(addr, "/after", Duration::from_secs(2));
+    });
+}
+
+#[test]
+fn at_the_connection_bound_idle_keep_alive_connections_give_way_to_new_clients() {
+    let _shared = shared();
+    each_runtime(|rt| {
+        let config = ServerConfig {
+            max_connections: 4,
+            ..ServerConfig::default()
+        };
+        let server = start(rt, config);
+        let addr = server.local_addr();
+        // Four keep-alive clients, served once each and idle since, oldest first.
+        let mut idle: Vec<Client> = (0..4)
+            .map(|i| {
+                let mut c = Client::connect(addr);
+                assert_eq!(c.get(&format!("/idle{i}")).status, 200);
+                thread::sleep(Duration::from_millis(20));
+                c
+            })
+            .collect();
+        // A newcomer is served at once: the connection idle longest makes room.
+        assert_prompt(addr, "/newcomer", Duration::from_secs(1));
+        assert!(
+            idle[0].closed_by_server(),
+            "{rt}: the oldest idle connection was kept"
+        );
+        // The others are still usable.
+        assert_eq!(idle[3].get("/again").body, b"/again");
     });
 }
 

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use netloom_core::frame::ConnInfo;
+use netloom_core::http::server::ServerDone;
 use netloom_core::http::server::{Body, IncomingRequest, OutgoingResponse, ServerConn};
 use netloom_core::http::{Connection, Event, Headers, Limits, Request, Response, Role};
-use netloom_core::http::server::ServerDone;
 use netloom_core::{Duplex, Job, Now};
 
 type Handler = Arc<fn(IncomingRequest) -> OutgoingResponse>;
@@ -60,7 +60,10 @@ fn run_on_another_thread(job: Job<ServerDone>) -> ServerDone {
 #[test]
 fn pipelined_requests_become_one_job_at_a_time_in_order() {
     let mut c = conn();
-    c.receive(now(), b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+    c.receive(
+        now(),
+        b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n",
+    );
     let first = c.take_job().expect("a job for the first request");
     assert!(
         c.take_job().is_none(),

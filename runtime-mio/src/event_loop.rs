@@ -126,6 +126,8 @@ pub(crate) struct EventLoop<C: Duplex, F> {
     backoff: AcceptBackoff,
     /// Accepting is paused (out of descriptors) until then.
     accept_paused: Option<Instant>,
+    /// At the bound, there will be room by then (a silent connection's grace ends).
+    room_deadline: Option<Instant>,
     room: Arc<RoomWaker>,
     room_waker: Waker,
     /// Deadlines by connection; lazily cleaned (see `Entry::scheduled`).
@@ -177,6 +179,7 @@ where
             conns: HashMap::new(),
             backoff: AcceptBackoff::default(),
             accept_paused: None,
+            room_deadline: None,
             room_waker: Waker::from(Arc::clone(&room)),
             room,
             timers: BinaryHeap::new(),
@@ -237,6 +240,7 @@ where
             self.fire_timers(t);
             if self.room.flag.swap(false, Ordering::SeqCst)
                 || self.accept_paused.is_some_and(|p| t.instant >= p)
+                || self.room_deadline.is_some_and(|r| t.instant >= r)
             {
                 self.accept_all(t);
             }
@@ -249,6 +253,7 @@ where
         [
             self.timers.peek().map(|Reverse((t, _))| *t),
             self.accept_paused,
+            self.room_deadline,
             self.drain_deadline,
         ]
         .into_iter()
@@ -283,10 +288,12 @@ where
                 return;
             };
             // Every connection busy at the bound: clients wait in the backlog until the
-            // bound wakes us.
-            if self.admission.poll_room(&self.room_waker).is_pending() {
+            // bound wakes us, or a silent connection's grace ends.
+            if let Err(at) = self.admission.check_room(t, &self.room_waker) {
+                self.room_deadline = at;
                 return;
             }
+            self.room_deadline = None;
             match listener.accept() {
                 Ok((stream, peer)) => {
                     self.backoff.on_success();
@@ -297,7 +304,7 @@ where
                     AcceptAction::Retry => {}
                     AcceptAction::PauseUntil(until) => {
                         self.accept_paused = Some(until);
-                        if let Some(victim) = self.admission.reclaim() {
+                        if let Some(victim) = self.admission.reclaim(t) {
                             self.service(conn_token(victim), t);
                         }
                         return;

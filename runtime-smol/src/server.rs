@@ -80,13 +80,13 @@ where
             let mut backoff = AcceptBackoff::default();
             loop {
                 // Every connection busy at the bound: clients wait in the backlog.
-                admission.room().await;
+                wait_room(&admission).await;
                 let (stream, peer) = match listener.accept().await {
                     Ok(pair) => pair,
                     Err(e) => match backoff.on_error(&e, now()) {
                         AcceptAction::Retry => continue,
                         AcceptAction::PauseUntil(until) => {
-                            admission.reclaim();
+                            admission.reclaim(now());
                             Timer::at(until).await;
                             continue;
                         }
@@ -97,7 +97,7 @@ where
                 let ticket = loop {
                     match admission.admit(now()) {
                         Admit::Admitted { ticket, .. } => break ticket,
-                        Admit::Full => admission.room().await,
+                        Admit::Full => wait_room(&admission).await,
                         Admit::ShuttingDown => return Ok(()),
                     }
                 };
@@ -143,6 +143,22 @@ where
     })
     .await
     // Tasks still running are dropped with the executor, closing their sockets.
+}
+
+/// Waits until the connection bound has room.
+async fn wait_room(admission: &Admission) {
+    while let Err(deadline) = admission.check_room(now(), std::task::Waker::noop()) {
+        let room = admission.room(now());
+        match deadline {
+            Some(at) => {
+                future::or(room, async {
+                    Timer::at(at).await;
+                })
+                .await
+            }
+            None => room.await,
+        }
+    }
 }
 
 /// What ended a wait.

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use netloom_core::frame::ConnInfo;
 use netloom_core::serve::{AcceptAction, AcceptBackoff, Admission, Admit, Next, Served, Ticket};
-use netloom_core::{Duplex, Now};
 pub use netloom_core::ServerConfig;
+use netloom_core::{Duplex, Now};
 
 /// Both clocks, read once per call into the core.
 pub(crate) fn now() -> Now {
@@ -126,9 +126,7 @@ where
     let waker = parker();
     loop {
         // At the bound with every connection busy, clients wait in the backlog.
-        while admission.poll_room(&waker).is_pending() {
-            thread::park();
-        }
+        wait_room(&admission, &waker);
         if stop.load(Ordering::SeqCst) {
             return Ok(());
         }
@@ -137,7 +135,7 @@ where
             Err(e) => match backoff.on_error(&e, now()) {
                 AcceptAction::Retry => continue,
                 AcceptAction::PauseUntil(until) => {
-                    admission.reclaim();
+                    admission.reclaim(now());
                     thread::sleep(until.saturating_duration_since(Instant::now()));
                     continue;
                 }
@@ -151,11 +149,7 @@ where
         let ticket = loop {
             match admission.admit(now()) {
                 Admit::Admitted { ticket, .. } => break Some(ticket),
-                Admit::Full => {
-                    while admission.poll_room(&waker).is_pending() {
-                        thread::park();
-                    }
-                }
+                Admit::Full => wait_room(&admission, &waker),
                 Admit::ShuttingDown => break None,
             }
         };
@@ -180,6 +174,19 @@ where
             });
         // A failed spawn drops the closure; the ticket in it frees the slot.
         drop(spawned);
+    }
+}
+
+/// Parks until the connection bound has room (`waker` unparks this thread).
+fn wait_room(admission: &Admission, waker: &Waker) {
+    loop {
+        match admission.check_room(now(), waker) {
+            Ok(()) => return,
+            Err(Some(until)) => {
+                thread::park_timeout(until.saturating_duration_since(Instant::now()))
+            }
+            Err(None) => thread::park(),
+        }
     }
 }
 

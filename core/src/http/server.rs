@@ -383,7 +383,9 @@ where
             .header("Connection", "close");
         if self.conn.send(Event::Response(head), &mut self.out).is_ok() {
             let _ = self.conn.send_data(body, &mut self.out);
-            let _ = self.conn.send(Event::EndOfMessage(Headers::new()), &mut self.out);
+            let _ = self
+                .conn
+                .send(Event::EndOfMessage(Headers::new()), &mut self.out);
         }
         self.closing = true;
     }
@@ -733,7 +735,10 @@ where
 
     fn complete(&mut self, now: Now, done: ServerDone) {
         self.now = Some(now);
-        match (std::mem::replace(&mut self.awaiting, Awaiting::Nothing), done.0) {
+        match (
+            std::mem::replace(&mut self.awaiting, Awaiting::Nothing),
+            done.0,
+        ) {
             (Awaiting::Response, Done::Response(response)) => self.send_response(response),
             (Awaiting::Chunk, Done::Chunk(Chunk { reader, buf, read })) => {
                 self.scratch = buf;

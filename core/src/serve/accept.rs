@@ -50,9 +50,7 @@ impl AcceptBackoff {
     /// Classifies `err` from `accept` at `now`.
     pub fn on_error(&mut self, err: &io::Error, now: Now) -> AcceptAction {
         if is_exhaustion(err) {
-            let pause = self
-                .pause
-                .map_or(FIRST_PAUSE, |p| (p * 2).min(MAX_PAUSE));
+            let pause = self.pause.map_or(FIRST_PAUSE, |p| (p * 2).min(MAX_PAUSE));
             self.pause = Some(pause);
             return AcceptAction::PauseUntil(now.instant + pause);
         }
@@ -70,7 +68,8 @@ impl AcceptBackoff {
 
 /// Out of descriptors (EMFILE, ENFILE), buffers (ENOBUFS) or memory (ENOMEM).
 fn is_exhaustion(err: &io::Error) -> bool {
-    matches!(err.raw_os_error(), Some(24 | 23 | 105 | 12)) || err.kind() == io::ErrorKind::OutOfMemory
+    matches!(err.raw_os_error(), Some(24 | 23 | 105 | 12))
+        || err.kind() == io::ErrorKind::OutOfMemory
 }
 
 /// An error about the connection being accepted, not the listener (accept(2): Linux passes

@@ -8,9 +8,14 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::Now;
+
+/// A connection that has sent nothing gives way at the bound only once it is this old: its
+/// first bytes may be in flight, or waiting unread (a client from the backlog sends its
+/// request before we accept it), and evicting it then would drop a request.
+pub const SILENT_GRACE: Duration = Duration::from_millis(200);
 
 /// What a connection is doing, as the bound sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,10 +88,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A server's connection bound ([`ServerConfig::max_connections`](super::ServerConfig)),
 /// shared (behind an `Arc`) by its accept loop and every connection's [`Ticket`].
 ///
-/// At the bound, a connection that has sent nothing yet, or one idle between requests (or
-/// lingering after its last), gives way to the newcomer: the silent ones first, the one silent
-/// longest first. A flood of connections that never send a byte therefore cannot lock other
-/// clients out. When every connection is busy, [`admit`](Admission::admit) says
+/// At the bound, a connection that has sent nothing for [`SILENT_GRACE`] since it was
+/// accepted, or one idle between requests (or lingering after its last), gives way to the
+/// newcomer: the silent ones first, the one silent longest first. A flood of connections that
+/// never send a byte therefore cannot lock other clients out. When every connection is busy, [`admit`](Admission::admit) says
 /// [`Admit::Full`] and the accept loop waits ([`room`](Admission::room)) with new clients
 /// left in the listen backlog.
 ///
@@ -98,8 +103,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// let now = Now::new(Instant::now(), SystemTime::now());
 /// let bound = Admission::new(1, now);
 /// let Admit::Admitted { ticket: first, .. } = bound.admit(now) else { panic!() };
-/// // The first connection has sent nothing, so a second client evicts it.
-/// let Admit::Admitted { victim, .. } = bound.admit(now) else { panic!() };
+/// // A second client arriving at once waits: the first may not have been read yet.
+/// assert!(matches!(bound.admit(now), Admit::Full));
+/// // Silent for longer than the grace, the first gives way.
+/// let later = now.after(netloom_core::serve::SILENT_GRACE);
+/// let Admit::Admitted { victim, .. } = bound.admit(later) else { panic!() };
 /// assert_eq!(victim, Some(first.id()));
 /// assert!(first.is_evicted());
 /// ```
@@ -166,7 +174,7 @@ impl Admission {
         let mut slots = lock(&self.slots);
         let mut victim = None;
         if slots.live.len() - slots.evicted >= self.max {
-            let Some(slot) = Self::pick_victim(&slots) else {
+            let Some(slot) = self.pick_victim(&slots, now.instant) else {
                 return Admit::Full;
             };
             slot.evicted.store(true, Ordering::Release);
@@ -199,59 +207,96 @@ impl Admission {
     /// Evicts the connection that has been silent or idle longest, whether or not the bound
     /// is reached: what an accept loop does when the process runs out of file descriptors, so
     /// that the next accept can succeed. Returns its id.
-    pub fn reclaim(&self) -> Option<u64> {
+    pub fn reclaim(&self, now: Now) -> Option<u64> {
         let mut slots = lock(&self.slots);
-        let slot = Self::pick_victim(&slots)?;
+        let slot = self.pick_victim(&slots, now.instant)?;
         slot.evicted.store(true, Ordering::Release);
         slots.evicted += 1;
         slot.kick();
         Some(slot.id)
     }
 
-    /// The connection to give way: one that has sent nothing (the oldest first), else the one
-    /// idle longest.
-    fn pick_victim(slots: &Slots) -> Option<Arc<Slot>> {
+    /// The connection to give way at `now`: one that has sent nothing for [`SILENT_GRACE`]
+    /// (the oldest first), else the one idle longest.
+    fn pick_victim(&self, slots: &Slots, now: Instant) -> Option<Arc<Slot>> {
+        let silent_before = self.nanos(now).checked_sub(SILENT_GRACE.as_nanos() as u64);
         slots
             .live
             .values()
             .filter(|s| !s.evicted.load(Ordering::Acquire))
             .filter_map(|s| {
+                let since = s.since.load(Ordering::Acquire);
                 let rank = match s.phase() {
-                    Phase::Fresh => 0u8,
+                    Phase::Fresh if silent_before.is_some_and(|b| since <= b) => 0u8,
                     Phase::Idle => 1,
-                    Phase::Busy | Phase::Closed => return None,
+                    Phase::Fresh | Phase::Busy | Phase::Closed => return None,
                 };
-                Some((rank, s.since.load(Ordering::Acquire), s))
+                Some((rank, since, s))
             })
             .min_by_key(|(rank, since, _)| (*rank, *since))
             .map(|(_, _, s)| Arc::clone(s))
     }
 
-    /// Whether [`admit`](Admission::admit) would take a connection now.
-    pub fn has_room(&self) -> bool {
-        let slots = lock(&self.slots);
-        slots.live.len() - slots.evicted < self.max || Self::pick_victim(&slots).is_some()
+    fn room_now(&self, slots: &Slots, now: Instant) -> bool {
+        slots.live.len() - slots.evicted < self.max || self.pick_victim(slots, now).is_some()
     }
 
-    /// Ready when there is room (or the server is shutting down); otherwise registers `waker`
-    /// to be woken when a connection ends or becomes evictable.
-    pub fn poll_room(&self, waker: &Waker) -> Poll<()> {
+    /// Whether [`admit`](Admission::admit) would take a connection at `now`.
+    pub fn has_room(&self, now: Now) -> bool {
+        self.room_now(&lock(&self.slots), now.instant)
+    }
+
+    /// `Ok` when [`admit`](Admission::admit) would take a connection at `now` (or the server
+    /// is shutting down). Otherwise `waker` is registered, to be woken when a connection ends
+    /// or goes idle, and `Err(Some(t))` says there will be room at `t` anyway (a silent
+    /// connection's grace ends then): wait no longer than that. `Err(None)`: only a wake
+    /// brings room.
+    pub fn check_room(&self, now: Now, waker: &Waker) -> Result<(), Option<Instant>> {
         if self.shutting_down.load(Ordering::Acquire) {
-            return Poll::Ready(());
+            return Ok(());
         }
         let mut slots = lock(&self.slots);
-        if slots.live.len() - slots.evicted < self.max || Self::pick_victim(&slots).is_some() {
+        if self.room_now(&slots, now.instant) {
             self.waiting.store(false, Ordering::Release);
-            return Poll::Ready(());
+            return Ok(());
         }
         slots.room = Some(waker.clone());
         self.waiting.store(true, Ordering::Release);
-        Poll::Pending
+        Err(self.next_silent_expiry(&slots))
     }
 
-    /// A future for [`poll_room`](Admission::poll_room), for async accept loops.
-    pub fn room(&self) -> Room<'_> {
-        Room { admission: self }
+    /// When the silent connection nearest its grace's end becomes evictable.
+    fn next_silent_expiry(&self, slots: &Slots) -> Option<Instant> {
+        slots
+            .live
+            .values()
+            .filter(|s| !s.evicted.load(Ordering::Acquire) && s.phase() == Phase::Fresh)
+            .map(|s| s.since.load(Ordering::Acquire))
+            .min()
+            .map(|since| self.origin + Duration::from_nanos(since) + SILENT_GRACE)
+    }
+
+    /// A future for async accept loops: ready at once if there is room at `now`, otherwise
+    /// when a connection ends or goes idle. Race it against a timer at
+    /// [`Room::deadline`] (a silent connection's grace ending), then check again.
+    pub fn room(&self, now: Now) -> Room<'_> {
+        let deadline = match self.check_room(now, Waker::noop()) {
+            Ok(()) => {
+                return Room {
+                    admission: self,
+                    now,
+                    deadline: None,
+                    ready: true,
+                }
+            }
+            Err(d) => d,
+        };
+        Room {
+            admission: self,
+            now,
+            deadline,
+            ready: false,
+        }
     }
 
     /// Starts a graceful shutdown: no more admissions, and every connection with nothing in
@@ -318,16 +363,36 @@ impl Admission {
     }
 }
 
-/// Resolves when an [`Admission`] has room (see [`Admission::poll_room`]).
+/// Resolves when an [`Admission`] may have room again (see [`Admission::room`]).
 #[derive(Debug)]
 pub struct Room<'a> {
     admission: &'a Admission,
+    now: Now,
+    deadline: Option<Instant>,
+    ready: bool,
+}
+
+impl Room<'_> {
+    /// The time by which there will be room even without a wake (a silent connection becomes
+    /// evictable); `None` if only a wake brings room.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
 }
 
 impl Future for Room<'_> {
     type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.admission.poll_room(cx.waker())
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.ready {
+            return Poll::Ready(());
+        }
+        // Registered with this task's waker; the next poll is a wake (or the caller's timer):
+        // something may have changed, so the caller checks again.
+        self.ready = true;
+        match self.admission.check_room(self.now, cx.waker()) {
+            Ok(()) => Poll::Ready(()),
+            Err(_) => Poll::Pending,
+        }
     }
 }
 
@@ -405,11 +470,11 @@ impl Ticket {
             .since
             .store(self.admission.nanos(since), Ordering::Release);
         self.slot.phase.store(phase as u8, Ordering::Release);
-        if matches!(phase, Phase::Fresh | Phase::Idle) {
-            if self.admission.waiting.load(Ordering::Acquire) {
-                if let Some(w) = &lock(&self.admission.slots).room {
-                    w.wake_by_ref();
-                }
+        if matches!(phase, Phase::Fresh | Phase::Idle)
+            && self.admission.waiting.load(Ordering::Acquire)
+        {
+            if let Some(w) = &lock(&self.admission.slots).room {
+                w.wake_by_ref();
             }
         }
     }
@@ -468,9 +533,9 @@ mod tests {
         x.set_phase(Phase::Busy, t0.instant);
         y.set_phase(Phase::Busy, t0.instant);
         assert!(matches!(a.admit(t0), Admit::Full));
-        assert!(!a.has_room());
+        assert!(!a.has_room(t0));
         y.set_phase(Phase::Idle, t0.instant);
-        assert!(a.has_room());
+        assert!(a.has_room(t0));
         let (_z, victim) = admitted(&a, t0);
         assert_eq!(victim, Some(y.id()));
         assert!(y.is_evicted() && !x.is_evicted());
@@ -483,9 +548,25 @@ mod tests {
         let (idle, _) = admitted(&a, t0);
         idle.set_phase(Phase::Idle, t0.instant);
         let (old_fresh, _) = admitted(&a, t0.after(Duration::from_secs(1)));
+        assert!(!idle.is_evicted());
         let (_new_fresh, _) = admitted(&a, t0.after(Duration::from_secs(2)));
         let (_, victim) = admitted(&a, t0.after(Duration::from_secs(3)));
         assert_eq!(victim, Some(old_fresh.id()));
+    }
+
+    #[test]
+    fn a_silent_connection_is_spared_for_its_grace_then_gives_way() {
+        let t0 = now();
+        let a = Admission::new(1, t0);
+        let (first, _) = admitted(&a, t0);
+        // Its request may be waiting unread: not yet.
+        assert!(matches!(a.admit(t0.after(SILENT_GRACE / 2)), Admit::Full));
+        assert_eq!(
+            a.check_room(t0, Waker::noop()),
+            Err(Some(t0.instant + SILENT_GRACE))
+        );
+        let (_, victim) = admitted(&a, t0.after(SILENT_GRACE));
+        assert_eq!(victim, Some(first.id()));
     }
 
     #[test]

@@ -16,8 +16,9 @@
 //! never decide a timeout yourself.
 //!
 //! **Accepting.** Make one [`Admission`] per listener (per event loop, if several loops share
-//! a listener). Before each `accept`, wait until [`Admission::has_room`] (or the
-//! [`Admission::room`] future); after it, call [`Admission::admit`]. `Admitted` gives the
+//! a listener). Before each `accept`, wait until [`Admission::check_room`] says there is room
+//! (it registers a waker, and names the time by which to look again; async loops await
+//! [`Admission::room`]); after it, call [`Admission::admit`]. `Admitted` gives the
 //! connection's [`Ticket`] and maybe a `victim`: a connection that gave way (it has been
 //! kicked; a loop that owns its connections closes it by id). `Full`: keep the socket, wait
 //! for room, admit again. On an `accept` error ask [`AcceptBackoff::on_error`]: `Retry`,
@@ -66,7 +67,7 @@ mod config;
 mod served;
 
 pub use accept::{AcceptAction, AcceptBackoff};
-pub use admission::{Admission, Admit, Empty, Kicked, Room, Ticket};
+pub use admission::{Admission, Admit, Empty, Kicked, Room, Ticket, SILENT_GRACE};
 pub use budget::{BodyBudget, Reservation};
 pub use config::ServerConfig;
 pub use served::{CloseReason, Next, Served};

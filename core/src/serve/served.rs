@@ -76,7 +76,10 @@ enum State {
     /// Output done, the connection is over: the driver is to shut down its writing side.
     ShutWrite,
     /// Reading and discarding until `until`, at most `left` more bytes.
-    Lingering { until: Instant, left: usize },
+    Lingering {
+        until: Instant,
+        left: usize,
+    },
     Closed(CloseReason),
 }
 
@@ -426,8 +429,7 @@ impl<C: Duplex> Served<C> {
         } else if self.window.is_none() {
             self.window = Some(self.new_window(now.instant));
         }
-        let phase = if self.job_out || !self.conn.transmit().is_empty() || self.conn.mid_message()
-        {
+        let phase = if self.job_out || !self.conn.transmit().is_empty() || self.conn.mid_message() {
             Phase::Busy
         } else if self.fresh {
             Phase::Fresh
