@@ -16,7 +16,7 @@ use std::time::{Instant, SystemTime};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use netloom_core::frame::ConnInfo;
-use netloom_core::serve::{AcceptAction, AcceptBackoff, Admission, Admit, Next, Served};
+use netloom_core::serve::{Acceptor, Admit, Next, Served};
 use netloom_core::{Duplex, Now, ServerConfig};
 use netloom_workers::Workers;
 
@@ -122,12 +122,9 @@ pub(crate) struct EventLoop<C: Duplex, F> {
     config: ServerConfig,
     factory: F,
     conns: HashMap<Token, Entry<C>>,
-    admission: Arc<Admission>,
-    backoff: AcceptBackoff,
-    /// Accepting is paused (out of descriptors) until then.
-    accept_paused: Option<Instant>,
-    /// At the bound, there will be room by then (a silent connection's grace ends).
-    room_deadline: Option<Instant>,
+    acceptor: Acceptor,
+    /// Accepting waits until then (paused, or a silent connection's grace at the bound).
+    accept_at: Option<Instant>,
     room: Arc<RoomWaker>,
     room_waker: Waker,
     /// Deadlines by connection; lazily cleaned (see `Entry::scheduled`).
@@ -173,13 +170,11 @@ where
         Ok(EventLoop {
             poll,
             listener: Some(listener),
-            admission: Admission::new(config.max_connections, now()),
+            acceptor: Acceptor::new(&config, now()),
             config,
             factory,
             conns: HashMap::new(),
-            backoff: AcceptBackoff::default(),
-            accept_paused: None,
-            room_deadline: None,
+            accept_at: None,
             room_waker: Waker::from(Arc::clone(&room)),
             room,
             timers: BinaryHeap::new(),
@@ -208,7 +203,7 @@ where
                 }
                 if Instant::now() >= deadline {
                     // Grace is over: the core closes whatever is left.
-                    self.admission.abort_all();
+                    self.acceptor.admission().abort_all();
                     self.service_all(now());
                     break;
                 }
@@ -239,8 +234,7 @@ where
             self.take_completions(t);
             self.fire_timers(t);
             if self.room.flag.swap(false, Ordering::SeqCst)
-                || self.accept_paused.is_some_and(|p| t.instant >= p)
-                || self.room_deadline.is_some_and(|r| t.instant >= r)
+                || self.accept_at.is_some_and(|at| t.instant >= at)
             {
                 self.accept_all(t);
             }
@@ -252,8 +246,7 @@ where
     fn next_wakeup(&self) -> Option<Instant> {
         [
             self.timers.peek().map(|Reverse((t, _))| *t),
-            self.accept_paused,
-            self.room_deadline,
+            self.accept_at,
             self.drain_deadline,
         ]
         .into_iter()
@@ -267,7 +260,7 @@ where
         if let Some(mut listener) = self.listener.take() {
             let _ = self.poll.registry().deregister(&mut listener);
         }
-        self.admission.begin_shutdown();
+        self.acceptor.admission().begin_shutdown();
         self.service_all(now());
     }
 
@@ -279,38 +272,32 @@ where
     }
 
     fn accept_all(&mut self, t: Now) {
-        if self.accept_paused.is_some_and(|p| t.instant < p) {
-            return;
-        }
-        self.accept_paused = None;
         loop {
+            if self.listener.is_none() {
+                return;
+            }
+            // Paused, or every connection busy at the bound: clients wait in the backlog
+            // until the bound wakes us or the time given.
+            if let Err(at) = self.acceptor.poll_accept(t, &self.room_waker) {
+                self.accept_at = at;
+                return;
+            }
+            self.accept_at = None;
             let Some(listener) = self.listener.as_ref() else {
                 return;
             };
-            // Every connection busy at the bound: clients wait in the backlog until the
-            // bound wakes us, or a silent connection's grace ends.
-            if let Err(at) = self.admission.check_room(t, &self.room_waker) {
-                self.room_deadline = at;
-                return;
-            }
-            self.room_deadline = None;
             match listener.accept() {
-                Ok((stream, peer)) => {
-                    self.backoff.on_success();
-                    self.admit(stream, peer, t);
-                }
+                Ok((stream, peer)) => self.admit(stream, peer, t),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) => match self.backoff.on_error(&e, t) {
-                    AcceptAction::Retry => {}
-                    AcceptAction::PauseUntil(until) => {
-                        self.accept_paused = Some(until);
-                        if let Some(victim) = self.admission.reclaim(t) {
+                Err(e) => match self.acceptor.failed(e, t) {
+                    // A descriptor reclaimed from an idle connection: close it now.
+                    Ok(victim) => {
+                        if let Some(victim) = victim {
                             self.service(conn_token(victim), t);
                         }
-                        return;
                     }
-                    AcceptAction::Fatal => {
-                        self.failed = Some(e);
+                    Err(fatal) => {
+                        self.failed = Some(fatal);
                         self.stop.store(true, Ordering::SeqCst);
                         return;
                     }
@@ -320,7 +307,7 @@ where
     }
 
     fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr, t: Now) {
-        let (ticket, victim) = match self.admission.admit(t) {
+        let (ticket, victim) = match self.acceptor.accepted(t) {
             Admit::Admitted { ticket, victim } => (ticket, victim),
             // Room was there a moment ago on this very thread; if not, refuse this one.
             Admit::Full | Admit::ShuttingDown => return,
@@ -372,30 +359,20 @@ where
                     if !entry.writable {
                         break;
                     }
-                    match entry.stream.write(entry.served.transmit()) {
-                        Ok(0) => entry.served.abort(),
-                        Ok(n) => entry.served.advance(t, n),
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            entry.writable = false;
-                            break;
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(_) => entry.served.abort(),
+                    let written = entry.stream.write(entry.served.transmit());
+                    if !entry.served.on_write(t, written) {
+                        entry.writable = false;
+                        break;
                     }
                 }
                 Next::Read => {
                     if !entry.readable {
                         break;
                     }
-                    match entry.stream.read(&mut self.buf) {
-                        Ok(0) => entry.served.receive_eof(t),
-                        Ok(n) => entry.served.receive(t, &self.buf[..n]),
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            entry.readable = false;
-                            break;
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(_) => entry.served.abort(),
+                    let read = entry.stream.read(&mut self.buf);
+                    if !entry.served.on_read(t, read, &self.buf) {
+                        entry.readable = false;
+                        break;
                     }
                 }
                 Next::Run(job) => match &self.workers {
@@ -465,10 +442,7 @@ where
             let Some(entry) = self.conns.get_mut(&token) else {
                 continue; // closed meanwhile (shutdown grace over, say)
             };
-            match done {
-                Some(done) => entry.served.complete(t, done),
-                None => entry.served.job_lost(),
-            }
+            entry.served.on_job(t, done);
             self.service(token, t);
         }
     }

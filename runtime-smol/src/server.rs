@@ -3,13 +3,14 @@
 use std::cell::Cell;
 use std::io::{self, Read};
 use std::net::TcpStream;
+use std::task::Waker;
 use std::time::{Duration, Instant, SystemTime};
 
 use async_io::{Async, Timer};
 use futures_lite::future;
 use futures_lite::AsyncWriteExt;
 use netloom_core::frame::ConnInfo;
-use netloom_core::serve::{AcceptAction, AcceptBackoff, Admission, Admit, Kicked, Next, Served};
+use netloom_core::serve::{Acceptor, Admit, Kicked, Next, Served};
 use netloom_core::{Duplex, Now, ServerConfig};
 use netloom_workers::Workers;
 use smol::channel::{self, Receiver, Sender};
@@ -69,7 +70,8 @@ where
     F: FnMut(ConnInfo) -> C,
 {
     let ex = smol::LocalExecutor::new();
-    let admission = Admission::new(config.max_connections, now());
+    let mut acceptor = Acceptor::new(config, now());
+    let admission = std::sync::Arc::clone(acceptor.admission());
     // Where handler jobs run (`ServerConfig::handler_threads`); threads start as needed.
     let workers = Workers::new(config.handler_threads);
     ex.run(async {
@@ -77,29 +79,32 @@ where
         // during the drain are refused, not left waiting in the backlog.
         let listener = listener;
         let accept = async {
-            let mut backoff = AcceptBackoff::default();
             loop {
-                // Every connection busy at the bound: clients wait in the backlog.
-                wait_room(&admission).await;
+                // Paused, or every connection busy at the bound: clients wait in the backlog.
+                while let Err(until) = acceptor.poll_accept(now(), Waker::noop()) {
+                    let ready = acceptor.ready(now());
+                    match until {
+                        Some(at) => {
+                            future::or(ready, async {
+                                Timer::at(at).await;
+                            })
+                            .await
+                        }
+                        None => ready.await,
+                    }
+                }
                 let (stream, peer) = match listener.accept().await {
                     Ok(pair) => pair,
-                    Err(e) => match backoff.on_error(&e, now()) {
-                        AcceptAction::Retry => continue,
-                        AcceptAction::PauseUntil(until) => {
-                            admission.reclaim(now());
-                            Timer::at(until).await;
-                            continue;
-                        }
-                        AcceptAction::Fatal => return Err(e),
-                    },
-                };
-                backoff.on_success();
-                let ticket = loop {
-                    match admission.admit(now()) {
-                        Admit::Admitted { ticket, .. } => break ticket,
-                        Admit::Full => wait_room(&admission).await,
-                        Admit::ShuttingDown => return Ok(()),
+                    Err(e) => {
+                        // Victims (descriptors reclaimed) are kicked through their tickets.
+                        acceptor.failed(e, now())?;
+                        continue;
                     }
+                };
+                let ticket = match acceptor.accepted(now()) {
+                    Admit::Admitted { ticket, .. } => ticket,
+                    Admit::Full => continue,
+                    Admit::ShuttingDown => return Ok::<(), io::Error>(()),
                 };
                 let Ok(local) = stream.get_ref().local_addr() else {
                     continue;
@@ -143,22 +148,6 @@ where
     })
     .await
     // Tasks still running are dropped with the executor, closing their sockets.
-}
-
-/// Waits until the connection bound has room.
-async fn wait_room(admission: &Admission) {
-    while let Err(deadline) = admission.check_room(now(), std::task::Waker::noop()) {
-        let room = admission.room(now());
-        match deadline {
-            Some(at) => {
-                future::or(room, async {
-                    Timer::at(at).await;
-                })
-                .await
-            }
-            None => room.await,
-        }
-    }
 }
 
 /// What ended a wait.
@@ -213,10 +202,9 @@ pub(crate) async fn drive<C: Duplex>(
             Next::Write => {
                 let (deadline, kicked) = (served.poll_timeout(), served.kicked());
                 match wait(stream.write(served.transmit()), deadline, kicked).await {
-                    Woke::Done(Ok(0)) => served.abort(),
-                    Woke::Done(Ok(n)) => served.advance(now(), n),
-                    Woke::Done(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Woke::Done(Err(_)) => served.abort(),
+                    Woke::Done(written) => {
+                        served.on_write(now(), written);
+                    }
                     Woke::Deadline => served.handle_timeout(now()),
                     Woke::Kicked => {}
                 }
@@ -227,10 +215,10 @@ pub(crate) async fn drive<C: Duplex>(
                 // connections, so an idle connection holds no read buffer of its own.
                 let read = stream.read_with(|io| read_into(io, &mut served));
                 match wait(read, deadline, kicked).await {
-                    Woke::Done(Ok(0)) => served.receive_eof(now()),
-                    Woke::Done(Ok(_)) => {} // already handed over
-                    Woke::Done(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Woke::Done(Err(_)) => served.abort(),
+                    Woke::Done(Ok(())) => {}
+                    Woke::Done(Err(e)) => {
+                        served.on_read(now(), Err(e), &[]);
+                    }
                     Woke::Deadline => served.handle_timeout(now()),
                     Woke::Kicked => {}
                 }
@@ -246,18 +234,14 @@ pub(crate) async fn drive<C: Duplex>(
                 let (deadline, kicked) = (served.poll_timeout(), served.kicked());
                 let done = async {
                     match &job {
-                        Some(rx) => rx.recv().await,
+                        Some(rx) => rx.recv().await.ok().flatten(),
                         None => future::pending().await,
                     }
                 };
                 match wait(done, deadline, kicked).await {
-                    Woke::Done(Ok(Some(done))) => {
+                    Woke::Done(done) => {
                         job = None;
-                        served.complete(now(), done);
-                    }
-                    Woke::Done(_) => {
-                        job = None;
-                        served.job_lost();
+                        served.on_job(now(), done);
                     }
                     Woke::Deadline => served.handle_timeout(now()),
                     Woke::Kicked => {}
@@ -281,21 +265,23 @@ thread_local! {
     static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-/// One non-blocking read from `io`, handed straight to `served`; the byte count (0 at end of
-/// stream, which the caller reports).
-fn read_into<C: Duplex>(mut io: &TcpStream, served: &mut Served<C>) -> io::Result<usize> {
+/// One non-blocking read from `io`, handed straight to `served` (end of stream included);
+/// `WouldBlock` when there is nothing, so that `read_with` waits.
+fn read_into<C: Duplex>(mut io: &TcpStream, served: &mut Served<C>) -> io::Result<()> {
     // Taken out of the thread-local while in use, so a handler that somehow re-enters gets a
     // buffer of its own rather than a conflict.
     let mut buf = READ_BUFFER.with(Cell::take);
     buf.resize(READ_BUF, 0);
     let read = io.read(&mut buf);
-    if let Ok(n) = read {
-        if n > 0 {
-            served.receive(now(), &buf[..n]);
+    let result = match read {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Err(e),
+        other => {
+            served.on_read(now(), other, &buf);
+            Ok(())
         }
-    }
+    };
     READ_BUFFER.with(|b| b.set(buf));
-    read
+    result
 }
 
 /// Runs `fut`, or fails with `TimedOut` after `limit`.

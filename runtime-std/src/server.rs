@@ -12,7 +12,7 @@ use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant, SystemTime};
 
 use netloom_core::frame::ConnInfo;
-use netloom_core::serve::{AcceptAction, AcceptBackoff, Admission, Admit, Next, Served, Ticket};
+use netloom_core::serve::{Acceptor, Admission, Admit, Next, Served, Ticket};
 pub use netloom_core::ServerConfig;
 use netloom_core::{Duplex, Now};
 
@@ -108,11 +108,11 @@ impl Wake for Interrupt {
     }
 }
 
-/// Accepts until `stop` is set, running `handle` on a thread of its own for each connection.
+/// Accepts until `stop` is set, serving each connection on a thread of its own.
 fn serve<C, F>(
     listener: TcpListener,
     config: ServerConfig,
-    admission: Arc<Admission>,
+    mut acceptor: Acceptor,
     stop: Arc<AtomicBool>,
     make: F,
 ) -> io::Result<()>
@@ -122,39 +122,34 @@ where
 {
     let make = Arc::new(make);
     let config = Arc::new(config);
-    let mut backoff = AcceptBackoff::default();
     let waker = parker();
     loop {
-        // At the bound with every connection busy, clients wait in the backlog.
-        wait_room(&admission, &waker);
+        // Paused, or at the bound with every connection busy: clients wait in the backlog.
+        while let Err(until) = acceptor.poll_accept(now(), &waker) {
+            match until {
+                Some(t) => thread::park_timeout(t.saturating_duration_since(Instant::now())),
+                None => thread::park(),
+            }
+        }
         if stop.load(Ordering::SeqCst) {
             return Ok(());
         }
         let (stream, peer) = match listener.accept() {
             Ok(pair) => pair,
-            Err(e) => match backoff.on_error(&e, now()) {
-                AcceptAction::Retry => continue,
-                AcceptAction::PauseUntil(until) => {
-                    admission.reclaim(now());
-                    thread::sleep(until.saturating_duration_since(Instant::now()));
-                    continue;
-                }
-                AcceptAction::Fatal => return Err(e),
-            },
+            Err(e) => {
+                // Victims (descriptors reclaimed) are kicked through their tickets.
+                acceptor.failed(e, now())?;
+                continue;
+            }
         };
-        backoff.on_success();
         if stop.load(Ordering::SeqCst) {
             return Ok(());
         }
-        let ticket = loop {
-            match admission.admit(now()) {
-                Admit::Admitted { ticket, .. } => break Some(ticket),
-                Admit::Full => wait_room(&admission, &waker),
-                Admit::ShuttingDown => break None,
-            }
-        };
-        let Some(ticket) = ticket else {
-            return Ok(());
+        let ticket = match acceptor.accepted(now()) {
+            Admit::Admitted { ticket, .. } => ticket,
+            // Full again (someone got busy since we looked): wait for room next round.
+            Admit::Full => continue,
+            Admit::ShuttingDown => return Ok(()),
         };
         let Ok(local) = stream.local_addr() else {
             continue;
@@ -162,8 +157,14 @@ where
         if config.nodelay {
             let _ = stream.set_nodelay(true);
         }
-        if let Ok(clone) = stream.try_clone() {
-            ticket.set_waker(&Waker::from(Arc::new(Interrupt(clone))));
+        // The clone lets the core interrupt this connection's blocked read (eviction,
+        // shutdown). Without a descriptor for it, serve the connection anyway (its own
+        // deadlines still end it), and count it as running out of descriptors.
+        match stream.try_clone() {
+            Ok(clone) => ticket.set_waker(&Waker::from(Arc::new(Interrupt(clone)))),
+            Err(e) => {
+                let _ = acceptor.failed(e, now());
+            }
         }
         let (make, config) = (Arc::clone(&make), Arc::clone(&config));
         let spawned = thread::Builder::new()
@@ -177,30 +178,17 @@ where
     }
 }
 
-/// Parks until the connection bound has room (`waker` unparks this thread).
-fn wait_room(admission: &Admission, waker: &Waker) {
-    loop {
-        match admission.check_room(now(), waker) {
-            Ok(()) => return,
-            Err(Some(until)) => {
-                thread::park_timeout(until.saturating_duration_since(Instant::now()))
-            }
-            Err(None) => thread::park(),
-        }
-    }
-}
-
 /// Runs the accept loop on this thread until the listener fails.
 pub(crate) fn run<C, F>(listener: TcpListener, config: ServerConfig, make: F) -> io::Result<()>
 where
     C: Duplex,
     F: Fn(ConnInfo) -> C + Send + Sync + 'static,
 {
-    let admission = Admission::new(config.max_connections, now());
+    let acceptor = Acceptor::new(&config, now());
     serve(
         listener,
         config,
-        admission,
+        acceptor,
         Arc::new(AtomicBool::new(false)),
         make,
     )
@@ -217,13 +205,14 @@ where
     F: Fn(ConnInfo) -> C + Send + Sync + 'static,
 {
     let addr = listener.local_addr()?;
-    let admission = Admission::new(config.max_connections, now());
+    let acceptor = Acceptor::new(&config, now());
+    let admission = Arc::clone(acceptor.admission());
     let stop = Arc::new(AtomicBool::new(false));
     let grace = config.shutdown_grace;
-    let (a, s) = (Arc::clone(&admission), Arc::clone(&stop));
+    let s = Arc::clone(&stop);
     let thread = thread::Builder::new()
         .name("netloom-accept".into())
-        .spawn(move || serve(listener, config, a, s, make))?;
+        .spawn(move || serve(listener, config, acceptor, s, make))?;
     Ok(ServerHandle {
         addr,
         stop,
@@ -286,39 +275,24 @@ pub(crate) fn drive<C: Duplex>(
                 let armed = write_timeout.arm(served.poll_timeout(), t.instant, |d| {
                     stream.set_write_timeout(d)
                 });
-                if !armed {
+                // A blocking write that would block has hit its deadline.
+                if !armed || !served.on_write(now(), stream.write(served.transmit())) {
                     served.handle_timeout(now());
-                    continue;
-                }
-                match stream.write(served.transmit()) {
-                    Ok(0) => served.abort(),
-                    Ok(n) => served.advance(now(), n),
-                    Err(e) if is_timeout(&e) => served.handle_timeout(now()),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => served.abort(),
                 }
             }
             Next::Read => {
                 let armed = read_timeout.arm(served.poll_timeout(), t.instant, |d| {
                     stream.set_read_timeout(d)
                 });
-                if !armed {
+                if !armed || !served.on_read(now(), stream.read(&mut buf), &buf) {
                     served.handle_timeout(now());
-                    continue;
-                }
-                match stream.read(&mut buf) {
-                    Ok(0) => served.receive_eof(now()),
-                    Ok(n) => served.receive(now(), &buf[..n]),
-                    Err(e) if is_timeout(&e) => served.handle_timeout(now()),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => served.abort(),
                 }
             }
             // This connection has a thread of its own: run the job right here.
-            Next::Run(job) => match catch_unwind(AssertUnwindSafe(|| job.run())) {
-                Ok(done) => served.complete(now(), done),
-                Err(_) => served.job_lost(),
-            },
+            Next::Run(job) => {
+                let done = catch_unwind(AssertUnwindSafe(|| job.run())).ok();
+                served.on_job(now(), done);
+            }
             Next::Wait => match served.poll_timeout() {
                 Some(deadline) => {
                     thread::sleep(deadline.saturating_duration_since(Instant::now()));
@@ -333,11 +307,4 @@ pub(crate) fn drive<C: Duplex>(
             Next::Close => return,
         }
     }
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }

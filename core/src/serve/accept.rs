@@ -1,9 +1,132 @@
-//! What an accept loop does when `accept` fails: retry, pause, or give up.
+//! An accept loop's policy: when to call `accept`, whom to let in, and what a failed
+//! `accept` means (retry, pause, or give up).
 
 use std::io;
+use std::sync::Arc;
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use super::{Admission, Admit, ServerConfig};
 use crate::Now;
+
+/// Everything an accept loop decides, for one listener: the connection bound
+/// ([`Admission`]) and the accept-error policy ([`AcceptBackoff`]) together.
+///
+/// ```text
+/// loop {
+///     if let Err(until) = acceptor.poll_accept(now, &waker) { wait for waker or until; continue }
+///     match listener.accept() {
+///         Ok(socket) => match acceptor.accepted(now) {
+///             Admit::Admitted { ticket, victim } => serve socket under ticket (close victim),
+///             _ => drop socket,
+///         },
+///         Err(e) => if let Err(fatal) = acceptor.failed(e, now) { stop with fatal },
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Acceptor {
+    admission: Arc<Admission>,
+    backoff: AcceptBackoff,
+    paused_until: Option<Instant>,
+}
+
+impl Acceptor {
+    /// The policy for a listener under `config`, created at `now`.
+    pub fn new(config: &ServerConfig, now: Now) -> Acceptor {
+        Acceptor::with_admission(Admission::new(config.max_connections, now))
+    }
+
+    /// The policy around an existing bound.
+    pub fn with_admission(admission: Arc<Admission>) -> Acceptor {
+        Acceptor {
+            admission,
+            backoff: AcceptBackoff::default(),
+            paused_until: None,
+        }
+    }
+
+    /// The connection bound (to shut down, or to count connections).
+    pub fn admission(&self) -> &Arc<Admission> {
+        &self.admission
+    }
+
+    /// `Ok` when `accept` may be called at `now`. Otherwise wait until `waker` is woken or
+    /// until the time given (`Err(Some(t))`): accepting is paused after running out of
+    /// descriptors, or every connection is busy at the bound.
+    pub fn poll_accept(&mut self, now: Now, waker: &Waker) -> Result<(), Option<Instant>> {
+        if let Some(until) = self.paused_until {
+            if now.instant < until {
+                return Err(Some(until));
+            }
+            self.paused_until = None;
+        }
+        self.admission.check_room(now, waker)
+    }
+
+    /// A future for async accept loops, for when [`poll_accept`](Acceptor::poll_accept) said
+    /// to wait: it resolves when the bound has room again (a connection ended or went idle),
+    /// and otherwise never; race it against a timer at the time `poll_accept` gave, then ask
+    /// `poll_accept` again.
+    pub fn ready(&self, now: Now) -> Ready<'_> {
+        Ready {
+            acceptor: self,
+            now,
+            polled: false,
+        }
+    }
+
+    /// `accept` gave a connection at `now`: its place under the bound
+    /// ([`Admission::admit`]).
+    pub fn accepted(&mut self, now: Now) -> Admit {
+        self.backoff.on_success();
+        self.admission.admit(now)
+    }
+
+    /// `accept` failed with `err` at `now`. `Ok` to go on: with the id of a connection
+    /// evicted to free a descriptor, if one was (a loop that owns its connections closes it
+    /// by that id). `Err` is fatal: the listener is broken; stop serving with it.
+    pub fn failed(&mut self, err: io::Error, now: Now) -> Result<Option<u64>, io::Error> {
+        match self.backoff.on_error(&err, now) {
+            AcceptAction::Retry => Ok(None),
+            AcceptAction::PauseUntil(until) => {
+                self.paused_until = Some(until);
+                Ok(self.admission.reclaim(now))
+            }
+            AcceptAction::Fatal => Err(err),
+        }
+    }
+}
+
+/// Resolves when an [`Acceptor`] may accept again (see [`Acceptor::ready`]).
+#[derive(Debug)]
+pub struct Ready<'a> {
+    acceptor: &'a Acceptor,
+    now: Now,
+    polled: bool,
+}
+
+impl std::future::Future for Ready<'_> {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        // Polled again: woken (or the caller's timer won the race), so look again.
+        if std::mem::replace(&mut self.polled, true) {
+            return std::task::Poll::Ready(());
+        }
+        let a = self.acceptor;
+        if a.paused_until.is_some_and(|until| self.now.instant < until) {
+            // Only time ends a pause: the caller's timer.
+            return std::task::Poll::Pending;
+        }
+        match a.admission.check_room(self.now, cx.waker()) {
+            Ok(()) => std::task::Poll::Ready(()),
+            Err(_) => std::task::Poll::Pending,
+        }
+    }
+}
 
 /// The first pause after running out of descriptors or memory; it doubles up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(10);

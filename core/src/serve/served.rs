@@ -1,6 +1,7 @@
 //! One server connection under the server's policy: its deadlines, and how and when it
 //! closes. Every runtime, and any embedder's loop, runs connections through this one type.
 
+use std::io;
 use std::time::Instant;
 
 use super::admission::{Phase, Ticket};
@@ -300,6 +301,52 @@ impl<C: Duplex> Served<C> {
             }
         }
         self.refresh(now);
+    }
+
+    /// What a write of [`transmit`](Served::transmit) returned at `now`: the bytes written
+    /// are taken; `Interrupted` is nothing; any other error (or a write of zero bytes) ends
+    /// the connection. Returns false when the socket would block (`WouldBlock`, or
+    /// `TimedOut` from a blocking socket's timeout): wait for it, or for
+    /// [`poll_timeout`](Served::poll_timeout).
+    pub fn on_write(&mut self, now: Now, result: io::Result<usize>) -> bool {
+        match result {
+            Ok(0) => self.abort(),
+            Ok(n) => self.advance(now, n),
+            Err(e) => return self.on_error(&e),
+        }
+        true
+    }
+
+    /// What a read into `buf` returned at `now`: the bytes read are handed in, zero is the
+    /// end of stream; otherwise as [`on_write`](Served::on_write).
+    pub fn on_read(&mut self, now: Now, result: io::Result<usize>, buf: &[u8]) -> bool {
+        match result {
+            Ok(0) => self.receive_eof(now),
+            Ok(n) => self.receive(now, &buf[..n.min(buf.len())]),
+            Err(e) => return self.on_error(&e),
+        }
+        true
+    }
+
+    /// A socket error: false if it only means the socket would block.
+    fn on_error(&mut self, e: &io::Error) -> bool {
+        match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => false,
+            io::ErrorKind::Interrupted => true,
+            _ => {
+                self.abort();
+                true
+            }
+        }
+    }
+
+    /// What the job handed out by the last [`Next::Run`] gave: its result, or `None` if it
+    /// was lost (its worker panicked), which closes the connection.
+    pub fn on_job(&mut self, now: Now, done: Option<C::Done>) {
+        match done {
+            Some(done) => self.complete(now, done),
+            None => self.job_lost(),
+        }
     }
 
     /// The result of the job handed out by the last [`Next::Run`].
