@@ -104,6 +104,8 @@ pub struct Served<C: Duplex> {
     accepted: Instant,
     /// No byte has arrived yet.
     fresh: bool,
+    /// The first message has not ended yet: it is timed from the accept.
+    first: bool,
     last_active: Instant,
     /// When the message now arriving began (its first byte), while one is part-way in.
     message_start: Option<Instant>,
@@ -135,6 +137,7 @@ impl<C: Duplex> Served<C> {
             state: State::Open,
             accepted: now.instant,
             fresh: true,
+            first: true,
             last_active: now.instant,
             message_start: None,
             window: None,
@@ -152,9 +155,13 @@ impl<C: Duplex> Served<C> {
         &self.conn
     }
 
-    /// The bytes to write when [`next`](Served::next) says [`Next::Write`].
+    /// The bytes to write when [`next`](Served::next) says [`Next::Write`]: at most what is
+    /// left of the current write window, so that a blocking write returns (and the window's
+    /// deadline is judged) once a window has gone out.
     pub fn transmit(&self) -> &[u8] {
-        self.conn.transmit()
+        let out = self.conn.transmit();
+        let left = self.window.map_or(self.timers.window, |w| w.left);
+        &out[..out.len().min(left)]
     }
 
     /// The connection served, to change it. Call [`refresh`](Served::refresh) afterwards if
@@ -462,7 +469,7 @@ impl<C: Duplex> Served<C> {
         }
         if self.conn.mid_message() {
             if self.message_start.is_none() {
-                self.message_start = Some(if self.fresh {
+                self.message_start = Some(if self.first {
                     self.accepted
                 } else {
                     now.instant
@@ -470,6 +477,10 @@ impl<C: Duplex> Served<C> {
             }
         } else {
             self.message_start = None;
+            if !self.fresh {
+                // Its first message is over: later ones are timed from their first byte.
+                self.first = false;
+            }
         }
         if self.conn.transmit().is_empty() {
             self.window = None;
