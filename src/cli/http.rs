@@ -9,6 +9,7 @@ use netloom::{Runtime, ServerConfig};
 use super::args::{HttpLimitFlags, ServerFlags};
 use super::error::CliError;
 use super::serve::{self, AccessLog, HtmlErrors};
+use super::signals::Stop;
 
 /// The port `python3 -m http.server` picks.
 const DEFAULT_PORT: u16 = 8000;
@@ -90,10 +91,11 @@ pub fn serve(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
     let server = runtime
         .spawn_http_on(listener, handler, config, args.limits.limits())
         .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))?;
+    let stop = Stop::watch()?;
     println!(
         "Serving HTTP on {} port {} (http://{addr}/) from {root} [{runtime}] ...",
         addr.ip(),
         addr.port(),
     );
-    serve::until_stopped(server, grace, Some(in_flight))
+    serve::until_stopped(stop, server, grace, Some(in_flight))
 }

@@ -13,7 +13,7 @@ use netloom::RunningServer;
 use super::args::Seconds;
 use super::error::{host_port, io_text, resolve_listen, CliError};
 use super::escape::escape;
-use super::signals;
+use super::signals::Stop;
 
 /// Binds `host:port` (port 0 picks a free one), with a one-line error.
 pub fn listen(host: &str, port: u16) -> Result<TcpListener, CliError> {
@@ -186,11 +186,12 @@ fn html_escape(s: &str) -> String {
 /// Runs until SIGINT/SIGTERM, then stops `server` gracefully: it stops accepting, lets
 /// requests in flight finish within `grace`, and says so. A second Ctrl-C stops at once.
 pub fn until_stopped(
+    stop: Stop,
     server: RunningServer,
     grace: Duration,
     in_flight: Option<Arc<AtomicUsize>>,
 ) -> Result<(), CliError> {
-    let signal = signals::wait_for_stop()?;
+    let signal = stop.wait()?;
     let grace = Seconds(grace);
     match &in_flight {
         Some(count) => println!(

@@ -57,22 +57,34 @@ pub fn untrack_part<T>(finish: impl FnOnce() -> T) -> T {
     out
 }
 
-/// Blocks until SIGINT, SIGTERM or SIGHUP arrives and returns its name; a second one
-/// afterwards ends the process at once (the impatient Ctrl-C).
-pub fn wait_for_stop() -> Result<&'static str, CliError> {
-    let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])
-        .map_err(|e| CliError::msg(format!("cannot watch for signals: {e}")))?;
-    let first = signals.forever().next().unwrap_or(SIGTERM);
-    std::thread::Builder::new()
-        .name("netloom-signals".into())
-        .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                eprintln!("netloom: second {}, stopping now", name(signal));
-                die_of(signal);
-            }
-        })
-        .map_err(|e| CliError::msg(format!("cannot watch for signals: {e}")))?;
-    Ok(name(first))
+/// SIGINT, SIGTERM and SIGHUP, caught from [`Stop::watch`] on, so a server that has said it
+/// is ready can always be stopped gracefully.
+pub struct Stop(Signals);
+
+impl Stop {
+    /// Starts catching the signals (call before announcing the server).
+    pub fn watch() -> Result<Self, CliError> {
+        Signals::new([SIGINT, SIGTERM, SIGHUP])
+            .map(Stop)
+            .map_err(|e| CliError::msg(format!("cannot watch for signals: {e}")))
+    }
+
+    /// Blocks until one of the signals arrives and returns its name; a second one
+    /// afterwards ends the process at once (the impatient Ctrl-C).
+    pub fn wait(self) -> Result<&'static str, CliError> {
+        let mut signals = self.0;
+        let first = signals.forever().next().unwrap_or(SIGTERM);
+        std::thread::Builder::new()
+            .name("netloom-signals".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    eprintln!("netloom: second {}, stopping now", name(signal));
+                    die_of(signal);
+                }
+            })
+            .map_err(|e| CliError::msg(format!("cannot watch for signals: {e}")))?;
+        Ok(name(first))
+    }
 }
 
 fn name(signal: i32) -> &'static str {

@@ -8,6 +8,7 @@ use netloom::Runtime;
 use super::args::ServerFlags;
 use super::error::{host_port, io_text, is_connect_failure, resolve, CliError};
 use super::serve;
+use super::signals::Stop;
 
 /// A client error: `connecting to …` when no connection was made, `talking to …` after.
 fn client_error(host: &str, port: u16, e: &io::Error) -> CliError {
@@ -37,8 +38,9 @@ where
     let server = runtime
         .spawn_tcp_on(listener, service, config)
         .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))?;
+    let stop = Stop::watch()?;
     println!("Listening at {addr}");
-    serve::until_stopped(server, grace, None)
+    serve::until_stopped(stop, server, grace, None)
 }
 
 pub fn sixteen_server(

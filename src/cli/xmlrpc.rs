@@ -20,6 +20,7 @@ use super::error::CliError;
 use super::escape::{clip, clip_lines, escape};
 use super::output::print_line;
 use super::serve::{self, AccessLog};
+use super::signals::Stop;
 use super::transfer::{self, describe, Credentials, Options, Request};
 use super::xmlrpc_value::{parse_arg, to_json, to_raw};
 
@@ -149,8 +150,9 @@ fn serve_calculator(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
     let server = runtime
         .spawn_http_on(listener, handler, config, args.limits.limits())
         .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))?;
+    let stop = Stop::watch()?;
     println!("Serving XML-RPC on http://{addr}/ [{runtime}]: add, subtract, multiply, divide, system.multicall, system.listMethods, system.methodHelp, system.methodSignature");
-    serve::until_stopped(server, grace, Some(in_flight))
+    serve::until_stopped(stop, server, grace, Some(in_flight))
 }
 
 /// A client for one server URL.
