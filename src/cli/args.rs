@@ -138,6 +138,8 @@ pub struct ServerFlags {
 
 impl ServerFlags {
     /// The `ServerConfig` these flags describe, with `handler_threads` given by the command.
+    // `ServerConfig` gains fields over time: the update gives new ones their defaults.
+    #[allow(clippy::needless_update)]
     pub fn config(&self, handler_threads: usize) -> ServerConfig {
         ServerConfig {
             max_connections: self.max_connections,

@@ -59,7 +59,8 @@ pub struct GetArgs {
     #[arg(short = 'u', long = "user", value_name = "USER:PASSWORD")]
     pub user: Option<String>,
     /// Resume: `-C -` continues the output file from its size with a Range request (when
-    /// the server ignores Range, the file is downloaded again from the start).
+    /// the server ignores Range, the file is downloaded again from the start). Only `-` is
+    /// supported as OFFSET.
     #[arg(
         short = 'C',
         long = "continue-at",

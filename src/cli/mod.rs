@@ -30,7 +30,7 @@ use args::ServerFlags;
 Examples:
   netloom http serve 8000                          python3 -m http.server 8000
   netloom get http://127.0.0.1:8000/file -O        curl -O
-  netloom xmlrpc call http://127.0.0.1:7001/ add 7 3
+  netloom xmlrpc call http://127.0.0.1:8000/ add 7 3
   netloom --runtime mio tcp server 127.0.0.1       (--runtime also works after the command)"
 )]
 struct Cli {

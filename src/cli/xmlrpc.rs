@@ -33,7 +33,7 @@ pub enum XmlrpcCommand {
     /// introspection, logging each call as SimpleXMLRPCServer does.
     #[command(after_help = "\
 Examples:
-  netloom xmlrpc serve                      on http://127.0.0.1:7001/
+  netloom xmlrpc serve                      on http://127.0.0.1:8000/
   netloom xmlrpc serve -p 9000 --max-body-bytes 1M --request-timeout 5")]
     Serve(ServeArgs),
     /// Calls METHOD with ARGs and prints the result as JSON.
@@ -44,9 +44,9 @@ dateTime:20240102T03:04:05 and base64:aGk= send those types. Results print as JS
 dateTime and base64 values as \"dateTime:...\" and \"base64:...\" strings.
 
 Examples:
-  netloom xmlrpc call http://127.0.0.1:7001/ add 7 3                    10
-  netloom xmlrpc call http://127.0.0.1:7001/ echo null '[1,\"a\"]' dateTime:20240102T03:04:05
-  netloom xmlrpc call -v http://127.0.0.1:7001/ system.methodHelp add    with the XML")]
+  netloom xmlrpc call http://127.0.0.1:8000/ add 7 3                    10
+  netloom xmlrpc call http://127.0.0.1:8000/ echo null '[1,\"a\"]' dateTime:20240102T03:04:05
+  netloom xmlrpc call -v http://127.0.0.1:8000/ system.methodHelp add    with the XML")]
     Call(CallArgs),
     /// Lists the server's methods (system.listMethods), one per line.
     List(ListArgs),
@@ -54,8 +54,8 @@ Examples:
     /// shell-style quoting; prints one result (or fault) per line.
     #[command(after_help = "\
 Examples:
-  netloom xmlrpc multicall http://127.0.0.1:7001/ 'add 7 3' 'divide 7 0'
-  netloom xmlrpc multicall http://127.0.0.1:7001/ 'echo \"a b\" 2' \"echo '{\\\"k\\\": 1}'\"")]
+  netloom xmlrpc multicall http://127.0.0.1:8000/ 'add 7 3' 'divide 7 0'
+  netloom xmlrpc multicall http://127.0.0.1:8000/ 'echo \"a b\" 2' \"echo '{\\\"k\\\": 1}'\"")]
     Multicall(MulticallArgs),
 }
 
@@ -81,7 +81,7 @@ pub struct ServeArgs {
 /// What every client subcommand takes.
 #[derive(Args, Debug)]
 pub struct ClientArgs {
-    /// Server URL, e.g. http://127.0.0.1:7001/ (user:password@ in it is sent as Basic auth).
+    /// Server URL, e.g. http://127.0.0.1:8000/ (user:password@ in it is sent as Basic auth).
     url: String,
     /// Print the request and response XML (and the response head) on stderr.
     #[arg(short = 'v', long)]
