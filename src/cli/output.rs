@@ -151,20 +151,24 @@ impl Output {
         shown: &Path,
         permissions: Option<fs::Permissions>,
     ) -> Result<Sink, CliError> {
-        let part = part_path(real, std::process::id(), 0).ok_or_else(|| {
-            CliError::msg(format!(
-                "cannot write to {}: not a file name",
-                shown.display()
-            ))
-        })?;
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&part)
-            .map_err(|e| {
-                let dir = real.parent().filter(|d| !d.as_os_str().is_empty());
-                file_error(dir.unwrap_or(Path::new(".")), &e)
+        let mut n = 0;
+        let (file, part) = loop {
+            let part = part_path(real, std::process::id(), n).ok_or_else(|| {
+                CliError::msg(format!(
+                    "cannot write to {}: not a file name",
+                    shown.display()
+                ))
             })?;
+            match OpenOptions::new().write(true).create_new(true).open(&part) {
+                Ok(file) => break (file, part),
+                // Left by an earlier process that had our pid: take the next name.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+                Err(e) => {
+                    let dir = real.parent().filter(|d| !d.as_os_str().is_empty());
+                    return Err(file_error(dir.unwrap_or(Path::new(".")), &e));
+                }
+            }
+        };
         signals::track_part(&part);
         if let Some(p) = permissions {
             // The replaced file keeps its mode.
