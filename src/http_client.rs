@@ -39,6 +39,11 @@ impl HttpResponse {
         self.head.reason()
     }
 
+    /// The whole response head (status, reason, version and fields).
+    pub fn head(&self) -> &http::Response {
+        &self.head
+    }
+
     /// The header fields.
     pub fn headers(&self) -> &Headers {
         self.head.headers()

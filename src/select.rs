@@ -133,9 +133,24 @@ impl Runtime {
     where
         S: Service + Send + Sync + 'static,
     {
+        self.spawn_tcp_on(std::net::TcpListener::bind(addr)?, service, config)
+    }
+
+    /// Starts a framed TCP server for `service` on an already bound listener, in the
+    /// background (so a caller can report a bind error itself, and keep clients already in
+    /// the listener's backlog).
+    pub fn spawn_tcp_on<S>(
+        self,
+        listener: std::net::TcpListener,
+        service: S,
+        config: ServerConfig,
+    ) -> io::Result<RunningServer>
+    where
+        S: Service + Send + Sync + 'static,
+    {
         match self {
             Runtime::Std => {
-                let h = netloom_std::tcp::Server::bind(addr, service)?
+                let h = netloom_std::tcp::Server::from_listener(listener, service)
                     .config(config)
                     .spawn()?;
                 Ok(RunningServer::new(h.local_addr(), move || {
@@ -143,7 +158,7 @@ impl Runtime {
                 }))
             }
             Runtime::Mio => {
-                let h = netloom_mio::tcp::Server::bind(addr, service)?
+                let h = netloom_mio::tcp::Server::from_listener(listener, service)
                     .config(config)
                     .spawn()?;
                 Ok(RunningServer::new(h.local_addr(), move || {
@@ -151,7 +166,8 @@ impl Runtime {
                 }))
             }
             Runtime::Smol => {
-                let server = netloom_smol::tcp::Server::bind(addr, service)?.config(config);
+                let server =
+                    netloom_smol::tcp::Server::from_listener(listener, service)?.config(config);
                 let local = server.local_addr()?;
                 let handle = server.shutdown_handle();
                 RunningServer::smol_thread(local, handle, move || server.run())
@@ -170,7 +186,20 @@ impl Runtime {
     where
         H: Handler + Send + Sync + 'static,
     {
-        let listener = std::net::TcpListener::bind(addr)?;
+        self.spawn_http_on(std::net::TcpListener::bind(addr)?, handler, config, limits)
+    }
+
+    /// Starts an HTTP server for `handler` on an already bound listener, in the background.
+    pub fn spawn_http_on<H>(
+        self,
+        listener: std::net::TcpListener,
+        handler: H,
+        config: ServerConfig,
+        limits: HttpLimits,
+    ) -> io::Result<RunningServer>
+    where
+        H: Handler + Send + Sync + 'static,
+    {
         match self {
             Runtime::Std => {
                 let h = netloom_std::http_server::Server::from_listener(listener, handler)

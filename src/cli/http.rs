@@ -1,53 +1,101 @@
 //! `netloom http serve`: a static file server like `python3 -m http.server`.
 
-use std::path::Path;
+use std::path::PathBuf;
 
-use netloom::http::server::{Handler, IncomingRequest, OutgoingResponse};
-use netloom::http::Limits;
+use clap::Args;
 use netloom::static_files::StaticFiles;
 use netloom::{Runtime, ServerConfig};
 
-use super::error::{resolve, CliError};
+use super::args::{HttpLimitFlags, ServerFlags};
+use super::error::CliError;
+use super::serve::{self, AccessLog, HtmlErrors};
+use super::signals::Stop;
 
-/// Logs one line per request to stderr, as `http.server` does.
-struct Logged<H>(H);
+/// The port `python3 -m http.server` picks.
+const DEFAULT_PORT: u16 = 8000;
 
-impl<H: Handler> Handler for Logged<H> {
-    fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
-        let line = format!(
-            "{} \"{} {} {}\"",
-            req.conn.peer.ip(),
-            req.head.method(),
-            req.head.target(),
-            req.head.version().as_str()
-        );
-        let resp = self.0.handle(req);
-        eprintln!("{line} {}", resp.head.status());
-        resp
+/// `netloom http serve` flags: `python3 -m http.server`'s, plus the older `DIR -p PORT`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  netloom http serve                      ./ on http://127.0.0.1:8000/
+  netloom http serve 9000 -d public       public/ on port 9000
+  netloom http serve public -p 9000       the same, in the older form
+  netloom http serve -b 0.0.0.0 --max-connections 12000 --idle-timeout 5")]
+pub struct ServeArgs {
+    /// The port to listen on (as `python3 -m http.server PORT`); a value that is not a
+    /// number is taken as the directory to serve (the older `DIR -p PORT` form).
+    #[arg(value_name = "PORT")]
+    target: Option<String>,
+    /// Directory to serve.
+    #[arg(short = 'd', long = "directory", value_name = "DIR")]
+    directory: Option<PathBuf>,
+    /// TCP port (same as the PORT argument). [default: 8000]
+    #[arg(short = 'p', long, value_name = "PORT")]
+    port: Option<u16>,
+    /// Address to listen on.
+    #[arg(short = 'b', long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: String,
+    /// Worker threads for file reads (mio and smol; std uses a thread per connection).
+    #[arg(long, value_name = "N", default_value_t = ServerConfig::default().handler_threads)]
+    handler_threads: usize,
+    #[command(flatten)]
+    server: ServerFlags,
+    #[command(flatten)]
+    limits: HttpLimitFlags,
+}
+
+impl ServeArgs {
+    /// The directory and port, from whichever form was used.
+    fn dir_and_port(&self) -> Result<(PathBuf, u16), CliError> {
+        let mut dir = self.directory.clone();
+        let mut port = self.port;
+        if let Some(t) = &self.target {
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                let p = t
+                    .parse()
+                    .map_err(|_| CliError::msg(format!("port {t} is out of range (0-65535)")))?;
+                if port.replace(p).is_some_and(|q| q != p) {
+                    return Err(CliError::msg(format!(
+                        "two ports given: {t} and -p {}",
+                        self.port.unwrap_or(0)
+                    )));
+                }
+            } else if dir.replace(PathBuf::from(t)).is_some() {
+                return Err(CliError::msg(format!(
+                    "two directories given: {t} and -d (to serve a directory named like a port, write ./{t})"
+                )));
+            }
+        }
+        Ok((
+            dir.unwrap_or_else(|| PathBuf::from(".")),
+            port.unwrap_or(DEFAULT_PORT),
+        ))
     }
 }
 
-pub fn serve(runtime: Runtime, dir: &Path, bind: &str, port: u16) -> Result<(), CliError> {
-    let files = StaticFiles::new(dir)
+/// Runs `netloom http serve` until Ctrl-C.
+pub fn serve(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
+    let (dir, port) = args.dir_and_port()?;
+    let files = StaticFiles::new(&dir)
         .map_err(|e| CliError::io(&format!("cannot serve {}", dir.display()), &e))?;
-    let addrs = resolve(bind, port)?;
-    let listener = std::net::TcpListener::bind(&addrs[..])
-        .map_err(|e| CliError::io(&format!("cannot listen on {}", addrs[0]), &e))?;
+    let listener = serve::listen(&args.bind, port)?;
     let addr = listener
         .local_addr()
         .map_err(|e| CliError::io("listen", &e))?;
+    let root = files.root().display().to_string();
+    let handler = AccessLog::new(HtmlErrors(files));
+    let in_flight = handler.in_flight();
+    let config = args.server.config(args.handler_threads);
+    let grace = config.shutdown_grace;
+    let server = runtime
+        .spawn_http_on(listener, handler, config, args.limits.limits())
+        .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))?;
+    let stop = Stop::watch()?;
     println!(
-        "Serving HTTP on {} port {} (http://{addr}/) from {} [{runtime}] ...",
+        "Serving HTTP on {} port {} (http://{addr}/) from {root} [{runtime}] ...",
         addr.ip(),
         addr.port(),
-        files.root().display()
     );
-    runtime
-        .serve_http(
-            listener,
-            Logged(files),
-            ServerConfig::default(),
-            Limits::default(),
-        )
-        .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))
+    serve::until_stopped(stop, server, grace, Some(in_flight))
 }

@@ -1,24 +1,42 @@
 //! Argument parsing and dispatch.
 
+mod args;
 mod demo;
 mod error;
+mod escape;
 mod get;
 mod http;
+mod output;
+mod serve;
+mod signals;
 mod tcp;
+mod transfer;
 mod xmlrpc;
+mod xmlrpc_value;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use netloom::Runtime;
 
+use args::ServerFlags;
+
 #[derive(Parser)]
 #[command(
     name = "netloom",
     version,
-    about = "Network programming tour: TCP, HTTP and XML-RPC on std, mio or smol"
+    about = "Network programming tour: TCP, HTTP and XML-RPC on std, mio or smol",
+    after_help = "\
+Examples:
+  netloom http serve 8000                          python3 -m http.server 8000
+  netloom get http://127.0.0.1:8000/file -O        curl -O
+  netloom xmlrpc call http://127.0.0.1:8000/ add 7 3
+  netloom --runtime mio tcp server 127.0.0.1       (--runtime also works after the command)"
 )]
 struct Cli {
+    /// Runtime that drives the sockets (before or after the subcommand).
+    #[arg(long, value_enum, global = true, default_value = "std")]
+    runtime: RuntimeArg,
     #[command(subcommand)]
     command: Command,
 }
@@ -51,6 +69,10 @@ enum Role {
 enum Command {
     /// The 16-octet exchange: the client sends "Hi there, server", the server answers
     /// "Farewell, client".
+    #[command(after_help = "\
+Examples:
+  netloom tcp server 127.0.0.1          Listening at 127.0.0.1:1060
+  netloom tcp client 127.0.0.1          The server said b'Farewell, client'")]
     Tcp {
         /// Which side to run.
         role: Role,
@@ -59,11 +81,14 @@ enum Command {
         /// TCP port.
         #[arg(short = 'p', default_value_t = netloom::seed::SIXTEEN_PORT)]
         port: u16,
-        /// Runtime that drives the sockets.
-        #[arg(long, value_enum, default_value = "std")]
-        runtime: RuntimeArg,
+        #[command(flatten)]
+        server: ServerFlags,
     },
     /// The banner pair: the server says "Thank you for connecting" and closes.
+    #[command(after_help = "\
+Examples:
+  netloom banner server 127.0.0.1       Listening at 127.0.0.1:1234
+  netloom banner client 127.0.0.1       b'Thank you for connecting'")]
     Banner {
         /// Which side to run.
         role: Role,
@@ -72,9 +97,8 @@ enum Command {
         /// TCP port.
         #[arg(short = 'p', default_value_t = netloom::seed::BANNER_PORT)]
         port: u16,
-        /// Runtime that drives the sockets.
-        #[arg(long, value_enum, default_value = "std")]
-        runtime: RuntimeArg,
+        #[command(flatten)]
+        server: ServerFlags,
     },
     /// HTTP tools.
     Http {
@@ -84,162 +108,53 @@ enum Command {
     /// XML-RPC: the seed's calculator server, and a client.
     Xmlrpc {
         #[command(subcommand)]
-        command: XmlrpcCommand,
+        command: xmlrpc::XmlrpcCommand,
     },
-    /// Fetches an http:// URL: the body to stdout, or saved to a file with -o.
-    Get {
-        /// The URL (http:// only for now).
-        url: String,
-        /// Save the body to this file (written to a temporary file, renamed when complete).
-        #[arg(short = 'o', long = "output")]
-        output: Option<std::path::PathBuf>,
-        /// Runtime that drives the sockets.
-        #[arg(long, value_enum, default_value = "std")]
-        runtime: RuntimeArg,
-    },
+    /// Fetches an http:// URL, with curl's flags: the body to stdout, or to a file with -o/-O.
+    Get(get::GetArgs),
     /// Runs every program end to end over every runtime on loopback.
     Demo,
 }
 
 #[derive(Subcommand)]
 enum HttpCommand {
-    /// Serves a directory's files, like `python3 -m http.server`.
-    Serve {
-        /// Directory to serve.
-        #[arg(default_value = ".")]
-        dir: std::path::PathBuf,
-        /// TCP port.
-        #[arg(short = 'p', long, default_value_t = 8000)]
-        port: u16,
-        /// Address to listen on.
-        #[arg(short = 'b', long, default_value = "127.0.0.1")]
-        bind: String,
-        /// Runtime that drives the sockets.
-        #[arg(long, value_enum, default_value = "std")]
-        runtime: RuntimeArg,
-    },
-}
-
-#[derive(Subcommand)]
-enum XmlrpcCommand {
-    /// Serves the calculator (add, subtract, multiply, divide) with multicall and
-    /// introspection.
-    Serve {
-        /// TCP port.
-        #[arg(short = 'p', long, default_value_t = netloom::seed::XMLRPC_PORT)]
-        port: u16,
-        /// Address to listen on.
-        #[arg(short = 'b', long, default_value = "127.0.0.1")]
-        bind: String,
-        /// Runtime that drives the sockets.
-        #[arg(long, value_enum, default_value = "std")]
-        runtime: RuntimeArg,
-    },
-    /// Calls METHOD with ARGs (typed from their text: ints, doubles, true/false, JSON arrays,
-    /// structs and "quoted strings"; anything else is a string) and prints the result.
-    Call {
-        /// Server URL, e.g. http://127.0.0.1:8000/
-        url: String,
-        /// Method name.
-        method: String,
-        /// Arguments.
-        #[arg(allow_negative_numbers = true)]
-        args: Vec<String>,
-        /// Runtime that drives the sockets.
-        #[arg(long, value_enum, default_value = "std")]
-        runtime: RuntimeArg,
-    },
-    /// Lists the server's methods (system.listMethods).
-    List {
-        /// Server URL.
-        url: String,
-        /// Runtime that drives the sockets.
-        #[arg(long, value_enum, default_value = "std")]
-        runtime: RuntimeArg,
-    },
-    /// Sends several calls in one system.multicall, each given as 'METHOD ARG ...'; prints
-    /// one result (or fault) per line.
-    Multicall {
-        /// Server URL.
-        url: String,
-        /// Calls, e.g. 'add 7 3' 'divide 7 0'.
-        #[arg(required = true)]
-        calls: Vec<String>,
-        /// Runtime that drives the sockets.
-        #[arg(long, value_enum, default_value = "std")]
-        runtime: RuntimeArg,
-    },
+    /// Serves a directory's files, like `python3 -m http.server [PORT] [-d DIR] [-b ADDR]`.
+    Serve(http::ServeArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let runtime: Runtime = cli.runtime.into();
     let result = match cli.command {
         Command::Tcp {
             role,
             host,
             port,
-            runtime,
+            server,
         } => match role {
-            Role::Server => tcp::sixteen_server(runtime.into(), &host, port),
-            Role::Client => tcp::sixteen_client(runtime.into(), &host, port),
+            Role::Server => tcp::sixteen_server(runtime, &host, port, &server),
+            Role::Client => tcp::sixteen_client(runtime, &host, port),
         },
         Command::Banner {
             role,
             host,
             port,
-            runtime,
+            server,
         } => match role {
-            Role::Server => tcp::banner_server(runtime.into(), &host, port),
-            Role::Client => tcp::banner_client(runtime.into(), &host, port),
+            Role::Server => tcp::banner_server(runtime, &host, port, &server),
+            Role::Client => tcp::banner_client(runtime, &host, port),
         },
         Command::Http {
-            command:
-                HttpCommand::Serve {
-                    dir,
-                    port,
-                    bind,
-                    runtime,
-                },
-        } => http::serve(runtime.into(), &dir, &bind, port),
-        Command::Xmlrpc {
-            command:
-                XmlrpcCommand::Serve {
-                    port,
-                    bind,
-                    runtime,
-                },
-        } => xmlrpc::serve(runtime.into(), &bind, port),
-        Command::Xmlrpc {
-            command:
-                XmlrpcCommand::Call {
-                    url,
-                    method,
-                    args,
-                    runtime,
-                },
-        } => xmlrpc::call(runtime.into(), &url, &method, &args),
-        Command::Xmlrpc {
-            command: XmlrpcCommand::List { url, runtime },
-        } => xmlrpc::list(runtime.into(), &url),
-        Command::Xmlrpc {
-            command:
-                XmlrpcCommand::Multicall {
-                    url,
-                    calls,
-                    runtime,
-                },
-        } => xmlrpc::multicall(runtime.into(), &url, &calls),
-        Command::Get {
-            url,
-            output,
-            runtime,
-        } => get::run(runtime.into(), &url, output.as_deref()),
+            command: HttpCommand::Serve(args),
+        } => http::serve(runtime, args),
+        Command::Xmlrpc { command } => xmlrpc::run(runtime, command),
+        Command::Get(args) => get::run(runtime, args),
         Command::Demo => demo::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("netloom: {e}");
+            eprintln!("netloom: {}", e.line());
             ExitCode::FAILURE
         }
     }

@@ -1,56 +1,83 @@
 //! `netloom tcp` and `netloom banner`: the seed's TCP programs.
 
-use std::net::TcpListener;
+use std::io;
 
 use netloom::seed::{self, BannerServer, SixteenServer};
 use netloom::Runtime;
 
-use super::error::{resolve, CliError};
+use super::args::ServerFlags;
+use super::error::{host_port, io_text, is_connect_failure, resolve, CliError};
+use super::serve;
+use super::signals::Stop;
 
-fn listen(host: &str, port: u16) -> Result<TcpListener, CliError> {
-    let addrs = resolve(host, port)?;
-    TcpListener::bind(&addrs[..])
-        .map_err(|e| CliError::io(&format!("cannot listen on {}", addrs[0]), &e))
+/// A client error: `connecting to …` when no connection was made, `talking to …` after.
+fn client_error(host: &str, port: u16, e: &io::Error) -> CliError {
+    if is_connect_failure(e) {
+        CliError::connecting(host, port, &io_text(e))
+    } else {
+        CliError::io(&format!("talking to {}", host_port(host, port)), e)
+    }
 }
 
-pub fn sixteen_server(runtime: Runtime, host: &str, port: u16) -> Result<(), CliError> {
-    let listener = listen(host, port)?;
+fn serve_tcp<S>(
+    runtime: Runtime,
+    host: &str,
+    port: u16,
+    flags: &ServerFlags,
+    service: S,
+) -> Result<(), CliError>
+where
+    S: netloom::frame::Service + Send + Sync + 'static,
+{
+    let listener = serve::listen(host, port)?;
     let addr = listener
         .local_addr()
         .map_err(|e| CliError::io("listen", &e))?;
+    let config = flags.config(netloom::ServerConfig::default().handler_threads);
+    let grace = config.shutdown_grace;
+    let server = runtime
+        .spawn_tcp_on(listener, service, config)
+        .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))?;
+    let stop = Stop::watch()?;
     println!("Listening at {addr}");
-    runtime
-        .serve_tcp(listener, SixteenServer::new(seed::stdout_logger()))
-        .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))
+    serve::until_stopped(stop, server, grace, None)
+}
+
+pub fn sixteen_server(
+    runtime: Runtime,
+    host: &str,
+    port: u16,
+    flags: &ServerFlags,
+) -> Result<(), CliError> {
+    let service = SixteenServer::new(seed::stdout_logger());
+    serve_tcp(runtime, host, port, flags, service)
 }
 
 pub fn sixteen_client(runtime: Runtime, host: &str, port: u16) -> Result<(), CliError> {
     let addrs = resolve(host, port)?;
-    let what = format!("talking to {host}:{port}");
     let (local, reply) = runtime
         .exchange(&addrs, seed::CLIENT_MESSAGE, 16)
-        .map_err(|e| CliError::io(&what, &e))?;
+        .map_err(|e| client_error(host, port, &e))?;
     println!("Client has been assigned socket name {local}");
     println!("The server said {}", seed::py_repr(&reply));
     Ok(())
 }
 
-pub fn banner_server(runtime: Runtime, host: &str, port: u16) -> Result<(), CliError> {
-    let listener = listen(host, port)?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| CliError::io("listen", &e))?;
-    println!("Listening at {addr}");
-    runtime
-        .serve_tcp(listener, BannerServer::new(seed::stdout_logger()))
-        .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))
+pub fn banner_server(
+    runtime: Runtime,
+    host: &str,
+    port: u16,
+    flags: &ServerFlags,
+) -> Result<(), CliError> {
+    let service = BannerServer::new(seed::stdout_logger());
+    serve_tcp(runtime, host, port, flags, service)
 }
 
 pub fn banner_client(runtime: Runtime, host: &str, port: u16) -> Result<(), CliError> {
     let addrs = resolve(host, port)?;
     let data = runtime
         .read_once(&addrs, 1024)
-        .map_err(|e| CliError::io(&format!("connecting to {host}:{port}"), &e))?;
+        .map_err(|e| client_error(host, port, &e))?;
     println!("{}", seed::py_repr(&data));
     Ok(())
 }

@@ -1,162 +1,310 @@
-//! `netloom xmlrpc`: the seed's calculator server and a command-line client.
+//! `netloom xmlrpc`: the seed's calculator server and a command-line client, like
+//! CPython's `SimpleXMLRPCServer` and `xmlrpc.client.ServerProxy`.
 
-use netloom::http::client::ClientConfig;
+use std::io::{IsTerminal, Read};
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use netloom::http::client::ClientError;
+use netloom::http::Headers;
 use netloom::seed;
-use netloom::xmlrpc::proxy::{CallError, ProxyOptions};
+use netloom::xmlrpc::http::{decode_content, XmlRpcHandler};
+use netloom::xmlrpc::proxy::{
+    read_multicall_reply, read_reply, CallError, CallRequest, ProxyOptions,
+};
 use netloom::xmlrpc::{Multicall, Value};
-use netloom::{Runtime, ServerConfig, XmlRpcError};
+use netloom::Runtime;
 
-use super::error::{resolve, CliError};
+use super::args::{ConnectFlags, HttpLimitFlags, ServerFlags};
+use super::error::CliError;
+use super::escape::{clip, clip_lines, escape};
+use super::output::print_line;
+use super::serve::{self, AccessLog};
+use super::signals::Stop;
+use super::transfer::{self, describe, Credentials, Options, Request};
+use super::xmlrpc_value::{parse_arg, to_json, to_raw};
 
-pub fn serve(runtime: Runtime, bind: &str, port: u16) -> Result<(), CliError> {
-    let addrs = resolve(bind, port)?;
-    let listener = std::net::TcpListener::bind(&addrs[..])
-        .map_err(|e| CliError::io(&format!("cannot listen on {}", addrs[0]), &e))?;
+/// How much of each XML document `--verbose` shows.
+const VERBOSE_BYTES: usize = 64 * 1024;
+
+#[derive(Subcommand, Debug)]
+pub enum XmlrpcCommand {
+    /// Serves the calculator (add, subtract, multiply, divide) with multicall and
+    /// introspection, logging each call as SimpleXMLRPCServer does.
+    #[command(after_help = "\
+Examples:
+  netloom xmlrpc serve                      on http://127.0.0.1:8000/
+  netloom xmlrpc serve -p 9000 --max-body-bytes 1M --request-timeout 5")]
+    Serve(ServeArgs),
+    /// Calls METHOD with ARGs and prints the result as JSON.
+    #[command(after_help = "\
+Each ARG is JSON (null, true, 42, 2.5, '\"42\"', '[1,\"a\"]', '{\"k\":1}') or else a bare word,
+which is sent as a string. Integers beyond 32 bits are sent as <i8>.
+dateTime:20240102T03:04:05 and base64:aGk= send those types. Results print as JSON, with
+dateTime and base64 values as \"dateTime:...\" and \"base64:...\" strings.
+
+Examples:
+  netloom xmlrpc call http://127.0.0.1:8000/ add 7 3                    10
+  netloom xmlrpc call http://127.0.0.1:8000/ echo null '[1,\"a\"]' dateTime:20240102T03:04:05
+  netloom xmlrpc call -v http://127.0.0.1:8000/ system.methodHelp add    with the XML")]
+    Call(CallArgs),
+    /// Lists the server's methods (system.listMethods), one per line.
+    List(ListArgs),
+    /// Sends several calls in one system.multicall, each given as 'METHOD ARG ...' with
+    /// shell-style quoting; prints one result (or fault) per line.
+    #[command(after_help = "\
+Examples:
+  netloom xmlrpc multicall http://127.0.0.1:8000/ 'add 7 3' 'divide 7 0'
+  netloom xmlrpc multicall http://127.0.0.1:8000/ 'echo \"a b\" 2' \"echo '{\\\"k\\\": 1}'\"")]
+    Multicall(MulticallArgs),
+}
+
+/// `xmlrpc serve` flags.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// TCP port.
+    #[arg(short = 'p', long, default_value_t = netloom::seed::XMLRPC_PORT)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(short = 'b', long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: String,
+    /// Worker threads for calls (mio and smol). The calculator never blocks, so it runs on
+    /// the I/O thread by default (0).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    handler_threads: usize,
+    #[command(flatten)]
+    server: ServerFlags,
+    #[command(flatten)]
+    limits: HttpLimitFlags,
+}
+
+/// What every client subcommand takes.
+#[derive(Args, Debug)]
+pub struct ClientArgs {
+    /// Server URL, e.g. http://127.0.0.1:8000/ (user:password@ in it is sent as Basic auth).
+    url: String,
+    /// Print the request and response XML (and the response head) on stderr.
+    #[arg(short = 'v', long)]
+    verbose: bool,
+    /// Basic authentication, USER:PASSWORD.
+    #[arg(short = 'u', long = "user", value_name = "USER:PASSWORD")]
+    user: Option<String>,
+    #[command(flatten)]
+    connect: ConnectFlags,
+}
+
+/// `xmlrpc call` flags.
+#[derive(Args, Debug)]
+pub struct CallArgs {
+    #[command(flatten)]
+    client: ClientArgs,
+    /// Method name.
+    method: String,
+    /// Arguments (see below).
+    #[arg(allow_negative_numbers = true)]
+    args: Vec<String>,
+    /// Print a string result as plain text (and dateTime/base64 untagged by quotes).
+    #[arg(short = 'r', long)]
+    raw: bool,
+}
+
+/// `xmlrpc list` flags.
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+/// `xmlrpc multicall` flags.
+#[derive(Args, Debug)]
+pub struct MulticallArgs {
+    #[command(flatten)]
+    client: ClientArgs,
+    /// Calls, e.g. 'add 7 3' 'divide 7 0' 'echo "a b"'.
+    #[arg(required = true)]
+    calls: Vec<String>,
+    /// Print string results as plain text.
+    #[arg(short = 'r', long)]
+    raw: bool,
+}
+
+/// Runs an `xmlrpc` subcommand.
+pub fn run(runtime: Runtime, command: XmlrpcCommand) -> Result<(), CliError> {
+    match command {
+        XmlrpcCommand::Serve(args) => serve_calculator(runtime, args),
+        XmlrpcCommand::Call(args) => call(runtime, args),
+        XmlrpcCommand::List(args) => list(runtime, args),
+        XmlrpcCommand::Multicall(args) => multicall(runtime, args),
+    }
+}
+
+fn serve_calculator(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
+    let listener = serve::listen(&args.bind, args.port)?;
     let addr = listener
         .local_addr()
         .map_err(|e| CliError::io("listen", &e))?;
+    let handler = AccessLog::new(XmlRpcHandler::new(Arc::new(seed::calculator())));
+    let in_flight = handler.in_flight();
+    let config = args.server.config(args.handler_threads);
+    let grace = config.shutdown_grace;
+    let server = runtime
+        .spawn_http_on(listener, handler, config, args.limits.limits())
+        .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))?;
+    let stop = Stop::watch()?;
     println!("Serving XML-RPC on http://{addr}/ [{runtime}]: add, subtract, multiply, divide, system.multicall, system.listMethods, system.methodHelp, system.methodSignature");
-    let handler =
-        netloom::xmlrpc::http::XmlRpcHandler::new(std::sync::Arc::new(seed::calculator()));
-    // The calculator never blocks (bounded arithmetic), so mio and smol run it on their I/O
-    // thread rather than hand each call to a worker.
-    let config = ServerConfig {
-        handler_threads: 0,
-        ..ServerConfig::default()
-    };
-    runtime
-        .serve_http(listener, handler, config, Default::default())
-        .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))
+    serve::until_stopped(stop, server, grace, Some(in_flight))
 }
 
-/// Types a command-line argument: `true`/`false`, integers, doubles, JSON for arrays, structs
-/// and quoted strings; anything else is a string.
-pub fn parse_arg(text: &str) -> Result<Value, CliError> {
-    match text {
-        "true" => return Ok(Value::Bool(true)),
-        "false" => return Ok(Value::Bool(false)),
-        _ => {}
+/// A client for one server URL.
+struct Client {
+    url: String,
+    options: Options,
+    proxy: ProxyOptions,
+    verbose: bool,
+}
+
+type Reply = (u16, String, Headers, Vec<u8>);
+
+impl Client {
+    fn new(runtime: Runtime, args: &ClientArgs) -> Result<Self, CliError> {
+        let (url, url_creds) = transfer::split_credentials(&args.url);
+        let mut options = Options::new(runtime, &args.connect);
+        options.credentials = match &args.user {
+            Some(u) => Some(Credentials::parse(u)?),
+            None => url_creds,
+        };
+        Ok(Client {
+            url,
+            options,
+            proxy: ProxyOptions::default(),
+            verbose: args.verbose,
+        })
     }
-    if let Ok(i) = text.parse::<i64>() {
-        return Ok(match i32::try_from(i) {
-            Ok(small) => Value::Int(small),
-            Err(_) => Value::I8(i),
-        });
+
+    /// POSTs a call and reads the whole (bounded) answer.
+    fn post(&self, call: &CallRequest) -> Result<Reply, CliError> {
+        if self.verbose {
+            eprintln!("> POST {}", escape(self.url.as_bytes()));
+            eprintln!("{}", clip_lines(&call.body, VERBOSE_BYTES));
+        }
+        let req = Request {
+            method: "POST",
+            url: &self.url,
+            headers: call.headers.clone(),
+            body: &call.body,
+        };
+        let fail = |e: &ClientError| describe(e, &self.url, &self.url);
+        let mut resp = transfer::send(&req, &self.options).map_err(|e| fail(&e))?;
+        let max = self.proxy.max_response_bytes();
+        let mut body = Vec::new();
+        (&mut resp.body)
+            .take(max as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| fail(&transfer::body_error(e)))?;
+        if body.len() > max {
+            return Err(CliError::msg(format!(
+                "{}: the response is larger than {max} bytes",
+                self.url
+            )));
+        }
+        if self.verbose {
+            eprintln!(
+                "< {} {} {}",
+                resp.version.as_str(),
+                resp.status,
+                escape(resp.reason.as_bytes())
+            );
+            for (name, value) in resp.headers.iter() {
+                eprintln!("< {}: {}", escape(name.as_bytes()), escape(value));
+            }
+            let shown = decode_content(&resp.headers, body.clone(), self.proxy.max_decoded_body)
+                .unwrap_or_else(|_| body.clone());
+            eprintln!("{}", clip_lines(&shown, VERBOSE_BYTES));
+        }
+        Ok((resp.status, resp.reason, resp.headers, body))
     }
-    if text.starts_with(['[', '{', '"']) {
-        let json: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| CliError::msg(format!("argument {text:?} is not valid JSON: {e}")))?;
-        return Ok(from_json(json));
+
+    fn call(&self, method: &str, params: &[Value]) -> Result<Value, CliError> {
+        let (status, reason, headers, body) =
+            self.post(&CallRequest::call(method, params, &self.proxy))?;
+        read_reply(status, &reason, &headers, body, &self.proxy).map_err(|e| self.error(e))
     }
-    if let Ok(d) = text.parse::<f64>() {
-        if text.contains(['.', 'e', 'E']) && d.is_finite() {
-            return Ok(Value::Double(d));
+
+    fn error(&self, e: CallError<ClientError>) -> CliError {
+        match e {
+            CallError::Transport(t) => describe(&t, &self.url, &self.url),
+            CallError::Fault(f) => CliError::msg(format!("fault {}: {}", f.code, f.string)),
+            other => CliError::msg(format!("{}: {other}", self.url)),
         }
     }
-    Ok(Value::String(text.to_string()))
 }
 
-fn from_json(json: serde_json::Value) -> Value {
-    use serde_json::Value as J;
-    match json {
-        J::Null => Value::Nil,
-        J::Bool(b) => Value::Bool(b),
-        J::Number(n) => match n.as_i64() {
-            Some(i) => i32::try_from(i).map(Value::Int).unwrap_or(Value::I8(i)),
-            None => Value::Double(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        J::String(s) => Value::String(s),
-        J::Array(items) => Value::Array(items.into_iter().map(from_json).collect()),
-        J::Object(map) => Value::Struct(map.into_iter().map(|(k, v)| (k, from_json(v))).collect()),
+/// Prints a result: JSON, or with `raw` a string as itself (escaped on a terminal).
+fn show(value: &Value, raw: bool) -> String {
+    if !raw {
+        return to_json(value);
+    }
+    let text = to_raw(value);
+    if std::io::stdout().is_terminal() {
+        escape(text.as_bytes())
+    } else {
+        text
     }
 }
 
-/// Renders a result: scalars as plain text, arrays and structs as JSON.
-pub fn show(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => to_json(other).to_string(),
-    }
-}
-
-fn to_json(value: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match value {
-        Value::Int(i) => J::from(*i),
-        Value::I8(i) => J::from(*i),
-        Value::Bool(b) => J::Bool(*b),
-        Value::String(s) => J::String(s.clone()),
-        Value::Double(d) => serde_json::Number::from_f64(*d)
-            .map(J::Number)
-            .unwrap_or_else(|| J::String(d.to_string())),
-        Value::DateTime(dt) => J::String(dt.to_string()),
-        Value::Base64(bytes) => J::String(format!("base64:{} bytes", bytes.len())),
-        Value::Struct(members) => J::Object(
-            members
-                .iter()
-                .map(|(k, v)| (k.clone(), to_json(v)))
-                .collect(),
-        ),
-        Value::Array(items) => J::Array(items.iter().map(to_json).collect()),
-        Value::Nil => J::Null,
-    }
-}
-
-fn proxy(runtime: Runtime, url: &str) -> Result<netloom::XmlRpcProxy, CliError> {
-    runtime
-        .xmlrpc_proxy(url, ClientConfig::default(), ProxyOptions::default())
-        .map_err(|e| CliError::msg(format!("{url}: {e}")))
-}
-
-fn describe(url: &str, e: XmlRpcError) -> CliError {
-    match e {
-        CallError::Fault(f) => CliError::msg(format!("fault {}: {}", f.code, f.string)),
-        other => CliError::msg(format!("{url}: {other}")),
-    }
-}
-
-pub fn call(runtime: Runtime, url: &str, method: &str, args: &[String]) -> Result<(), CliError> {
+fn call(runtime: Runtime, args: CallArgs) -> Result<(), CliError> {
     let params = args
+        .args
         .iter()
         .map(|a| parse_arg(a))
         .collect::<Result<Vec<_>, _>>()?;
-    let value = proxy(runtime, url)?
-        .call_values(method, &params)
-        .map_err(|e| describe(url, e))?;
-    println!("{}", show(&value));
-    Ok(())
+    let client = Client::new(runtime, &args.client)?;
+    let value = client.call(&args.method, &params)?;
+    print_line(&show(&value, args.raw))
 }
 
-pub fn list(runtime: Runtime, url: &str) -> Result<(), CliError> {
-    for name in proxy(runtime, url)?
-        .list_methods()
-        .map_err(|e| describe(url, e))?
-    {
-        println!("{name}");
+fn list(runtime: Runtime, args: ListArgs) -> Result<(), CliError> {
+    let client = Client::new(runtime, &args.client)?;
+    match client.call("system.listMethods", &[])? {
+        Value::Array(names) => {
+            for name in names {
+                match name {
+                    Value::String(s) => print_line(&escape(s.as_bytes()))?,
+                    other => print_line(&to_json(&other))?,
+                }
+            }
+            Ok(())
+        }
+        other => print_line(&to_json(&other)),
     }
-    Ok(())
 }
 
-pub fn multicall(runtime: Runtime, url: &str, calls: &[String]) -> Result<(), CliError> {
+fn multicall(runtime: Runtime, args: MulticallArgs) -> Result<(), CliError> {
     let mut batch = Multicall::new();
-    for call in calls {
-        let mut words = call.split_whitespace();
-        let Some(method) = words.next() else {
+    for call in &args.calls {
+        let words = shlex::split(call)
+            .ok_or_else(|| CliError::msg(format!("call {call:?}: unbalanced quotes")))?;
+        let Some((method, rest)) = words.split_first() else {
             return Err(CliError::msg("an empty call in the multicall"));
         };
-        let params = words.map(parse_arg).collect::<Result<Vec<_>, _>>()?;
+        let params = rest
+            .iter()
+            .map(|a| parse_arg(a))
+            .collect::<Result<Vec<_>, _>>()?;
         batch.call(method, params);
     }
-    let results = proxy(runtime, url)?
-        .multicall(&batch)
-        .map_err(|e| describe(url, e))?;
+    let client = Client::new(runtime, &args.client)?;
+    let (status, reason, headers, body) =
+        client.post(&CallRequest::multicall(&batch, &client.proxy))?;
+    let results = read_multicall_reply(status, &reason, &headers, body, &client.proxy)
+        .map_err(|e| client.error(e))?;
     let mut faults = 0;
     for result in results {
         match result {
-            Ok(v) => println!("{}", show(&v)),
+            Ok(v) => print_line(&show(&v, args.raw))?,
             Err(f) => {
                 faults += 1;
-                println!("fault {}: {}", f.code, f.string);
+                print_line(&clip(&format!("fault {}: {}", f.code, f.string)))?;
             }
         }
     }

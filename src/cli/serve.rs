@@ -1,0 +1,228 @@
+//! What every server subcommand shares: binding, `http.server`'s access log, its HTML
+//! error pages, and the graceful stop on Ctrl-C.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use netloom::http::server::{Body, Handler, IncomingRequest, OutgoingResponse};
+use netloom::RunningServer;
+
+use super::args::Seconds;
+use super::error::{host_port, io_text, resolve_listen, CliError};
+use super::escape::escape;
+use super::signals::Stop;
+
+/// Binds `host:port` (port 0 picks a free one), with a one-line error.
+pub fn listen(host: &str, port: u16) -> Result<TcpListener, CliError> {
+    let addrs = resolve_listen(host, port)?;
+    TcpListener::bind(&addrs[..]).map_err(|e| {
+        CliError::msg(format!(
+            "cannot listen on {}: {}",
+            host_port(host, port),
+            io_text(&e)
+        ))
+    })
+}
+
+/// Logs each request to stderr as Python's `http.server` (and `SimpleXMLRPCServer` with
+/// `logRequests`) does: `127.0.0.1 - - [02/Jan/2024 03:04:05] "GET / HTTP/1.1" 200 -`,
+/// in local time, with control characters in the request line escaped. Also counts the
+/// responses still being sent, for the shutdown message.
+pub struct AccessLog<H> {
+    inner: H,
+    in_flight: Arc<AtomicUsize>,
+}
+
+impl<H> AccessLog<H> {
+    /// Wraps `inner`.
+    pub fn new(inner: H) -> Self {
+        AccessLog {
+            inner,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// The count of requests being handled or having their response sent.
+    pub fn in_flight(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.in_flight)
+    }
+}
+
+/// Decrements the in-flight count when a streamed body is done (or dropped on shutdown).
+struct Tracked {
+    body: Box<dyn Read + Send>,
+    in_flight: Arc<AtomicUsize>,
+}
+
+impl Read for Tracked {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.body.read(buf)
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl<H: Handler> Handler for AccessLog<H> {
+    fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let request_line = format!(
+            "{} {} {}",
+            req.head.method(),
+            req.head.target(),
+            req.head.version().as_str()
+        );
+        let peer = req.conn.peer.ip();
+        let mut resp = self.inner.handle(req);
+        let when = chrono::Local::now().format("%d/%b/%Y %H:%M:%S");
+        eprintln!(
+            "{peer} - - [{when}] \"{}\" {} -",
+            escape(request_line.as_bytes()),
+            resp.head.status()
+        );
+        match std::mem::replace(&mut resp.body, Body::Empty) {
+            Body::Stream(body) => {
+                resp.body = Body::Stream(Box::new(Tracked {
+                    body,
+                    in_flight: Arc::clone(&self.in_flight),
+                }))
+            }
+            other => {
+                resp.body = other;
+                self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        resp
+    }
+}
+
+/// Turns the plain-text error responses of a handler into the HTML page Python's
+/// `http.server` sends (`send_error`): same status and fields, the text as the message.
+pub struct HtmlErrors<H>(pub H);
+
+impl<H: Handler> Handler for HtmlErrors<H> {
+    fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
+        let resp = self.0.handle(req);
+        let status = resp.head.status();
+        let plain = resp
+            .head
+            .headers()
+            .get_str("Content-Type")
+            .map_or(true, |t| t.starts_with("text/plain"));
+        if status < 400 || !plain {
+            return resp;
+        }
+        let message = match &resp.body {
+            Body::Full(text) if !text.is_empty() && text.len() <= 1024 => {
+                String::from_utf8_lossy(text)
+                    .trim()
+                    .trim_end_matches('.')
+                    .to_owned()
+            }
+            Body::Stream(_) => return resp,
+            _ => resp.head.reason().to_owned(),
+        };
+        let mut head = resp.head;
+        head.remove_header("Content-Type");
+        head.remove_header("Content-Length");
+        head.push_header("Content-Type", "text/html;charset=utf-8");
+        OutgoingResponse {
+            head,
+            body: Body::Full(error_page(status, &message).into_bytes()),
+        }
+    }
+}
+
+/// Python's `DEFAULT_ERROR_MESSAGE`, filled in.
+fn error_page(status: u16, message: &str) -> String {
+    format!(
+        "<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        \
+         <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        \
+         <p>Error code: {status}</p>\n        <p>Message: {}.</p>\n        \
+         <p>Error code explanation: {status} - {}.</p>\n    </body>\n</html>\n",
+        html_escape(message),
+        explanation(status)
+    )
+}
+
+/// The explanations Python's `http.HTTPStatus` gives.
+fn explanation(status: u16) -> &'static str {
+    match status {
+        400 => "Bad request syntax or unsupported method",
+        401 => "No permission -- see authorization schemes",
+        403 => "Request forbidden -- authorization will not help",
+        404 => "Nothing matches the given URI",
+        405 => "Specified method is invalid for this resource",
+        408 => "Request timed out; try again later",
+        411 => "Client must specify Content-Length",
+        412 => "Precondition in headers is false",
+        413 => "Entity is too large",
+        414 => "URI is too long",
+        416 => "Cannot satisfy request range",
+        431 => {
+            "The server is unwilling to process the request because its header fields are too large"
+        }
+        500 => "Server got itself in trouble",
+        501 => "Server does not support this operation",
+        503 => "The server cannot process the request due to a high load",
+        505 => "Cannot fulfill request",
+        _ => "See the status code",
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Runs until SIGINT/SIGTERM, then stops `server` gracefully: it stops accepting, lets
+/// requests in flight finish within `grace`, and says so. A second Ctrl-C stops at once.
+pub fn until_stopped(
+    stop: Stop,
+    server: RunningServer,
+    grace: Duration,
+    in_flight: Option<Arc<AtomicUsize>>,
+) -> Result<(), CliError> {
+    let signal = stop.wait()?;
+    let grace = Seconds(grace);
+    match &in_flight {
+        Some(count) => println!(
+            "{signal} received: no new connections; {} request(s) in flight get up to {grace} to finish (Ctrl-C again to stop now)",
+            count.load(Ordering::SeqCst)
+        ),
+        None => println!(
+            "{signal} received: no new connections; connections in flight get up to {grace} to finish (Ctrl-C again to stop now)"
+        ),
+    }
+    server.shutdown();
+    let cut = in_flight.map_or(0, |c| c.load(Ordering::SeqCst));
+    if cut > 0 {
+        println!("Stopped ({cut} response(s) were cut off at the end of the grace period).");
+    } else {
+        println!("Stopped.");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_page_is_pythons() {
+        let page = error_page(404, "File not found");
+        assert!(page.contains("<p>Message: File not found.</p>"));
+        assert!(
+            page.contains("<p>Error code explanation: 404 - Nothing matches the given URI.</p>")
+        );
+        assert!(error_page(400, "<script>").contains("&lt;script&gt;"));
+    }
+}
