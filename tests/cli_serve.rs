@@ -6,6 +6,7 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, ChildStderr, ChildStdout, Command, Output, Stdio};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use common::temp_dir;
@@ -418,16 +419,14 @@ fn max_connections_makes_the_next_client_wait() {
             "--runtime",
             rt,
         ]);
+        // The first connection is part-way through a request: busy, it keeps its place.
         let mut first = TcpStream::connect(server.addr()).unwrap();
-        first
-            .write_all(b"GET /f HTTP/1.1\r\nHost: x\r\n\r\n")
-            .unwrap();
+        first.write_all(b"GET /f HTTP/1.1\r\nHost: x\r\n").unwrap();
         let mut buf = [0u8; 256];
         first
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        assert!(first.read(&mut buf).unwrap() > 0, "{rt}: first answered");
-        // The first connection stays open (keep-alive): the second is not served yet.
+        thread::sleep(Duration::from_millis(100));
         let mut second = TcpStream::connect(server.addr()).unwrap();
         second
             .write_all(b"GET /f HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -439,7 +438,9 @@ fn max_connections_makes_the_next_client_wait() {
             second.read(&mut buf).is_err(),
             "{rt}: served past --max-connections 1"
         );
-        drop(first);
+        // Answered, the first is idle and gives way to the second.
+        first.write_all(b"\r\n").unwrap();
+        assert!(first.read(&mut buf).unwrap() > 0, "{rt}: first answered");
         second
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();

@@ -114,7 +114,7 @@ impl<H: Handler> Handler for HtmlErrors<H> {
             .head
             .headers()
             .get_str("Content-Type")
-            .map_or(true, |t| t.starts_with("text/plain"));
+            .is_none_or(|t| t.starts_with("text/plain"));
         if status < 400 || !plain {
             return resp;
         }
