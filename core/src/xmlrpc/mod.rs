@@ -9,13 +9,14 @@
 //! | file | holds |
 //! |------|-------|
 //! | `value.rs` | [`Value`], [`DateTime`], [`Base64`] |
-//! | `convert.rs` | [`IntoValue`] / [`FromValue`] for Rust types |
+//! | `convert.rs` | [`IntoValue`] / [`FromValue`] for Rust types, [`ConvertError`] and its [`MemberPath`] |
 //! | `encode.rs` | [`encode_call`], [`encode_response`], [`encode_fault`], [`encode_value`] |
 //! | `decode.rs` | [`parse_call`], [`parse_response`] |
 //! | `base64.rs` | the base64 codec |
 //! | `fault.rs` | [`Fault`] and CPython's fault codes |
 //! | `error.rs`, `limits.rs` | decoding [`Error`]s and [`Limits`] |
-//! | `dispatch.rs` | [`Dispatcher`], [`Handler`] |
+//! | `dispatch.rs` | [`Dispatcher`], [`Handler`], [`ContextHandler`], [`FromParams`] |
+//! | `context.rs` | [`CallContext`]: the request a call came in (headers, peer, TLS) |
 //! | `client.rs` | [`Multicall`], [`IntoParams`], multicall result decoding |
 //! | `http.rs` | [`http::XmlRpcHandler`]: the dispatcher served over HTTP as CPython does |
 //! | `proxy.rs` | the client half over HTTP: [`proxy::CallRequest`], [`proxy::read_reply`], [`proxy::CallError`] |
@@ -35,6 +36,7 @@
 
 mod base64;
 mod client;
+mod context;
 mod convert;
 mod decode;
 mod dispatch;
@@ -49,9 +51,10 @@ mod value;
 pub use client::{
     encode_call_with, multicall_results, parse_multicall_response, IntoParams, Multicall,
 };
-pub use convert::{ConvertError, FromValue, IntoValue};
+pub use context::{CallContext, TlsInfo};
+pub use convert::{ConvertError, ConvertErrorKind, FromValue, IntoValue, MemberPath, PathSegment};
 pub use decode::{parse_call, parse_response, MethodCall, Response};
-pub use dispatch::{Dispatcher, Handler, IntoResult, MethodEntry};
+pub use dispatch::{ContextHandler, Dispatcher, FromParams, Handler, IntoResult, MethodEntry};
 pub use encode::{encode_call, encode_fault, encode_response, encode_value};
 pub use error::Error;
 pub use fault::Fault;
