@@ -19,6 +19,7 @@
 //! | `context.rs` | [`CallContext`]: the request a call came in (headers, peer, TLS) |
 //! | `client.rs` | [`Multicall`], [`IntoParams`], multicall result decoding |
 //! | `http.rs` | [`http::XmlRpcHandler`]: the dispatcher served over HTTP as CPython does |
+//! | `serde/` | the `serde` feature: [`Serde`], `serde::to_value`, `serde::from_value` |
 //! | `proxy.rs` | the client half over HTTP: [`proxy::CallRequest`], [`proxy::read_reply`], [`proxy::CallError`] |
 //!
 //! ```
@@ -46,6 +47,8 @@ mod fault;
 pub mod http;
 mod limits;
 pub mod proxy;
+#[cfg(feature = "serde")]
+pub mod serde;
 mod value;
 
 pub use client::{
@@ -60,3 +63,6 @@ pub use error::Error;
 pub use fault::Fault;
 pub use limits::Limits;
 pub use value::{Base64, DateTime, Value};
+
+#[cfg(feature = "serde")]
+pub use self::serde::Serde;
