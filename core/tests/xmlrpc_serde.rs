@@ -359,6 +359,63 @@ fn serde_types_as_handler_arguments_results_and_call_params() {
     assert_eq!(from_value::<User>(v), Ok(user));
 }
 
+#[test]
+fn typed_multicall_results() {
+    use netloom_core::xmlrpc::{
+        parse_multicall_response, typed_results, Fault, Multicall, MulticallError,
+    };
+    let mut d = Dispatcher::new();
+    d.register("user.get", |id: i32| {
+        if id == 1 {
+            Ok(Serde(ada()))
+        } else {
+            Err(Fault::new(404, format!("no user {id}")))
+        }
+    });
+    d.register("count", || 3);
+    d.enable_multicall();
+    let mut batch = Multicall::new();
+    batch
+        .call_with("user.get", (1,))
+        .unwrap()
+        .call_with("count", ())
+        .unwrap()
+        .call_with("user.get", (2,))
+        .unwrap();
+    let mut body = Vec::new();
+    batch.encode(&mut body);
+    let results = parse_multicall_response(&d.handle_body(&body), &Limits::default())
+        .unwrap()
+        .unwrap();
+    let (Serde(user), count, missing): (Serde<User>, u8, Result<Serde<User>, Fault>) =
+        typed_results(results.clone()).unwrap();
+    assert_eq!((user, count), (ada(), 3));
+    assert_eq!(missing.unwrap_err(), Fault::new(404, "no user 2"));
+    // Like results into a Vec; a fault, a wrong type, a wrong count are errors that say where.
+    let all: Vec<Result<Serde<Address>, Fault>> = typed_results(results[2..].to_vec()).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        typed_results::<(Serde<User>, u8, Serde<User>)>(results.clone()),
+        Err(MulticallError::Fault {
+            index: 2,
+            fault: Fault::new(404, "no user 2")
+        })
+    );
+    let e =
+        typed_results::<(Serde<User>, String, Result<i32, Fault>)>(results.clone()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "multicall result [1]: expected string, got int"
+    );
+    let e = typed_results::<Vec<Result<Serde<Address>, Fault>>>(results.clone()).unwrap_err();
+    assert_eq!(e.to_string(), "multicall result missing member [0].city");
+    let e = typed_results::<(Serde<User>, u8)>(results).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "multicall result expected an array of 2 elements, got 3"
+    );
+}
+
 // ---- properties ----
 
 fn datetime() -> impl Strategy<Value = DateTime> {

@@ -17,7 +17,7 @@
 //! | `error.rs`, `limits.rs` | decoding [`Error`]s and [`Limits`] |
 //! | `dispatch.rs` | [`Dispatcher`], [`Handler`], [`ContextHandler`], [`FromParams`] |
 //! | `context.rs` | [`CallContext`]: the request a call came in (headers, peer, TLS) |
-//! | `client.rs` | [`Multicall`], [`IntoParams`], multicall result decoding |
+//! | `client.rs` | [`Multicall`], [`IntoParams`], multicall result decoding, [`typed_results`] |
 //! | `http.rs` | [`http::XmlRpcHandler`]: the dispatcher served over HTTP as CPython does |
 //! | `serde/` | the `serde` feature: [`Serde`], `serde::to_value`, `serde::from_value` |
 //! | `proxy.rs` | the client half over HTTP: [`proxy::CallRequest`], [`proxy::read_reply`], [`proxy::CallError`] |
@@ -52,7 +52,8 @@ pub mod serde;
 mod value;
 
 pub use client::{
-    encode_call_with, multicall_results, parse_multicall_response, IntoParams, Multicall,
+    encode_call_with, multicall_results, parse_multicall_response, typed_results, FromMulticall,
+    FromSlot, IntoParams, Multicall, MulticallError,
 };
 pub use context::{CallContext, TlsInfo};
 pub use convert::{ConvertError, ConvertErrorKind, FromValue, IntoValue, MemberPath, PathSegment};
