@@ -532,3 +532,50 @@ fn dispatcher_faults_for_bad_bodies_and_nested_multicall() {
         ))]
     );
 }
+
+/// The dateTime forms other implementations send (JavaScript's `toISOString`, Perl's
+/// RPC::XML, xmlrpc-c) decode, and echoing one writes exactly what CPython writes when it
+/// echoes it (CPython keeps the text).
+#[test]
+fn peers_datetime_forms_are_echoed_as_cpython_echoes_them() {
+    let forms = [
+        "2025-01-02T03:04:05.000Z",
+        "2025-01-02T03:04:05.123Z",
+        "20250102T03:04:05Z",
+        "20250102T03:04:05+02:00",
+        "20250102T03:04:05-0930",
+        "19980717T14:08:55.250000",
+        "19980717T14:08:55",
+        "  2025-01-02T030405,5+01 ",
+    ];
+    let mut input = String::new();
+    let mut ours = Vec::new();
+    for form in forms {
+        let body = format!(
+            "<?xml version='1.0'?><methodResponse><params><param><value>\
+             <dateTime.iso8601>{form}</dateTime.iso8601></value></param></params></methodResponse>"
+        );
+        input.push_str(&hex(body.as_bytes()));
+        input.push('\n');
+        let v = match parse_response(body.as_bytes(), &Limits::default()) {
+            Ok(Response::Success(v)) => v,
+            other => panic!("{form}: {other:?}"),
+        };
+        let mut out = Vec::new();
+        encode_response(&v, &mut out);
+        ours.push(String::from_utf8(out).unwrap());
+    }
+    let echoed = python(
+        r#"
+for line in sys.stdin:
+    params, _ = loads(bytes.fromhex(line.strip()))
+    print(dumps(params, methodresponse=True).encode().hex())
+"#,
+        input.as_bytes(),
+    );
+    let cpython: Vec<String> = echoed
+        .lines()
+        .map(|l| String::from_utf8(unhex(l)).unwrap())
+        .collect();
+    assert_eq!(ours, cpython);
+}
