@@ -579,3 +579,86 @@ for line in sys.stdin:
         .collect();
     assert_eq!(ours, cpython);
 }
+
+/// Documents in ISO-8859-1 and windows-1252 (every byte from 0x20 up, but the five
+/// windows-1252 leaves undefined, which CPython refuses) and in UTF-16 decode to the same
+/// strings as CPython decodes them.
+#[test]
+fn other_encodings_decode_as_cpython_decodes_them() {
+    let undefined = [0x81u8, 0x8D, 0x8F, 0x90, 0x9D];
+    let mut bodies = Vec::new();
+    for label in ["iso-8859-1", "latin1", "windows-1252", "cp1252"] {
+        let text: Vec<u8> = (0x20..=0xFFu8)
+            .filter(|b| !matches!(b, b'<' | b'&'))
+            .filter(|b| label.contains("1252") && !undefined.contains(b) || !label.contains("1252"))
+            .collect();
+        let mut body = format!(
+            "<?xml version=\"1.0\" encoding=\"{label}\"?><methodCall><methodName>m</methodName>\
+             <params><param><value><string>"
+        )
+        .into_bytes();
+        body.extend_from_slice(&text);
+        body.extend_from_slice(b"</string></value></param></params></methodCall>");
+        bodies.push(body);
+    }
+    let doc = "<?xml version=\"1.0\" encoding=\"utf-16\"?><methodCall><methodName>m</methodName>\
+               <params><param><value><string>π 𝄞 é</string></value></param></params></methodCall>";
+    for bom in [[0xFF, 0xFE], [0xFE, 0xFF]] {
+        let mut body = bom.to_vec();
+        for unit in doc.encode_utf16() {
+            body.extend_from_slice(&if bom[0] == 0xFF {
+                unit.to_le_bytes()
+            } else {
+                unit.to_be_bytes()
+            });
+        }
+        bodies.push(body);
+    }
+    let cpython = cpython_loads(&bodies);
+    assert_eq!(cpython.len(), bodies.len());
+    for (body, theirs) in bodies.iter().zip(&cpython) {
+        let call = parse_call(body, &Limits::default())
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(body)));
+        let ours = format!(
+            "OK\t{}\t{}",
+            call.method,
+            canon(&Value::Array(call.params.clone()))
+        );
+        assert_eq!(&ours, theirs);
+    }
+}
+
+/// A fault whose code is a string (Perl's XMLRPC::Lite) keeps code and message, and our
+/// re-encoding of it reads back in CPython as the same fault.
+#[test]
+fn string_fault_codes_are_kept_and_sent_back_as_cpython_sends_them() {
+    let body = b"<?xml version=\"1.0\"?><methodResponse><fault><value><struct>\
+        <member><name>faultCode</name><value><string>Client</string></value></member>\
+        <member><name>faultString</name><value><string>Bad args</string></value></member>\
+        </struct></value></fault></methodResponse>";
+    let fault = match parse_response(body, &Limits::default()) {
+        Ok(Response::Fault(f)) => f,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(fault, Fault::with_code_text("Client", "Bad args"));
+    let mut ours = Vec::new();
+    encode_fault(&fault, &mut ours);
+    let theirs = python(
+        r#"
+body = sys.stdin.buffer.read()
+try:
+    loads(body)
+except Fault as f:
+    print(repr(f.faultCode), repr(f.faultString))
+    print(dumps(f).encode().hex())
+"#,
+        body,
+    );
+    let mut lines = theirs.lines();
+    assert_eq!(lines.next(), Some("'Client' 'Bad args'"));
+    let cpython_dump = unhex(lines.next().unwrap());
+    assert_eq!(
+        String::from_utf8_lossy(&ours),
+        String::from_utf8_lossy(&cpython_dump)
+    );
+}
