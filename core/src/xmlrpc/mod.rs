@@ -13,6 +13,7 @@
 //! | `encode.rs` | [`encode_call`], [`encode_response`], [`encode_fault`], [`encode_value`] |
 //! | `decode.rs` | [`parse_call`], [`parse_response`] |
 //! | `base64.rs` | the base64 codec |
+//! | `charset.rs` | document encodings (UTF-8, UTF-16, ISO-8859-1, windows-1252) and XML's `Char` rule |
 //! | `fault.rs` | [`Fault`] and CPython's fault codes |
 //! | `error.rs`, `limits.rs` | decoding [`Error`]s and [`Limits`] |
 //! | `dispatch.rs` | [`Dispatcher`], [`Handler`], [`ContextHandler`], [`FromParams`] |
@@ -36,6 +37,7 @@
 //! ```
 
 mod base64;
+mod charset;
 mod client;
 mod context;
 mod convert;
