@@ -419,7 +419,14 @@ fn typed_multicall_results() {
 
 fn datetime() -> impl Strategy<Value = DateTime> {
     (
-        (0u16..=9999, 1u8..=12, 1u8..=28, 0u8..=23, 0u8..=59, 0u8..=59),
+        (
+            0u16..=9999,
+            1u8..=12,
+            1u8..=28,
+            0u8..=23,
+            0u8..=59,
+            0u8..=59,
+        ),
         prop_oneof![Just(0u32), 0u32..1_000_000_000],
         proptest::option::of(-1439i16..=1439),
     )

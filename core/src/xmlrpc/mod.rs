@@ -21,6 +21,7 @@
 //! | `client.rs` | [`Multicall`], [`IntoParams`], multicall result decoding, [`typed_results`] |
 //! | `http.rs` | [`http::XmlRpcHandler`]: the dispatcher served over HTTP as CPython does |
 //! | `serde/` | the `serde` feature: [`Serde`], `serde::to_value`, `serde::from_value` |
+//! | `chrono.rs`, `time.rs` | the `chrono` and `time` features: their date-times as `dateTime.iso8601` |
 //! | `proxy.rs` | the client half over HTTP: [`proxy::CallRequest`], [`proxy::read_reply`], [`proxy::CallError`] |
 //!
 //! ```
@@ -38,6 +39,8 @@
 
 mod base64;
 mod charset;
+#[cfg(feature = "chrono")]
+pub mod chrono;
 mod client;
 mod context;
 mod convert;
@@ -51,6 +54,8 @@ mod limits;
 pub mod proxy;
 #[cfg(feature = "serde")]
 pub mod serde;
+#[cfg(feature = "time")]
+pub mod time;
 mod value;
 
 pub use client::{

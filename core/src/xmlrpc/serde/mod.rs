@@ -226,8 +226,8 @@ impl<'de> Deserializer<'de> for Absent {
 }
 
 /// `#[serde(with = "netloom_core::xmlrpc::serde::datetime")]`: sends a field of any type
-/// that converts to and from [`DateTime`] (such as `chrono::NaiveDateTime` with the
-/// `chrono` feature, or `time::PrimitiveDateTime` with `time`) as `dateTime.iso8601`.
+/// that converts to and from [`DateTime`] with `TryFrom` (such as chrono's and time's
+/// date-times with the `chrono` and `time` features) as `dateTime.iso8601`.
 ///
 /// ```
 /// use netloom_core::xmlrpc::{serde::{from_value, to_value}, DateTime, Value};
@@ -258,6 +258,7 @@ pub mod datetime {
     use std::fmt::Display;
 
     use ::serde::de::Error as _;
+    use ::serde::ser::Error as _;
     use ::serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use crate::xmlrpc::DateTime;
@@ -265,10 +266,14 @@ pub mod datetime {
     /// Serializes `value` as a [`DateTime`].
     pub fn serialize<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
     where
-        T: Clone + Into<DateTime>,
+        T: Clone + TryInto<DateTime>,
+        T::Error: Display,
         S: Serializer,
     {
-        value.clone().into().serialize(serializer)
+        match value.clone().try_into() {
+            Ok(t) => t.serialize(serializer),
+            Err(e) => Err(S::Error::custom(e)),
+        }
     }
 
     /// Deserializes a [`DateTime`] and converts it.
@@ -290,17 +295,23 @@ pub mod datetime_option {
     use std::fmt::Display;
 
     use ::serde::de::Error as _;
-    use ::serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use ::serde::ser::Error as _;
+    use ::serde::{Deserialize, Deserializer, Serializer};
 
     use crate::xmlrpc::DateTime;
 
     /// Serializes `value` as an optional [`DateTime`].
     pub fn serialize<T, S>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error>
     where
-        T: Clone + Into<DateTime>,
+        T: Clone + TryInto<DateTime>,
+        T::Error: Display,
         S: Serializer,
     {
-        value.clone().map(Into::into).serialize(serializer)
+        match value.clone().map(TryInto::try_into) {
+            Some(Ok(t)) => serializer.serialize_some(&t),
+            Some(Err(e)) => Err(S::Error::custom(e)),
+            None => serializer.serialize_none(),
+        }
     }
 
     /// Deserializes an optional [`DateTime`] and converts it.
