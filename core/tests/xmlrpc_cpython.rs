@@ -532,3 +532,133 @@ fn dispatcher_faults_for_bad_bodies_and_nested_multicall() {
         ))]
     );
 }
+
+/// The dateTime forms other implementations send (JavaScript's `toISOString`, Perl's
+/// RPC::XML, xmlrpc-c) decode, and echoing one writes exactly what CPython writes when it
+/// echoes it (CPython keeps the text).
+#[test]
+fn peers_datetime_forms_are_echoed_as_cpython_echoes_them() {
+    let forms = [
+        "2025-01-02T03:04:05.000Z",
+        "2025-01-02T03:04:05.123Z",
+        "20250102T03:04:05Z",
+        "20250102T03:04:05+02:00",
+        "20250102T03:04:05-0930",
+        "19980717T14:08:55.250000",
+        "19980717T14:08:55",
+        "  2025-01-02T030405,5+01 ",
+    ];
+    let mut input = String::new();
+    let mut ours = Vec::new();
+    for form in forms {
+        let body = format!(
+            "<?xml version='1.0'?><methodResponse><params><param><value>\
+             <dateTime.iso8601>{form}</dateTime.iso8601></value></param></params></methodResponse>"
+        );
+        input.push_str(&hex(body.as_bytes()));
+        input.push('\n');
+        let v = match parse_response(body.as_bytes(), &Limits::default()) {
+            Ok(Response::Success(v)) => v,
+            other => panic!("{form}: {other:?}"),
+        };
+        let mut out = Vec::new();
+        encode_response(&v, &mut out);
+        ours.push(String::from_utf8(out).unwrap());
+    }
+    let echoed = python(
+        r#"
+for line in sys.stdin:
+    params, _ = loads(bytes.fromhex(line.strip()))
+    print(dumps(params, methodresponse=True).encode().hex())
+"#,
+        input.as_bytes(),
+    );
+    let cpython: Vec<String> = echoed
+        .lines()
+        .map(|l| String::from_utf8(unhex(l)).unwrap())
+        .collect();
+    assert_eq!(ours, cpython);
+}
+
+/// Documents in ISO-8859-1 and windows-1252 (every byte from 0x20 up, but the five
+/// windows-1252 leaves undefined, which CPython refuses) and in UTF-16 decode to the same
+/// strings as CPython decodes them.
+#[test]
+fn other_encodings_decode_as_cpython_decodes_them() {
+    let undefined = [0x81u8, 0x8D, 0x8F, 0x90, 0x9D];
+    let mut bodies = Vec::new();
+    for label in ["iso-8859-1", "latin1", "windows-1252", "cp1252"] {
+        let text: Vec<u8> = (0x20..=0xFFu8)
+            .filter(|b| !matches!(b, b'<' | b'&'))
+            .filter(|b| label.contains("1252") && !undefined.contains(b) || !label.contains("1252"))
+            .collect();
+        let mut body = format!(
+            "<?xml version=\"1.0\" encoding=\"{label}\"?><methodCall><methodName>m</methodName>\
+             <params><param><value><string>"
+        )
+        .into_bytes();
+        body.extend_from_slice(&text);
+        body.extend_from_slice(b"</string></value></param></params></methodCall>");
+        bodies.push(body);
+    }
+    let doc = "<?xml version=\"1.0\" encoding=\"utf-16\"?><methodCall><methodName>m</methodName>\
+               <params><param><value><string>π 𝄞 é</string></value></param></params></methodCall>";
+    for bom in [[0xFF, 0xFE], [0xFE, 0xFF]] {
+        let mut body = bom.to_vec();
+        for unit in doc.encode_utf16() {
+            body.extend_from_slice(&if bom[0] == 0xFF {
+                unit.to_le_bytes()
+            } else {
+                unit.to_be_bytes()
+            });
+        }
+        bodies.push(body);
+    }
+    let cpython = cpython_loads(&bodies);
+    assert_eq!(cpython.len(), bodies.len());
+    for (body, theirs) in bodies.iter().zip(&cpython) {
+        let call = parse_call(body, &Limits::default())
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(body)));
+        let ours = format!(
+            "OK\t{}\t{}",
+            call.method,
+            canon(&Value::Array(call.params.clone()))
+        );
+        assert_eq!(&ours, theirs);
+    }
+}
+
+/// A fault whose code is a string (Perl's XMLRPC::Lite) keeps code and message, and our
+/// re-encoding of it reads back in CPython as the same fault.
+#[test]
+fn string_fault_codes_are_kept_and_sent_back_as_cpython_sends_them() {
+    let body = b"<?xml version=\"1.0\"?><methodResponse><fault><value><struct>\
+        <member><name>faultCode</name><value><string>Client</string></value></member>\
+        <member><name>faultString</name><value><string>Bad args</string></value></member>\
+        </struct></value></fault></methodResponse>";
+    let fault = match parse_response(body, &Limits::default()) {
+        Ok(Response::Fault(f)) => f,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(fault, Fault::with_code_text("Client", "Bad args"));
+    let mut ours = Vec::new();
+    encode_fault(&fault, &mut ours);
+    let theirs = python(
+        r#"
+body = sys.stdin.buffer.read()
+try:
+    loads(body)
+except Fault as f:
+    print(repr(f.faultCode), repr(f.faultString))
+    print(dumps(f).encode().hex())
+"#,
+        body,
+    );
+    let mut lines = theirs.lines();
+    assert_eq!(lines.next(), Some("'Client' 'Bad args'"));
+    let cpython_dump = unhex(lines.next().unwrap());
+    assert_eq!(
+        String::from_utf8_lossy(&ours),
+        String::from_utf8_lossy(&cpython_dump)
+    );
+}

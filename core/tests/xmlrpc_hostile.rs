@@ -228,7 +228,7 @@ fn bad_scalars_and_structure() {
         ("<value><double>1_0</double></value>", |e| {
             matches!(e, Error::BadDouble(_))
         }),
-        ("<value><boolean>true</boolean></value>", |e| {
+        ("<value><boolean>yes</boolean></value>", |e| {
             matches!(e, Error::BadBoolean(_))
         }),
         ("<value><bigdecimal>1.5</bigdecimal></value>", |e| {
@@ -270,9 +270,30 @@ fn bad_scalars_and_structure() {
         Error::TrailingContent
     );
     assert!(matches!(
-        call_err(b"<?xml version='1.0' encoding='iso-8859-1'?><methodCall/>"),
+        call_err(b"<?xml version='1.0' encoding='koi8-r'?><methodCall/>"),
         Error::UnsupportedEncoding(_)
     ));
+    // XML 1.0's `Char` production: a raw C0 control is refused like its reference.
+    for raw in [
+        &b"\x1b"[..],
+        b"\x00",
+        b"\x08",
+        b"\x0b",
+        b"\x0c",
+        b"\x1f",
+        b"\xef\xbf\xbe",
+    ] {
+        let mut doc =
+            b"<methodCall><methodName>m</methodName><params><param><value><string>a".to_vec();
+        let at = doc.len();
+        doc.extend_from_slice(raw);
+        doc.extend_from_slice(b"</string></value></param></params></methodCall>");
+        let e = call_err(&doc);
+        assert!(
+            matches!(e, Error::InvalidChar { offset, .. } if offset == at),
+            "{raw:?}: {e:?}"
+        );
+    }
     assert!(matches!(
         call_err(b"<methodResponse/>"),
         Error::UnexpectedTag { .. }

@@ -1,9 +1,11 @@
 //! The client side: building call and multicall bodies, reading responses.
 
+use std::fmt;
+
 use super::encode::encode_string;
 use super::{
-    decode::fault_from_value, encode_call, encode_value, parse_response, ConvertError, Error,
-    Fault, IntoValue, Limits, Response, Value,
+    decode::fault_from_value, encode_call, encode_value, parse_response, ConvertError,
+    ConvertErrorKind, Error, Fault, FromValue, IntoValue, Limits, Response, Value,
 };
 
 /// A parameter list: `()`, a tuple of up to 6 [`IntoValue`]s, or a `Vec<Value>`.
@@ -186,4 +188,164 @@ pub fn parse_multicall_response(
         Response::Success(v) => multicall_results(v).map(Ok),
         Response::Fault(f) => Ok(Err(f)),
     }
+}
+
+/// Why [`typed_results`] could not give the results the type asked for.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum MulticallError {
+    /// Call `index` (from 0) answered `fault`, and its slot was not asked for as
+    /// `Result<T, Fault>`.
+    Fault {
+        /// Which call.
+        index: usize,
+        /// What it answered.
+        fault: Fault,
+    },
+    /// A result did not convert (the error's path starts with the call's `[index]`), or
+    /// there are more or fewer results than slots.
+    Convert(ConvertError),
+}
+
+impl fmt::Display for MulticallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MulticallError::Fault { index, fault } => write!(f, "call {index}: {fault}"),
+            MulticallError::Convert(e) => write!(f, "multicall result {e}"),
+        }
+    }
+}
+
+impl std::error::Error for MulticallError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MulticallError::Fault { fault, .. } => Some(fault),
+            MulticallError::Convert(e) => Some(e),
+        }
+    }
+}
+
+impl<T> From<MulticallError> for super::proxy::CallError<T> {
+    /// A fault in a slot becomes [`CallError::Fault`](super::proxy::CallError::Fault), a
+    /// conversion error [`CallError::Convert`](super::proxy::CallError::Convert), so `?`
+    /// works in a function that returns a proxy's error.
+    fn from(e: MulticallError) -> Self {
+        match e {
+            MulticallError::Fault { fault, .. } => super::proxy::CallError::Fault(fault),
+            MulticallError::Convert(e) => super::proxy::CallError::Convert(e),
+        }
+    }
+}
+
+/// One slot of typed multicall results: any [`FromValue`] (a fault in the slot is then a
+/// [`MulticallError::Fault`]), or `Result<T, Fault>` to keep that call's fault.
+pub trait FromSlot: Sized {
+    /// Converts the result of call `index`.
+    fn from_slot(index: usize, result: Result<Value, Fault>) -> Result<Self, MulticallError>;
+}
+
+impl<T: FromValue> FromSlot for T {
+    fn from_slot(index: usize, result: Result<Value, Fault>) -> Result<Self, MulticallError> {
+        match result {
+            Ok(v) => T::from_value(v).map_err(|e| MulticallError::Convert(e.at_index(index))),
+            Err(fault) => Err(MulticallError::Fault { index, fault }),
+        }
+    }
+}
+
+impl<T: FromValue> FromSlot for Result<T, Fault> {
+    fn from_slot(index: usize, result: Result<Value, Fault>) -> Result<Self, MulticallError> {
+        match result {
+            Ok(v) => T::from_value(v)
+                .map(Ok)
+                .map_err(|e| MulticallError::Convert(e.at_index(index))),
+            Err(fault) => Ok(Err(fault)),
+        }
+    }
+}
+
+/// Typed multicall results: a tuple of up to 12 [`FromSlot`]s, one per call, or a `Vec` of
+/// one slot type for a batch of like calls. See [`typed_results`].
+pub trait FromMulticall: Sized {
+    /// Converts the per-call results.
+    fn from_results(results: Vec<Result<Value, Fault>>) -> Result<Self, MulticallError>;
+}
+
+impl<S: FromSlot> FromMulticall for Vec<S> {
+    fn from_results(results: Vec<Result<Value, Fault>>) -> Result<Self, MulticallError> {
+        results
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| S::from_slot(i, r))
+            .collect()
+    }
+}
+
+macro_rules! slot_tuples {
+    ($( ($n:expr; $($t:ident),+) )*) => {$(
+        impl<$($t: FromSlot),+> FromMulticall for ($($t,)+) {
+            fn from_results(results: Vec<Result<Value, Fault>>) -> Result<Self, MulticallError> {
+                if results.len() != $n {
+                    return Err(MulticallError::Convert(ConvertError::new(
+                        ConvertErrorKind::Length { expected: $n, found: results.len() },
+                    )));
+                }
+                let mut it = results.into_iter().enumerate();
+                Ok(($({
+                    let (i, r) = it.next().unwrap_or((0, Ok(Value::Nil)));
+                    $t::from_slot(i, r)?
+                },)+))
+            }
+        }
+    )*};
+}
+slot_tuples! {
+    (1; A)
+    (2; A, B)
+    (3; A, B, C)
+    (4; A, B, C, D)
+    (5; A, B, C, D, E)
+    (6; A, B, C, D, E, F)
+    (7; A, B, C, D, E, F, G)
+    (8; A, B, C, D, E, F, G, H)
+    (9; A, B, C, D, E, F, G, H, I)
+    (10; A, B, C, D, E, F, G, H, I, J)
+    (11; A, B, C, D, E, F, G, H, I, J, K)
+    (12; A, B, C, D, E, F, G, H, I, J, K, L)
+}
+
+/// Gives the results of a `system.multicall` (what a proxy's `multicall` or
+/// [`parse_multicall_response`] returns) the types asked for: a tuple with one slot per
+/// call, each a [`FromValue`] type or `Result<T, Fault>`, or a `Vec` of one slot type.
+///
+/// ```
+/// use netloom_core::xmlrpc::{
+///     parse_multicall_response, typed_results, Dispatcher, Fault, Limits, Multicall,
+///     MulticallError,
+/// };
+///
+/// let mut server = Dispatcher::new();
+/// server.register("add", |a: i32, b: i32| a + b);
+/// server.register("name", |id: i32| format!("user{id}"));
+/// server.enable_multicall();
+///
+/// let mut batch = Multicall::new();
+/// batch.call_with("add", (2, 2))?.call_with("name", (7,))?.call_with("nope", ())?;
+/// let mut body = Vec::new();
+/// batch.encode(&mut body);
+/// let results = parse_multicall_response(&server.handle_body(&body), &Limits::default())??;
+///
+/// let (sum, name, missing): (i32, String, Result<i32, Fault>) = typed_results(results.clone())?;
+/// assert_eq!((sum, name.as_str()), (4, "user7"));
+/// assert!(missing.is_err());
+///
+/// // Asked for as a plain value, the fault is an error that says which call it was.
+/// let e = typed_results::<(i32, String, i32)>(results).unwrap_err();
+/// assert!(matches!(e, MulticallError::Fault { index: 2, .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn typed_results<R: FromMulticall>(
+    results: Vec<Result<Value, Fault>>,
+) -> Result<R, MulticallError> {
+    R::from_results(results)
 }

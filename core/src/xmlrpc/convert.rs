@@ -21,10 +21,29 @@ use std::hash::BuildHasher;
 
 use super::{Base64, DateTime, Fault, Value};
 
-/// Why a conversion between a Rust type and a [`Value`] failed.
+/// Why a conversion between a Rust type and a [`Value`] failed, and where: the
+/// [`path`](Self::path) to the member or element that failed (`tags[2]`, `address.city`),
+/// empty when the value itself is at fault.
+///
+/// ```
+/// use netloom_core::xmlrpc::{ConvertErrorKind, FromValue, Value};
+///
+/// let v = Value::Array(vec![Value::from("a"), Value::Int(2)]);
+/// let e = Vec::<String>::from_value(v).unwrap_err();
+/// assert_eq!(e.path().to_string(), "[1]");
+/// assert_eq!(e.kind(), &ConvertErrorKind::Type { expected: "string", found: "int" });
+/// assert_eq!(e.to_string(), "[1]: expected string, got int");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvertError {
+    kind: ConvertErrorKind,
+    path: MemberPath,
+}
+
+/// What went wrong in a [`ConvertError`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum ConvertError {
+pub enum ConvertErrorKind {
     /// The value has another XML-RPC type.
     Type {
         /// What the Rust type needs (`"int"`, `"string"`, ...).
@@ -42,29 +61,164 @@ pub enum ConvertError {
         /// The array's length.
         found: usize,
     },
+    /// A required struct member is absent; the error's path ends with its name.
+    MissingMember,
+    /// A struct member the Rust type refuses (serde's `deny_unknown_fields`); the error's
+    /// path ends with its name.
+    UnknownMember,
+    /// A string or single-member struct that names no variant of the Rust enum.
+    UnknownVariant(String),
+    /// Any other reason, in words (from a serde implementation, or a value a type refuses).
+    Invalid(String),
+}
+
+/// Where in a value a [`ConvertError`] happened: struct members and array indices from the
+/// outside in. Displayed as `user.tags[2]`; a member name that is not a plain word is
+/// quoted (`["first name"]`), with control characters escaped.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MemberPath(Vec<PathSegment>);
+
+/// One step of a [`MemberPath`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PathSegment {
+    /// A struct member (or a map key, or an enum variant's name).
+    Member(String),
+    /// An array element (or a tuple's position).
+    Index(usize),
+}
+
+impl MemberPath {
+    /// The steps, outermost first.
+    pub fn segments(&self) -> &[PathSegment] {
+        &self.0
+    }
+
+    /// Whether the path is empty (the error is about the value itself).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for MemberPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                PathSegment::Index(n) => write!(f, "[{n}]")?,
+                PathSegment::Member(name) if is_plain(name) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(name)?;
+                }
+                PathSegment::Member(name) => write!(f, "[{:?}]", name)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A member name shown bare in a path: a non-empty word of letters, digits, `_`, `-`, `$`.
+fn is_plain(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '$'))
 }
 
 impl ConvertError {
+    /// An error of `kind` about the value itself (empty path).
+    pub fn new(kind: ConvertErrorKind) -> Self {
+        ConvertError {
+            kind,
+            path: MemberPath::default(),
+        }
+    }
+
+    /// The value has type `found` where the Rust type needs `expected` (an XML-RPC type
+    /// name such as `"int"` or `"struct"`).
+    pub fn type_mismatch(expected: &'static str, found: &Value) -> Self {
+        ConvertError::new(ConvertErrorKind::Type {
+            expected,
+            found: found.kind(),
+        })
+    }
+
+    /// The required struct member `name` is absent.
+    pub fn missing_member(name: &str) -> Self {
+        ConvertError::new(ConvertErrorKind::MissingMember).at_member(name)
+    }
+
+    /// Any other reason, in words.
+    pub fn invalid(message: impl fmt::Display) -> Self {
+        ConvertError::new(ConvertErrorKind::Invalid(message.to_string()))
+    }
+
+    /// The same error, inside struct member `name` (prepends `name` to the path). For
+    /// hand-written [`FromValue`] impls of structs.
+    pub fn at_member(mut self, name: &str) -> Self {
+        self.path.0.insert(0, PathSegment::Member(name.to_owned()));
+        self
+    }
+
+    /// The same error, inside array element `index` (prepends `[index]` to the path).
+    pub fn at_index(mut self, index: usize) -> Self {
+        self.path.0.insert(0, PathSegment::Index(index));
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ConvertErrorKind {
+        &self.kind
+    }
+
+    /// Where: the member or element that failed.
+    pub fn path(&self) -> &MemberPath {
+        &self.path
+    }
+
     /// The fault CPython's server would answer: `OverflowError` for integers beyond the
     /// XML-RPC limits, `TypeError` otherwise (code `1`).
     pub fn to_fault(&self) -> Fault {
-        match self {
-            ConvertError::IntOutOfRange(_) => {
+        match self.kind {
+            ConvertErrorKind::IntOutOfRange(_) if self.path.is_empty() => {
                 Fault::exception("OverflowError", "int exceeds XML-RPC limits")
             }
+            ConvertErrorKind::IntOutOfRange(_) => Fault::exception(
+                "OverflowError",
+                format_args!("int exceeds XML-RPC limits at {}", self.path),
+            ),
             _ => Fault::type_error(self),
         }
     }
 }
 
+impl From<ConvertErrorKind> for ConvertError {
+    fn from(kind: ConvertErrorKind) -> Self {
+        ConvertError::new(kind)
+    }
+}
+
 impl fmt::Display for ConvertError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConvertError::Type { expected, found } => write!(f, "expected {expected}, got {found}"),
-            ConvertError::IntOutOfRange(i) => write!(f, "integer {i} out of range"),
-            ConvertError::Length { expected, found } => {
+        match &self.kind {
+            ConvertErrorKind::MissingMember => return write!(f, "missing member {}", self.path),
+            ConvertErrorKind::UnknownMember => return write!(f, "unknown member {}", self.path),
+            _ => {}
+        }
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        match &self.kind {
+            ConvertErrorKind::Type { expected, found } => {
+                write!(f, "expected {expected}, got {found}")
+            }
+            ConvertErrorKind::IntOutOfRange(i) => write!(f, "integer {i} out of range"),
+            ConvertErrorKind::Length { expected, found } => {
                 write!(f, "expected an array of {expected} elements, got {found}")
             }
+            ConvertErrorKind::UnknownVariant(v) => write!(f, "unknown variant {v:?}"),
+            ConvertErrorKind::Invalid(m) => f.write_str(m),
+            ConvertErrorKind::MissingMember | ConvertErrorKind::UnknownMember => Ok(()),
         }
     }
 }
@@ -83,6 +237,15 @@ impl std::error::Error for ConvertError {}
 /// ])));
 /// assert!(5_000_000_000i64.into_value().is_err());
 /// ```
+///
+/// With the `serde` feature, any `Serialize` type converts when wrapped in
+/// [`Serde`](super::Serde).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent as an XML-RPC value",
+    label = "`{Self}` does not implement `IntoValue`",
+    note = "XML-RPC values are the scalars, `String`, `Vec`, maps, tuples, `Option`, `DateTime`, `Base64` and `Value`",
+    note = "for a `Serialize` type (the `serde` feature), wrap it: `Serde<{Self}>`"
+)]
 pub trait IntoValue {
     /// Performs the conversion.
     fn into_value(self) -> Result<Value, ConvertError>;
@@ -97,16 +260,39 @@ pub trait IntoValue {
 /// assert_eq!(Vec::<u8>::from_value(v), Ok(vec![1, 2]));
 /// assert!(String::from_value(Value::Int(1)).is_err());
 /// ```
+///
+/// With the `serde` feature, any `Deserialize` type converts when wrapped in
+/// [`Serde`](super::Serde).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from an XML-RPC value",
+    label = "`{Self}` does not implement `FromValue`",
+    note = "XML-RPC values are the scalars, `String`, `Vec`, maps, tuples, `Option`, `DateTime`, `Base64` and `Value`",
+    note = "for a `Deserialize` type (the `serde` feature), wrap it: `Serde<{Self}>`"
+)]
 pub trait FromValue: Sized {
     /// Performs the conversion.
     fn from_value(value: Value) -> Result<Self, ConvertError>;
+
+    /// The value of a parameter the caller left out, or `None` if it is required (the
+    /// default). `Option<T>` answers `Some(None)`, so trailing `Option` parameters of a
+    /// typed handler may be omitted.
+    ///
+    /// ```
+    /// use netloom_core::xmlrpc::FromValue;
+    /// assert_eq!(<Option<i32>>::from_absent(), Some(None));
+    /// assert_eq!(i32::from_absent(), None);
+    /// ```
+    fn from_absent() -> Option<Self> {
+        None
+    }
 }
 
 fn mismatch<T>(expected: &'static str, v: &Value) -> Result<T, ConvertError> {
-    Err(ConvertError::Type {
-        expected,
-        found: v.kind(),
-    })
+    Err(ConvertError::type_mismatch(expected, v))
+}
+
+fn out_of_range(i: i64) -> ConvertError {
+    ConvertError::new(ConvertErrorKind::IntOutOfRange(i))
 }
 
 impl IntoValue for Value {
@@ -143,7 +329,7 @@ macro_rules! wide_ints {
             fn into_value(self) -> Result<Value, ConvertError> {
                 i32::try_from(self)
                     .map(Value::Int)
-                    .map_err(|_| ConvertError::IntOutOfRange(i64::try_from(self).unwrap_or(i64::MAX)))
+                    .map_err(|_| out_of_range(i64::try_from(self).unwrap_or(i64::MAX)))
             }
         }
     )*};
@@ -155,7 +341,7 @@ macro_rules! from_ints {
         impl FromValue for $t {
             fn from_value(value: Value) -> Result<Self, ConvertError> {
                 match value.as_i64() {
-                    Some(i) => <$t>::try_from(i).map_err(|_| ConvertError::IntOutOfRange(i)),
+                    Some(i) => <$t>::try_from(i).map_err(|_| out_of_range(i)),
                     None => mismatch("int", &value),
                 }
             }
@@ -313,6 +499,10 @@ impl<T: FromValue> FromValue for Option<T> {
             v => T::from_value(v).map(Some),
         }
     }
+
+    fn from_absent() -> Option<Self> {
+        Some(None)
+    }
 }
 
 impl<T: IntoValue> IntoValue for Vec<T> {
@@ -337,7 +527,11 @@ impl<T: IntoValue + Clone> IntoValue for &[T] {
 impl<T: FromValue> FromValue for Vec<T> {
     fn from_value(value: Value) -> Result<Self, ConvertError> {
         match value {
-            Value::Array(items) => items.into_iter().map(T::from_value).collect(),
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| T::from_value(v).map_err(|e| e.at_index(i)))
+                .collect(),
             v => mismatch("array", &v),
         }
     }
@@ -357,7 +551,10 @@ impl<T: FromValue, S: BuildHasher + Default> FromValue for HashMap<String, T, S>
         match value {
             Value::Struct(members) => members
                 .into_iter()
-                .map(|(k, v)| Ok((k, T::from_value(v)?)))
+                .map(|(k, v)| match T::from_value(v) {
+                    Ok(v) => Ok((k, v)),
+                    Err(e) => Err(e.at_member(&k)),
+                })
                 .collect(),
             v => mismatch("struct", &v),
         }
@@ -378,7 +575,10 @@ impl<T: FromValue> FromValue for BTreeMap<String, T> {
         match value {
             Value::Struct(members) => members
                 .into_iter()
-                .map(|(k, v)| Ok((k, T::from_value(v)?)))
+                .map(|(k, v)| match T::from_value(v) {
+                    Ok(v) => Ok((k, v)),
+                    Err(e) => Err(e.at_member(&k)),
+                })
                 .collect(),
             v => mismatch("struct", &v),
         }
@@ -398,12 +598,16 @@ macro_rules! tuples {
             fn from_value(value: Value) -> Result<Self, ConvertError> {
                 match value {
                     Value::Array(items) if items.len() == $n => {
-                        let mut it = items.into_iter();
-                        Ok(($($t::from_value(it.next().unwrap_or(Value::Nil))?,)+))
+                        let mut it = items.into_iter().enumerate();
+                        Ok(($({
+                            let (i, v) = it.next().unwrap_or((0, Value::Nil));
+                            $t::from_value(v).map_err(|e| e.at_index(i))?
+                        },)+))
                     }
-                    Value::Array(items) => {
-                        Err(ConvertError::Length { expected: $n, found: items.len() })
-                    }
+                    Value::Array(items) => Err(ConvertError::new(ConvertErrorKind::Length {
+                        expected: $n,
+                        found: items.len(),
+                    })),
                     v => mismatch("array", &v),
                 }
             }
@@ -428,20 +632,14 @@ mod tests {
         assert_eq!(i64::from(i32::MAX).into_value(), Ok(Value::Int(i32::MAX)));
         assert_eq!(
             (i64::from(i32::MAX) + 1).into_value(),
-            Err(ConvertError::IntOutOfRange(1 << 31))
+            Err(out_of_range(1 << 31))
         );
+        assert_eq!(u32::MAX.into_value(), Err(out_of_range(u32::MAX.into())));
         assert_eq!(
-            u32::MAX.into_value(),
-            Err(ConvertError::IntOutOfRange(u32::MAX.into()))
-        );
-        assert_eq!(
-            ConvertError::IntOutOfRange(0).to_fault().string,
+            out_of_range(0).to_fault().string,
             "<class 'OverflowError'>:int exceeds XML-RPC limits"
         );
-        assert_eq!(
-            u8::from_value(Value::Int(256)),
-            Err(ConvertError::IntOutOfRange(256))
-        );
+        assert_eq!(u8::from_value(Value::Int(256)), Err(out_of_range(256)));
         assert_eq!(i64::from_value(Value::I8(1 << 40)), Ok(1 << 40));
     }
 
@@ -461,10 +659,41 @@ mod tests {
         assert_eq!(t, (1, "x".to_string()));
         assert_eq!(
             <(i32, i32)>::from_value(Value::Array(vec![1.into()])),
-            Err(ConvertError::Length {
+            Err(ConvertError::new(ConvertErrorKind::Length {
                 expected: 2,
                 found: 1
-            })
+            }))
+        );
+    }
+
+    #[test]
+    fn errors_name_the_member_or_element() {
+        let v = Value::Struct(vec![(
+            "users".into(),
+            Value::Array(vec![Value::Struct(vec![(
+                "first name".into(),
+                Value::Array(vec![Value::from("a"), Value::Int(1)]),
+            )])]),
+        )]);
+        let e = BTreeMap::<String, Vec<BTreeMap<String, Vec<String>>>>::from_value(v).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "users[0][\"first name\"][1]: expected string, got int"
+        );
+        assert_eq!(
+            e.path().segments()[0],
+            PathSegment::Member("users".to_string())
+        );
+        let e = <(i32, String)>::from_value(Value::Array(vec![1.into(), 2.into()])).unwrap_err();
+        assert_eq!(e.to_string(), "[1]: expected string, got int");
+        // Names from the network are escaped when shown.
+        let e = ConvertError::missing_member("a\x1b[2Jb");
+        assert_eq!(e.to_string(), "missing member [\"a\\u{1b}[2Jb\"]");
+        let e = ConvertError::missing_member("born").at_member("user");
+        assert_eq!(e.to_string(), "missing member user.born");
+        assert_eq!(
+            out_of_range(1 << 40).at_index(3).to_fault().string,
+            "<class 'OverflowError'>:int exceeds XML-RPC limits at [3]"
         );
     }
 }

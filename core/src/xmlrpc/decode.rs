@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
+use super::charset::{document_text, Encoding};
 use super::{base64, DateTime, Error, Fault, Limits, Value};
 
 /// A decoded `<methodCall>`.
@@ -40,8 +41,12 @@ impl Response {
 ///
 /// Accepts everything CPython's `xmlrpc.client.dumps` writes (XML declaration, whitespace,
 /// comments, character and predefined entity references, CDATA, namespace prefixes such as
-/// `ex:i8` / `ex:nil`, a bare `<value>text</value>` string) and refuses anything hostile or
-/// malformed with a typed [`Error`]; it never panics and never expands entities.
+/// `ex:i8` / `ex:nil`, a bare `<value>text</value>` string) and what other implementations
+/// send: documents in UTF-16 (with a byte order mark), ISO-8859-1 or windows-1252 (PHP's
+/// xmlrpc extension declares `iso-8859-1`), `<boolean>true</boolean>`, dateTimes with a
+/// fraction and a zone, faults whose `faultCode` is a string. It refuses anything hostile or
+/// malformed with a typed [`Error`] (characters XML does not allow among them, raw or as
+/// references); it never panics and never expands entities.
 ///
 /// ```
 /// use netloom_core::xmlrpc::{parse_call, Limits, Value};
@@ -55,7 +60,8 @@ impl Response {
 /// assert_eq!(call.params, vec![Value::Int(2), Value::from("two & more")]);
 /// ```
 pub fn parse_call(body: &[u8], limits: &Limits) -> Result<MethodCall, Error> {
-    let mut p = Parser::new(body, limits)?;
+    let (text, encoding) = checked_text(body, limits)?;
+    let mut p = Parser::new(&text, encoding, limits);
     p.expect_start(Tag::MethodCall, "<methodCall>")?;
     let method = match p.next_tag("<methodName>")? {
         Tok::Start(Tag::MethodName) => p.scalar_text(Tag::MethodName)?,
@@ -103,7 +109,8 @@ pub fn parse_call(body: &[u8], limits: &Limits) -> Result<MethodCall, Error> {
 /// );
 /// ```
 pub fn parse_response(body: &[u8], limits: &Limits) -> Result<Response, Error> {
-    let mut p = Parser::new(body, limits)?;
+    let (text, encoding) = checked_text(body, limits)?;
+    let mut p = Parser::new(&text, encoding, limits);
     p.expect_start(Tag::MethodResponse, "<methodResponse>")?;
     let response = match p.next_tag("<params> or <fault>")? {
         Tok::Start(Tag::Params) => {
@@ -127,11 +134,33 @@ pub fn parse_response(body: &[u8], limits: &Limits) -> Result<Response, Error> {
 }
 
 /// The fault a `{faultCode, faultString}` struct describes (extra members are ignored, as
-/// CPython ignores them). `faultCode` must be an integer in `i32` range.
+/// CPython ignores them). A `faultCode` that is not an integer in `i32` range (Perl's
+/// XMLRPC::Lite sends `Client` and `Server`) is kept as sent in [`Fault::code_text`].
 pub(crate) fn fault_from_value(v: &Value) -> Option<Fault> {
-    let code = i32::try_from(v.get("faultCode")?.as_i64()?).ok()?;
     let string = v.get("faultString")?.as_str()?.to_owned();
-    Some(Fault { code, string })
+    let code = v.get("faultCode")?;
+    if let Some(small) = code.as_i64().and_then(|c| i32::try_from(c).ok()) {
+        return Some(Fault::new(small, string));
+    }
+    let text = match code {
+        Value::String(s) => s.clone(),
+        Value::I8(i) => i.to_string(),
+        Value::Double(d) => d.to_string(),
+        Value::Bool(b) => u8::from(*b).to_string(),
+        _ => return None,
+    };
+    Some(Fault::with_code_text(text, string))
+}
+
+/// The document's text and encoding, within the size limit.
+fn checked_text<'b>(body: &'b [u8], limits: &Limits) -> Result<(Cow<'b, str>, Encoding), Error> {
+    if body.len() > limits.max_body_bytes {
+        return Err(Error::BodyTooLarge {
+            len: body.len(),
+            limit: limits.max_body_bytes,
+        });
+    }
+    document_text(body)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -322,10 +351,12 @@ struct Lexer<'a> {
     /// Local name of the last `Tag::Other` element, for error messages.
     other: String,
     first: bool,
+    /// The encoding the document was read in, which its declaration must agree with.
+    encoding: Encoding,
 }
 
 impl<'a> Lexer<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, encoding: Encoding) -> Self {
         let mut reader = Reader::from_str(text);
         let config = reader.config_mut();
         // Well-formedness: `<int>1</i4>` maps both names to the same tag, so the parser's own
@@ -339,6 +370,7 @@ impl<'a> Lexer<'a> {
             pending: None,
             other: String::new(),
             first: true,
+            encoding,
         }
     }
 
@@ -544,12 +576,16 @@ impl<'a> Lexer<'a> {
                     }
                     if let Some(enc) = d.encoding() {
                         let enc = enc.map_err(|e| self.syntax(e.into()))?;
-                        let ok = [&b"utf-8"[..], b"utf8", b"us-ascii", b"ascii"]
-                            .iter()
-                            .any(|ok| enc.eq_ignore_ascii_case(ok));
-                        if !ok {
-                            let name = String::from_utf8_lossy(&enc).into_owned();
-                            return Err(Error::UnsupportedEncoding(name));
+                        let name = || String::from_utf8_lossy(&enc).into_owned();
+                        match Encoding::from_label(&enc) {
+                            Some(declared) if self.encoding.admits(declared) => {}
+                            Some(_) => {
+                                return Err(Error::WrongEncoding {
+                                    declared: name(),
+                                    found: self.encoding.name(),
+                                })
+                            }
+                            None => return Err(Error::UnsupportedEncoding(name())),
                         }
                     }
                     continue;
@@ -661,25 +697,16 @@ struct Parser<'a, 'l> {
 }
 
 impl<'a, 'l> Parser<'a, 'l> {
-    fn new(body: &'a [u8], limits: &'l Limits) -> Result<Self, Error> {
-        if body.len() > limits.max_body_bytes {
-            return Err(Error::BodyTooLarge {
-                len: body.len(),
-                limit: limits.max_body_bytes,
-            });
-        }
-        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-        let text = std::str::from_utf8(body).map_err(|e| Error::InvalidUtf8 {
-            offset: e.valid_up_to(),
-        })?;
-        Ok(Parser {
-            lex: Lexer::new(text),
+    /// A parser over a document's text (see [`checked_text`]).
+    fn new(text: &'a str, encoding: Encoding, limits: &'l Limits) -> Self {
+        Parser {
+            lex: Lexer::new(text, encoding),
             limits,
             values: 0,
             items: Vec::new(),
             members: Vec::new(),
             names: Vec::new(),
-        })
+        }
     }
 
     fn tag_name(&self, t: Tag) -> String {
@@ -942,9 +969,12 @@ impl<'a, 'l> Parser<'a, 'l> {
                 }
             }
             Tag::I8 => Value::I8(parse_int(&text)?),
-            Tag::Boolean => match &*text {
+            // CPython writes (and reads) only 0 and 1; other implementations send words.
+            Tag::Boolean => match text.trim() {
                 "0" => Value::Bool(false),
                 "1" => Value::Bool(true),
+                t if t.eq_ignore_ascii_case("true") => Value::Bool(true),
+                t if t.eq_ignore_ascii_case("false") => Value::Bool(false),
                 _ => return Err(Error::BadBoolean(clip(&text))),
             },
             Tag::Double => {
@@ -1065,6 +1095,83 @@ mod tests {
         );
     }
 
+    #[test]
+    fn what_other_implementations_send() {
+        assert_eq!(
+            value("<value><boolean>true</boolean></value>"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            value("<value><boolean> FALSE\n</boolean></value>"),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            value("<value><dateTime.iso8601>2025-01-02T03:04:05.000Z</dateTime.iso8601></value>"),
+            Ok(Value::DateTime(
+                DateTime::parse("2025-01-02T03:04:05.000Z").unwrap()
+            ))
+        );
+        // Perl's XMLRPC::Lite: a string faultCode.
+        let fault = b"<methodResponse><fault><value><struct>\
+            <member><name>faultString</name><value><string>Bad args</string></value></member>\
+            <member><name>faultCode</name><value><string>Client</string></value></member>\
+            </struct></value></fault></methodResponse>";
+        let f = match parse_response(fault, &Limits::default()) {
+            Ok(Response::Fault(f)) => f,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(f, Fault::with_code_text("Client", "Bad args"));
+        // Written back with its code as sent, and read back the same.
+        let mut out = Vec::new();
+        crate::xmlrpc::encode_fault(&f, &mut out);
+        assert!(String::from_utf8_lossy(&out)
+            .contains("<name>faultCode</name>\n<value><string>Client</string></value>"));
+        assert_eq!(
+            parse_response(&out, &Limits::default()),
+            Ok(Response::Fault(f))
+        );
+        let big = b"<methodResponse><fault><value><struct>\
+            <member><name>faultCode</name><value><i8>4294967296</i8></value></member>\
+            <member><name>faultString</name><value>x</value></member>\
+            </struct></value></fault></methodResponse>";
+        assert_eq!(
+            parse_response(big, &Limits::default()),
+            Ok(Response::Fault(Fault::with_code_text("4294967296", "x")))
+        );
+    }
+
+    #[test]
+    fn documents_in_other_encodings() {
+        let latin = b"<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\
+            <methodCall><methodName>caf\xE9</methodName><params><param><value>\
+            <string>\xA3\xFF</string></value></param></params></methodCall>";
+        let call = parse_call(latin, &Limits::default()).unwrap();
+        assert_eq!(call.method, "café");
+        assert_eq!(call.params, vec![Value::from("£ÿ")]);
+
+        let doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><methodCall>\
+            <methodName>π</methodName></methodCall>";
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(doc.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(parse_call(&utf16, &Limits::default()).unwrap().method, "π");
+        // A UTF-8 document declared as UTF-16, and the other way round.
+        assert!(matches!(
+            parse_call(doc.as_bytes(), &Limits::default()),
+            Err(Error::WrongEncoding { .. })
+        ));
+        let wrong = doc.replace("UTF-16", "utf-8");
+        let utf16: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(wrong.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert!(matches!(
+            parse_call(&utf16, &Limits::default()),
+            Err(Error::WrongEncoding { .. })
+        ));
+    }
+
     /// Inputs that leave the decoder's fast paths (one borrowed text piece, then an end
     /// tag; element names classified by their packed word) at each point where they can.
     #[test]
@@ -1129,10 +1236,12 @@ mod tests {
             value("<value><int>99999999999999999999</int></value>"),
             Err(Error::IntOutOfRange(_))
         ));
-        assert!(matches!(
-            value("<value><boolean> 1</boolean></value>"),
-            Err(Error::BadBoolean(_))
-        ));
+        for bad in ["2", "yes", "", "tru", "1 1"] {
+            assert!(matches!(
+                value(&format!("<value><boolean>{bad}</boolean></value>")),
+                Err(Error::BadBoolean(_))
+            ));
+        }
         assert!(matches!(
             value("<value><double>1,5</double></value>"),
             Err(Error::BadDouble(_))

@@ -6,12 +6,19 @@ use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::{
-    encode_fault, encode_response, parse_call, ConvertError, Fault, FromValue, IntoValue, Limits,
-    Value,
+    encode_fault, encode_response, parse_call, CallContext, ConvertError, Fault, FromValue,
+    IntoValue, Limits, Value,
 };
+use crate::http::Headers;
 
 /// What a typed handler may return: any [`IntoValue`] (a conversion failure becomes
 /// CPython's `OverflowError` fault), or `Result<T, Fault>` to answer a fault.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the result of an XML-RPC method",
+    label = "`{Self}` does not implement `IntoResult`",
+    note = "a method returns an `IntoValue` type or `Result<T: IntoValue, Fault>`",
+    note = "for a `Serialize` type (the `serde` feature), wrap it: `Serde<T>`"
+)]
 pub trait IntoResult {
     /// Performs the conversion.
     fn into_result(self) -> Result<Value, Fault>;
@@ -29,38 +36,98 @@ impl<T: IntoValue> IntoResult for Result<T, Fault> {
     }
 }
 
-/// A method implementation callable with XML-RPC parameters.
+/// The parameters of a typed handler, read from a call's parameter list: tuples of 0 to
+/// 6 [`FromValue`] types.
 ///
-/// Implemented for closures and functions of 0 to 6 arguments that all implement
-/// [`FromValue`], returning an [`IntoResult`] (any [`IntoValue`], or `Result<T, Fault>`).
-/// `Args` is the tuple of argument types; it only serves to tell the implementations apart
-/// and is inferred.
+/// A wrong number of parameters or a parameter of the wrong type is a code-1 `TypeError`
+/// fault worded like CPython's (`"add() takes 2 positional arguments but 3 were given"`,
+/// `"add() argument 2: expected int, got string"`, `"user.create() argument 1: missing
+/// member born"`). Trailing parameters whose type has a
+/// [`from_absent`](FromValue::from_absent) value (`Option<T>`) may be left out.
 ///
-/// A wrong number of parameters or a parameter of the wrong type is answered, before the
-/// handler runs, with a code-1 `TypeError` fault worded like CPython's
-/// (`"add() takes 2 positional arguments but 3 were given"`,
-/// `"add() argument 2: expected int, got string"`).
-pub trait Handler<Args>: Send + Sync + 'static {
-    /// Converts `params` and calls the handler; `name` is the registered method name, used
-    /// in fault messages.
-    fn call(&self, name: &str, params: Vec<Value>) -> Result<Value, Fault>;
+/// ```
+/// use netloom_core::xmlrpc::{FromParams, Value};
+///
+/// let (a, b) = <(i32, Option<i32>)>::from_params("f", vec![Value::Int(1)]).unwrap();
+/// assert_eq!((a, b), (1, None));
+/// let fault = <(i32, Option<i32>)>::from_params("f", vec![]).unwrap_err();
+/// assert_eq!(fault.string, "<class 'TypeError'>:f() missing 1 required positional argument");
+/// ```
+pub trait FromParams: Sized {
+    /// Converts `params` for method `method` (named in fault messages).
+    fn from_params(method: &str, params: Vec<Value>) -> Result<Self, Fault>;
 }
 
-fn check_arity(name: &str, takes: usize, given: usize) -> Result<(), Fault> {
-    let s = |n: usize| if n == 1 { "" } else { "s" };
-    if given > takes {
-        let was = if given == 1 { "was" } else { "were" };
-        return Err(Fault::type_error(format_args!(
+/// A method implementation: a function or closure of 0 to 6 arguments.
+///
+/// `Args` is the tuple of argument types; it only serves to tell the implementations apart
+/// and is inferred. [`Dispatcher::register`] requires `Args:` [`FromParams`] (every
+/// argument [`FromValue`]) and an [`IntoResult`] return type, so a closure whose argument
+/// or result type does not convert is refused with an error that names that type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an XML-RPC method handler",
+    label = "not a function or closure of 0 to 6 arguments that is `Send + Sync + 'static`",
+    note = "a handler takes `FromValue` arguments and returns an `IntoResult`: `|a: i32, b: i32| a + b`"
+)]
+pub trait Handler<Args>: Send + Sync + 'static {
+    /// What the handler returns.
+    type Output;
+    /// Calls the handler with converted arguments.
+    fn call(&self, args: Args) -> Self::Output;
+}
+
+/// A method implementation that also receives the request's [`CallContext`]: a function
+/// or closure of the context and 0 to 6 further arguments,
+/// `|ctx: &CallContext, id: i32| ...`. See [`Dispatcher::register_with_context`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an XML-RPC method handler taking a `&CallContext`",
+    label = "not a function or closure of `&CallContext` and 0 to 6 arguments that is `Send + Sync + 'static`",
+    note = "such a handler starts with the context: `|ctx: &CallContext, a: i32| a`"
+)]
+pub trait ContextHandler<Args>: Send + Sync + 'static {
+    /// What the handler returns.
+    type Output;
+    /// Calls the handler with the context and converted arguments.
+    fn call(&self, ctx: &CallContext<'_>, args: Args) -> Self::Output;
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn too_many(name: &str, required: usize, takes: usize, given: usize) -> Fault {
+    let was = if given == 1 { "was" } else { "were" };
+    if required == takes {
+        Fault::type_error(format_args!(
             "{name}() takes {takes} positional argument{} but {given} {was} given",
-            s(takes)
-        )));
+            plural(takes)
+        ))
+    } else {
+        Fault::type_error(format_args!(
+            "{name}() takes from {required} to {takes} positional arguments but {given} {was} given"
+        ))
+    }
+}
+
+fn too_few(name: &str, required: usize, given: usize) -> Fault {
+    let missing = required - given;
+    Fault::type_error(format_args!(
+        "{name}() missing {missing} required positional argument{}",
+        plural(missing)
+    ))
+}
+
+/// The exact-arity check of the built-in methods.
+fn check_arity(name: &str, takes: usize, given: usize) -> Result<(), Fault> {
+    if given > takes {
+        return Err(too_many(name, takes, takes, given));
     }
     if given < takes {
-        let missing = takes - given;
-        return Err(Fault::type_error(format_args!(
-            "{name}() missing {missing} required positional argument{}",
-            s(missing)
-        )));
+        return Err(too_few(name, takes, given));
     }
     Ok(())
 }
@@ -69,30 +136,61 @@ fn arg_error(name: &str, index: usize, e: ConvertError) -> Fault {
     Fault::type_error(format_args!("{name}() argument {}: {e}", index + 1))
 }
 
-macro_rules! handlers {
+macro_rules! arities {
     ($( ($n:expr; $($a:ident),*) )*) => {$(
+        impl<$($a: FromValue,)*> FromParams for ($($a,)*) {
+            #[allow(unused_mut, unused_variables, unused_assignments)]
+            fn from_params(name: &str, params: Vec<Value>) -> Result<Self, Fault> {
+                let given = params.len();
+                // How many leading parameters the caller must send: up to the last one
+                // that has no value when absent.
+                let required = || {
+                    let optional: [bool; $n] = [$($a::from_absent().is_some()),*];
+                    optional.iter().rposition(|o| !o).map_or(0, |i| i + 1)
+                };
+                if given > $n {
+                    return Err(too_many(name, required(), $n, given));
+                }
+                let mut it = params.into_iter();
+                let mut index = 0usize;
+                Ok(($({
+                    let arg = match it.next() {
+                        Some(v) => $a::from_value(v).map_err(|e| arg_error(name, index, e))?,
+                        None => match $a::from_absent() {
+                            Some(absent) => absent,
+                            None => return Err(too_few(name, required(), given)),
+                        },
+                    };
+                    index += 1;
+                    arg
+                },)*))
+            }
+        }
+
         impl<Func, Ret, $($a,)*> Handler<($($a,)*)> for Func
         where
             Func: Fn($($a),*) -> Ret + Send + Sync + 'static,
-            Ret: IntoResult,
-            $($a: FromValue,)*
         {
-            #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn call(&self, name: &str, params: Vec<Value>) -> Result<Value, Fault> {
-                check_arity(name, $n, params.len())?;
-                let mut it = params.into_iter().enumerate();
-                $(
-                    let $a = match it.next() {
-                        Some((i, v)) => $a::from_value(v).map_err(|e| arg_error(name, i, e))?,
-                        None => return Err(Fault::type_error("missing argument")),
-                    };
-                )*
-                (self)($($a),*).into_result()
+            type Output = Ret;
+            #[allow(non_snake_case)]
+            fn call(&self, ($($a,)*): ($($a,)*)) -> Ret {
+                (self)($($a),*)
+            }
+        }
+
+        impl<Func, Ret, $($a,)*> ContextHandler<($($a,)*)> for Func
+        where
+            Func: Fn(&CallContext<'_>, $($a),*) -> Ret + Send + Sync + 'static,
+        {
+            type Output = Ret;
+            #[allow(non_snake_case)]
+            fn call(&self, ctx: &CallContext<'_>, ($($a,)*): ($($a,)*)) -> Ret {
+                (self)(ctx, $($a),*)
             }
         }
     )*};
 }
-handlers! {
+arities! {
     (0;)
     (1; A1)
     (2; A1, A2)
@@ -102,7 +200,7 @@ handlers! {
     (6; A1, A2, A3, A4, A5, A6)
 }
 
-type Erased = Box<dyn Fn(&str, Vec<Value>) -> Result<Value, Fault> + Send + Sync>;
+type Erased = Box<dyn Fn(&str, Vec<Value>, &CallContext<'_>) -> Result<Value, Fault> + Send + Sync>;
 
 enum Callable {
     User(Erased),
@@ -247,7 +345,9 @@ impl Dispatcher {
     }
 
     /// Registers a typed handler under `name` (replacing any previous method of that name,
-    /// as CPython's `register_function` does). See [`Handler`].
+    /// as CPython's `register_function` does). Its arguments are read with [`FromParams`]
+    /// (wrong counts and types are answered with CPython's `TypeError` faults; trailing
+    /// `Option` arguments may be left out) and its result with [`IntoResult`].
     ///
     /// ```
     /// use netloom_core::xmlrpc::{Dispatcher, Fault, Value};
@@ -256,23 +356,71 @@ impl Dispatcher {
     /// d.register("add", |a: i32, b: i32| a + b);
     /// d.register("greet", |name: String| format!("hello {name}"));
     /// d.register("nothing", || ());
+    /// d.register("step", |a: i32, by: Option<i32>| a + by.unwrap_or(1));
     /// assert_eq!(d.dispatch("add", vec![Value::Int(1), Value::Int(2)]), Ok(Value::Int(3)));
     /// assert_eq!(
     ///     d.dispatch("add", vec![Value::Int(1)]),
     ///     Err(Fault::type_error("add() missing 1 required positional argument"))
     /// );
+    /// assert_eq!(d.dispatch("step", vec![Value::Int(1)]), Ok(Value::Int(2)));
+    /// assert_eq!(d.dispatch("step", vec![Value::Int(1), Value::Int(5)]), Ok(Value::Int(6)));
     /// ```
-    pub fn register<Args, H: Handler<Args>>(
+    ///
+    /// With the `serde` feature, any `Deserialize`/`Serialize` type is an argument or result
+    /// when wrapped in [`Serde`](super::Serde).
+    pub fn register<Args, H>(&mut self, name: impl Into<String>, handler: H) -> MethodEntry<'_>
+    where
+        H: Handler<Args>,
+        Args: FromParams,
+        H::Output: IntoResult,
+    {
+        let erased: Erased = Box::new(move |name, params, _| {
+            handler.call(Args::from_params(name, params)?).into_result()
+        });
+        self.insert(name.into(), Callable::User(erased), "")
+    }
+
+    /// Registers a typed handler that also gets the request's [`CallContext`] (header
+    /// fields, addresses, TLS), as its first argument: for per-call authentication. The
+    /// other arguments and the result are as for [`register`](Self::register).
+    ///
+    /// ```
+    /// use netloom_core::http::Headers;
+    /// use netloom_core::xmlrpc::{CallContext, Dispatcher, Fault, Value};
+    ///
+    /// let mut d = Dispatcher::new();
+    /// d.register_with_context("whoami", |ctx: &CallContext, shout: Option<bool>| {
+    ///     match ctx.basic_auth() {
+    ///         Some((user, _)) if shout == Some(true) => Ok(user.to_uppercase()),
+    ///         Some((user, _)) => Ok(user),
+    ///         None => Err(Fault::new(401, "authentication required")),
+    ///     }
+    /// });
+    /// let headers = Headers::new().with("Authorization", "Basic YWRhOnMzY3JldA==");
+    /// let ctx = CallContext::new(&headers);
+    /// assert_eq!(d.dispatch_with("whoami", vec![], &ctx), Ok(Value::from("ada")));
+    /// assert_eq!(d.dispatch("whoami", vec![]), Err(Fault::new(401, "authentication required")));
+    /// ```
+    pub fn register_with_context<Args, H>(
         &mut self,
         name: impl Into<String>,
         handler: H,
-    ) -> MethodEntry<'_> {
-        let erased: Erased = Box::new(move |name, params| handler.call(name, params));
+    ) -> MethodEntry<'_>
+    where
+        H: ContextHandler<Args>,
+        Args: FromParams,
+        H::Output: IntoResult,
+    {
+        let erased: Erased = Box::new(move |name, params, ctx| {
+            handler
+                .call(ctx, Args::from_params(name, params)?)
+                .into_result()
+        });
         self.insert(name.into(), Callable::User(erased), "")
     }
 
     /// Registers a handler that takes the raw parameter list and answers a [`Value`] or a
-    /// [`Fault`], for methods with optional or variadic parameters.
+    /// [`Fault`], for methods with variadic parameters.
     ///
     /// ```
     /// use netloom_core::xmlrpc::{Dispatcher, Value};
@@ -285,7 +433,7 @@ impl Dispatcher {
     where
         F: Fn(&[Value]) -> Result<Value, Fault> + Send + Sync + 'static,
     {
-        let erased: Erased = Box::new(move |_, params| handler(&params));
+        let erased: Erased = Box::new(move |_, params, _| handler(&params));
         self.insert(name.into(), Callable::User(erased), "")
     }
 
@@ -333,18 +481,32 @@ impl Dispatcher {
     /// Decodes the request `body`, dispatches it and returns the response document: always
     /// a valid `<methodResponse>`, a fault for a body that is not a valid call.
     pub fn handle_body(&self, body: &[u8]) -> Vec<u8> {
+        let headers = Headers::new();
+        self.handle_body_with(body, &CallContext::new(&headers))
+    }
+
+    /// As [`handle_body`](Self::handle_body), for a request whose [`CallContext`] is
+    /// known: handlers registered with
+    /// [`register_with_context`](Self::register_with_context) see `ctx`.
+    pub fn handle_body_with(&self, body: &[u8], ctx: &CallContext<'_>) -> Vec<u8> {
         // Room for a typical response (a scalar result is about 130 bytes), so encoding it
         // does not regrow the buffer several times.
         let mut out = Vec::with_capacity(256);
-        self.handle_body_into(body, &mut out);
+        self.handle_body_into_with(body, ctx, &mut out);
         out
     }
 
     /// As [`handle_body`](Self::handle_body), appending the response to `out`.
     pub fn handle_body_into(&self, body: &[u8], out: &mut Vec<u8>) {
+        let headers = Headers::new();
+        self.handle_body_into_with(body, &CallContext::new(&headers), out);
+    }
+
+    /// As [`handle_body_with`](Self::handle_body_with), appending the response to `out`.
+    pub fn handle_body_into_with(&self, body: &[u8], ctx: &CallContext<'_>, out: &mut Vec<u8>) {
         let result = match parse_call(body, &self.limits) {
             Ok(call) => self
-                .dispatch(&call.method, call.params)
+                .dispatch_inner(&call.method, call.params, ctx, false)
                 .and_then(|v| self.within_response_limit(v, 0)),
             Err(e) => Err(e.to_fault()),
         };
@@ -376,16 +538,33 @@ impl Dispatcher {
     /// Calls method `name` with `params`: the value or fault a response would carry.
     /// An unknown name is answered with [`Fault::method_not_found`].
     pub fn dispatch(&self, name: &str, params: Vec<Value>) -> Result<Value, Fault> {
-        self.dispatch_inner(name, params, false)
+        let headers = Headers::new();
+        self.dispatch_inner(name, params, &CallContext::new(&headers), false)
     }
 
-    fn dispatch_inner(&self, name: &str, params: Vec<Value>, nested: bool) -> Result<Value, Fault> {
+    /// As [`dispatch`](Self::dispatch), in the request context `ctx`.
+    pub fn dispatch_with(
+        &self,
+        name: &str,
+        params: Vec<Value>,
+        ctx: &CallContext<'_>,
+    ) -> Result<Value, Fault> {
+        self.dispatch_inner(name, params, ctx, false)
+    }
+
+    fn dispatch_inner(
+        &self,
+        name: &str,
+        params: Vec<Value>,
+        ctx: &CallContext<'_>,
+        nested: bool,
+    ) -> Result<Value, Fault> {
         let method = self
             .methods
             .get(name)
             .ok_or_else(|| Fault::method_not_found(name))?;
         match &method.callable {
-            Callable::User(f) => match catch_unwind(AssertUnwindSafe(|| f(name, params))) {
+            Callable::User(f) => match catch_unwind(AssertUnwindSafe(|| f(name, params, ctx))) {
                 Ok(r) => r,
                 Err(payload) => {
                     let msg = payload
@@ -478,7 +657,9 @@ impl Dispatcher {
                     let call_params =
                         call_params.ok_or_else(|| Fault::exception("KeyError", "'params'"))?;
                     let outcome = match (method_name, call_params) {
-                        (Value::String(m), Value::Array(p)) => self.dispatch_inner(&m, p, true),
+                        (Value::String(m), Value::Array(p)) => {
+                            self.dispatch_inner(&m, p, ctx, true)
+                        }
                         (Value::String(m), other) => Err(Fault::type_error(format_args!(
                             "{m}() argument after * must be an iterable, not {}",
                             other.python_type()
@@ -548,6 +729,90 @@ mod tests {
         assert_eq!(
             d.dispatch("nope", vec![]).unwrap_err(),
             Fault::new(1, "<class 'Exception'>:method \"nope\" is not supported")
+        );
+    }
+
+    #[test]
+    fn trailing_options_may_be_omitted() {
+        let mut d = Dispatcher::new();
+        d.register("f", |a: i32, b: Option<i32>, c: Option<String>| {
+            format!("{a} {b:?} {c:?}")
+        });
+        d.register("mid", |a: Option<i32>, b: i32| a.unwrap_or(0) + b);
+        let call = |m: &str, p: Vec<Value>| d.dispatch(m, p);
+        assert_eq!(call("f", vec![1.into()]), Ok(Value::from("1 None None")));
+        assert_eq!(
+            call("f", vec![1.into(), 2.into()]),
+            Ok(Value::from("1 Some(2) None"))
+        );
+        assert_eq!(
+            call("f", vec![1.into(), Value::Nil, "x".into()]),
+            Ok(Value::from("1 None Some(\"x\")"))
+        );
+        assert_eq!(
+            call("f", vec![]).unwrap_err().string,
+            "<class 'TypeError'>:f() missing 1 required positional argument"
+        );
+        assert_eq!(
+            call("f", vec![1.into(), 2.into(), "x".into(), 4.into()])
+                .unwrap_err()
+                .string,
+            "<class 'TypeError'>:f() takes from 1 to 3 positional arguments but 4 were given"
+        );
+        // An Option before a required argument is still positional: it must be sent.
+        assert_eq!(
+            call("mid", vec![1.into()]).unwrap_err().string,
+            "<class 'TypeError'>:mid() missing 1 required positional argument"
+        );
+        assert_eq!(call("mid", vec![Value::Nil, 2.into()]), Ok(Value::Int(2)));
+    }
+
+    #[test]
+    fn context_reaches_handlers_directly_and_through_multicall() {
+        let mut d = Dispatcher::new();
+        d.register_with_context("peer", |ctx: &CallContext| {
+            ctx.peer().map(|p| p.to_string()).unwrap_or_default()
+        });
+        d.register_with_context(
+            "token",
+            |ctx: &CallContext, suffix: Option<String>| match ctx.header("X-Token") {
+                Some(t) => Ok(format!("{t}{}", suffix.unwrap_or_default())),
+                None => Err(Fault::new(401, "no token")),
+            },
+        );
+        d.enable_multicall();
+        let headers = Headers::new().with("X-Token", "abc");
+        let ctx = CallContext::new(&headers).with_peer("127.0.0.1:9".parse().unwrap());
+        assert_eq!(
+            d.dispatch_with("peer", vec![], &ctx),
+            Ok(Value::from("127.0.0.1:9"))
+        );
+        assert_eq!(
+            d.dispatch("token", vec![]),
+            Err(Fault::new(401, "no token"))
+        );
+        let call = |m: &str, p: Vec<Value>| {
+            Value::Struct(vec![
+                ("methodName".into(), Value::from(m)),
+                ("params".into(), Value::Array(p)),
+            ])
+        };
+        let mut body = Vec::new();
+        crate::xmlrpc::encode_call(
+            "system.multicall",
+            &[Value::Array(vec![
+                call("token", vec!["!".into()]),
+                call("peer", vec![]),
+            ])],
+            &mut body,
+        );
+        let reply = crate::xmlrpc::parse_response(&d.handle_body_with(&body, &ctx), &d.limits);
+        assert_eq!(
+            reply,
+            Ok(crate::xmlrpc::Response::Success(Value::Array(vec![
+                Value::Array(vec![Value::from("abc!")]),
+                Value::Array(vec![Value::from("127.0.0.1:9")]),
+            ])))
         );
     }
 

@@ -63,7 +63,10 @@ pub fn encode_fault(fault: &Fault, out: &mut Vec<u8>) {
     out.extend_from_slice(XML_HEADER);
     out.extend_from_slice(b"<methodResponse>\n<fault>\n<value><struct>\n");
     out.extend_from_slice(b"<member>\n<name>faultCode</name>\n");
-    encode_int(b"int", i64::from(fault.code), out);
+    match &fault.code_text {
+        Some(code) => encode_string(code, out),
+        None => encode_int(b"int", i64::from(fault.code), out),
+    }
     out.extend_from_slice(b"</member>\n<member>\n<name>faultString</name>\n");
     encode_string(&fault.string, out);
     out.extend_from_slice(b"</member>\n</struct></value>\n</fault>\n</methodResponse>\n");

@@ -23,8 +23,33 @@ pub enum Error {
         /// Byte offset of the first invalid sequence.
         offset: usize,
     },
-    /// The XML declaration names an encoding other than UTF-8 or US-ASCII.
+    /// The document is UTF-16 (by its byte order mark or first bytes) with an odd length
+    /// or an unpaired surrogate.
+    InvalidUtf16 {
+        /// Byte offset of the problem, after the byte order mark.
+        offset: usize,
+    },
+    /// The XML declaration names an encoding this decoder does not read (it reads UTF-8,
+    /// US-ASCII, UTF-16, ISO-8859-1 and windows-1252).
     UnsupportedEncoding(String),
+    /// The XML declaration names an encoding the document is not in (`UTF-16` on a document
+    /// that is not, or `UTF-8` on one with a UTF-16 byte order mark).
+    WrongEncoding {
+        /// The encoding declared.
+        declared: String,
+        /// What the document's first bytes say it is in.
+        found: &'static str,
+    },
+    /// A character XML 1.0 does not allow (its `Char` production): a C0 control other than
+    /// tab, line feed and carriage return, or U+FFFE / U+FFFF. The same characters written as
+    /// references are [`Error::BadCharRef`].
+    InvalidChar {
+        /// Byte offset of the character in the document as UTF-8 (after conversion, for a
+        /// document in another encoding).
+        offset: usize,
+        /// Its code point.
+        code: u32,
+    },
     /// A `<!DOCTYPE ...>` (and with it any entity declaration) is present. Refused without
     /// being processed, so neither entity expansion nor external entities can happen.
     DoctypeRefused,
@@ -91,13 +116,13 @@ pub enum Error {
     IntOutOfRange(String),
     /// The text of a `<double>` is not a number.
     BadDouble(String),
-    /// The text of a `<boolean>` is not `0` or `1`.
+    /// The text of a `<boolean>` is not `0`, `1`, `true` or `false`.
     BadBoolean(String),
     /// The text of a `<base64>` is not valid base64.
     BadBase64,
     /// The text of a `<dateTime.iso8601>` is not a date-time.
     BadDateTime(String),
-    /// A `<fault>` whose value is not a struct with an integer `faultCode` and a string
+    /// A `<fault>` whose value is not a struct with a scalar `faultCode` and a string
     /// `faultString`.
     BadFault,
     /// A `<methodResponse>` whose `<params>` does not hold exactly one `<param>`.
@@ -116,7 +141,10 @@ impl Error {
         let class = match self {
             Error::BodyTooLarge { .. }
             | Error::InvalidUtf8 { .. }
+            | Error::InvalidUtf16 { .. }
             | Error::UnsupportedEncoding(_)
+            | Error::WrongEncoding { .. }
+            | Error::InvalidChar { .. }
             | Error::DoctypeRefused
             | Error::UnknownEntity(_)
             | Error::BadCharRef(_)
@@ -145,7 +173,17 @@ impl fmt::Display for Error {
                 )
             }
             Error::InvalidUtf8 { offset } => write!(f, "invalid UTF-8 at byte {offset}"),
+            Error::InvalidUtf16 { offset } => write!(f, "invalid UTF-16 at byte {offset}"),
             Error::UnsupportedEncoding(e) => write!(f, "unsupported encoding {e:?}"),
+            Error::WrongEncoding { declared, found } => {
+                write!(f, "document declared as {declared:?} is in {found}")
+            }
+            Error::InvalidChar { offset, code } => {
+                write!(
+                    f,
+                    "character U+{code:04X} at byte {offset} is not allowed in XML"
+                )
+            }
             Error::DoctypeRefused => f.write_str("DOCTYPE declarations are not allowed"),
             Error::UnknownEntity(e) => write!(f, "undefined entity &{e};"),
             Error::BadCharRef(e) => write!(f, "reference to invalid character &{e};"),

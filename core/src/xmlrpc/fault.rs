@@ -17,10 +17,16 @@ use std::fmt;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Fault {
-    /// `faultCode`.
+    /// `faultCode` (0 when it was sent as text that is not an integer: see
+    /// [`code_text`](Fault::code_text)).
     pub code: i32,
     /// `faultString`.
     pub string: String,
+    /// The `faultCode` as sent, when it was not an integer in `i32` range: Perl's
+    /// XMLRPC::Lite sends `Client` and `Server`, some servers send numbers as strings.
+    /// `None` for an integer code. A fault with a code text is encoded with it, as a
+    /// `<string>`, as CPython re-sends a fault whose code is a string.
+    pub code_text: Option<String>,
 }
 
 impl Fault {
@@ -52,6 +58,28 @@ impl Fault {
         Fault {
             code,
             string: string.into(),
+            code_text: None,
+        }
+    }
+
+    /// A fault whose code is text, as Perl's XMLRPC::Lite sends (`Client`, `Server`).
+    /// [`code`](Fault::code) is the text's value when it is a decimal integer in `i32`
+    /// range, else 0.
+    ///
+    /// ```
+    /// use netloom_core::xmlrpc::Fault;
+    ///
+    /// let f = Fault::with_code_text("Client", "Bad arguments");
+    /// assert_eq!((f.code, f.code_text.as_deref()), (0, Some("Client")));
+    /// assert_eq!(f.to_string(), "fault Client: Bad arguments");
+    /// assert_eq!(Fault::with_code_text(" 42", "x").code, 42);
+    /// ```
+    pub fn with_code_text(code: impl Into<String>, string: impl Into<String>) -> Self {
+        let code_text = code.into();
+        Fault {
+            code: code_text.trim().parse().unwrap_or(0),
+            string: string.into(),
+            code_text: Some(code_text),
         }
     }
 
@@ -79,7 +107,10 @@ impl Fault {
 
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "fault {}: {}", self.code, self.string)
+        match &self.code_text {
+            Some(code) => write!(f, "fault {code}: {}", self.string),
+            None => write!(f, "fault {}: {}", self.code, self.string),
+        }
     }
 }
 

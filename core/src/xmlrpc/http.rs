@@ -12,7 +12,7 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use super::Dispatcher;
+use super::{CallContext, Dispatcher};
 use crate::http::server::{IncomingRequest, OutgoingResponse};
 use crate::http::Headers;
 
@@ -85,7 +85,11 @@ impl<D: Deref<Target = Dispatcher>> crate::http::server::Handler for XmlRpcHandl
             }
             Err(ContentError::BadGzip) => return bare(400, "error decoding gzip content"),
         };
-        let mut response = self.dispatcher.handle_body(&body);
+        let ctx = CallContext::new(req.head.headers())
+            .with_path(path)
+            .with_peer(req.conn.peer)
+            .with_local(req.conn.local);
+        let mut response = self.dispatcher.handle_body_with(&body, &ctx);
         let mut gzipped = false;
         if let Some(threshold) = self.options.encode_threshold {
             if response.len() > threshold && accepts_gzip(req.head.headers()) {

@@ -64,7 +64,7 @@ impl<T: fmt::Display> fmt::Display for CallError<T> {
             CallError::Protocol { status, reason } => {
                 write!(f, "protocol error: {status} {reason}")
             }
-            CallError::Fault(fault) => write!(f, "fault {}: {}", fault.code, fault.string),
+            CallError::Fault(fault) => write!(f, "{fault}"),
             CallError::BadResponse(e) => write!(f, "bad response: {e}"),
             CallError::BadEncoding(e) => write!(f, "bad response encoding: {e}"),
             CallError::Convert(e) => write!(f, "conversion error: {e}"),

@@ -150,7 +150,8 @@ impl Value {
                 Value::String(s) => total = total.saturating_add(s.len()),
                 Value::Base64(b) => total = total.saturating_add(b.len() / 3 * 4 + 4),
                 Value::Int(_) | Value::I8(_) | Value::Double(_) => total += 24,
-                Value::DateTime(_) => total += 17,
+                // `YYYY-MM-DDTHH:MM:SS.fffffffff+HH:MM` at most.
+                Value::DateTime(_) => total += 35,
                 Value::Bool(_) | Value::Nil => {}
                 Value::Array(items) => stack.extend(items.iter()),
                 Value::Struct(members) => {
@@ -165,19 +166,51 @@ impl Value {
     }
 }
 
-/// A `dateTime.iso8601` value: calendar fields without a time zone, as XML-RPC defines it.
+/// A `dateTime.iso8601` value: calendar fields, with the fraction of a second and the UTC
+/// offset when the sender gave them.
 ///
-/// Sent in CPython's format `YYYYMMDDTHH:MM:SS`. Decoding also accepts the dashed date
-/// (`YYYY-MM-DD`) and a time without colons (`HHMMSS`), and ignores surrounding whitespace
-/// as CPython does; anything else is [`Error::BadDateTime`](super::Error::BadDateTime).
+/// XML-RPC itself defines `YYYYMMDDTHH:MM:SS` without a zone, which is what CPython writes
+/// for a `datetime` and what [`DateTime::new`] values are written as. Other implementations
+/// send more by default: JavaScript's `toISOString` (`2025-01-02T03:04:05.000Z`), Perl's
+/// RPC::XML (`20250102T03:04:05Z`, `+02:00`), xmlrpc-c (`.250000`). All of these decode,
+/// keeping the fraction ([`nanosecond`](DateTime::nanosecond)) and the offset
+/// ([`offset_minutes`](DateTime::offset_minutes)).
+///
+/// CPython's `xmlrpc.client.DateTime` keeps the text it received and writes it back
+/// unchanged; a decoded `DateTime` remembers how its text was written (dashes, colons,
+/// fraction digits, the zone's form), so it is written back exactly as received too (less
+/// the surrounding whitespace, which CPython strips as well, and fraction digits past the
+/// ninth). Two values compare equal when they would be written the same, as CPython
+/// compares the texts.
+///
+/// Accepted text, after trimming whitespace:
+///
+/// | part | forms |
+/// |------|-------|
+/// | date | `YYYYMMDD`, `YYYY-MM-DD` |
+/// | separator | `T` |
+/// | time | `HH:MM:SS`, `HHMMSS` (seconds up to 61, as `strptime`'s `%S`) |
+/// | fraction (optional) | `.` or `,` and one or more digits |
+/// | zone (optional) | `Z` (or `z`), `±HH:MM`, `±HHMM`, `±HH` |
+///
+/// Anything else is [`Error::BadDateTime`](super::Error::BadDateTime).
 ///
 /// ```
 /// use netloom_core::xmlrpc::DateTime;
 ///
 /// let t = DateTime::parse("20240229T23:59:60").unwrap();
 /// assert_eq!(t.to_string(), "20240229T23:59:60");
-/// assert_eq!(DateTime::parse("2024-02-29T23:59:60"), Some(t));
+/// assert_eq!(DateTime::parse("2024-02-29T23:59:60").map(|d| d.second), Some(60));
 /// assert_eq!(DateTime::parse("2024-13-01T00:00:00"), None);
+///
+/// let js = DateTime::parse("2025-01-02T03:04:05.250Z").unwrap();
+/// assert_eq!((js.nanosecond, js.offset_minutes), (250_000_000, Some(0)));
+/// assert_eq!(js.to_string(), "2025-01-02T03:04:05.250Z");
+///
+/// let built = DateTime::new(2025, 1, 2, 3, 4, 5).unwrap()
+///     .with_nanosecond(1_500).unwrap()
+///     .with_offset_minutes(-150).unwrap();
+/// assert_eq!(built.to_string(), "20250102T03:04:05.000001500-02:30");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DateTime {
@@ -193,10 +226,54 @@ pub struct DateTime {
     pub minute: u8,
     /// Second, `0..=61` (what `strptime`'s `%S` accepts).
     pub second: u8,
+    /// Fraction of the second in nanoseconds, `0..=999_999_999` (0 when none was sent).
+    pub nanosecond: u32,
+    /// Offset from UTC in minutes east (`Some(0)` for `Z`), or `None` for XML-RPC's plain
+    /// zoneless time (whatever the sender meant by it).
+    pub offset_minutes: Option<i16>,
+    /// How the value is written.
+    style: Style,
 }
 
+/// How a [`DateTime`]'s text is written: CPython's form unless it was decoded from
+/// another one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Style {
+    /// `YYYY-MM-DD` rather than `YYYYMMDD`.
+    dashed_date: bool,
+    /// `HHMMSS` rather than `HH:MM:SS`.
+    compact_time: bool,
+    /// `,` rather than `.` before the fraction.
+    comma: bool,
+    /// Digits of the fraction written, 0 for none.
+    fraction_digits: u8,
+    /// How the offset is written.
+    zone: ZoneStyle,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum ZoneStyle {
+    /// `Z` for a zero offset, else `±HH:MM`.
+    Auto,
+    /// `±HH:MM`, also for zero.
+    Colon,
+    /// `±HHMM`.
+    Compact,
+    /// `±HH`.
+    Hours,
+}
+
+const CPYTHON_STYLE: Style = Style {
+    dashed_date: false,
+    compact_time: false,
+    comma: false,
+    fraction_digits: 0,
+    zone: ZoneStyle::Auto,
+};
+
 impl DateTime {
-    /// A date-time from its fields, or `None` if a field is out of range.
+    /// A zoneless date-time without a fraction, written as CPython writes one, or `None` if
+    /// a field is out of range.
     pub fn new(year: u16, month: u8, day: u8, hour: u8, minute: u8, second: u8) -> Option<Self> {
         let ok = year <= 9999
             && (1..=12).contains(&month)
@@ -211,51 +288,154 @@ impl DateTime {
             hour,
             minute,
             second,
+            nanosecond: 0,
+            offset_minutes: None,
+            style: CPYTHON_STYLE,
         })
+    }
+
+    /// The same time with a fraction of a second, written with 3, 6 or 9 digits (as few as
+    /// show it exactly; none for 0). `None` if `nanosecond` is a second or more.
+    pub fn with_nanosecond(mut self, nanosecond: u32) -> Option<Self> {
+        if nanosecond > 999_999_999 {
+            return None;
+        }
+        self.nanosecond = nanosecond;
+        self.style.fraction_digits = match nanosecond {
+            0 => 0,
+            n if n % 1_000_000 == 0 => 3,
+            n if n % 1_000 == 0 => 6,
+            _ => 9,
+        };
+        Some(self)
+    }
+
+    /// The same time with a UTC offset in minutes east (`0` is written `Z`, others
+    /// `±HH:MM`). `None` beyond ±23:59.
+    pub fn with_offset_minutes(mut self, minutes: i16) -> Option<Self> {
+        if minutes.unsigned_abs() >= 24 * 60 {
+            return None;
+        }
+        self.offset_minutes = Some(minutes);
+        self.style.zone = ZoneStyle::Auto;
+        Some(self)
+    }
+
+    /// The same time without a UTC offset.
+    pub fn without_offset(mut self) -> Self {
+        self.offset_minutes = None;
+        self
     }
 
     /// Parses the text of a `dateTime.iso8601` element (see the type's documentation).
     pub fn parse(text: &str) -> Option<Self> {
         let b = text.trim().as_bytes();
-        let (date, time) = match b.iter().position(|&c| c == b'T') {
-            Some(i) => (&b[..i], &b[i + 1..]),
-            None => return None,
-        };
-        let (y, mo, d) = match date.len() {
-            8 => (&date[0..4], &date[4..6], &date[6..8]),
-            10 if date[4] == b'-' && date[7] == b'-' => (&date[0..4], &date[5..7], &date[8..10]),
+        let sep = b.iter().position(|&c| c == b'T')?;
+        let (date, rest) = (&b[..sep], &b[sep + 1..]);
+        let mut style = CPYTHON_STYLE;
+        let (y, mo, d) = match *date {
+            [y1, y2, y3, y4, m1, m2, d1, d2] => ([y1, y2, y3, y4], [m1, m2], [d1, d2]),
+            [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] => {
+                style.dashed_date = true;
+                ([y1, y2, y3, y4], [m1, m2], [d1, d2])
+            }
             _ => return None,
         };
-        let (h, mi, s) = match time.len() {
-            8 if time[2] == b':' && time[5] == b':' => (&time[0..2], &time[3..5], &time[6..8]),
-            6 => (&time[0..2], &time[2..4], &time[4..6]),
+        // The time: `HH:MM:SS` or `HHMMSS`, then what follows.
+        let (h, mi, s, mut rest) = match rest {
+            [h1, h2, b':', m1, m2, b':', s1, s2, rest @ ..] => {
+                ([*h1, *h2], [*m1, *m2], [*s1, *s2], rest)
+            }
+            [h1, h2, m1, m2, s1, s2, rest @ ..] => {
+                style.compact_time = true;
+                ([*h1, *h2], [*m1, *m2], [*s1, *s2], rest)
+            }
             _ => return None,
         };
-        fn num(d: &[u8]) -> Option<u16> {
-            d.iter().try_fold(0u16, |acc, &c| {
-                c.is_ascii_digit().then(|| acc * 10 + u16::from(c - b'0'))
-            })
+        let mut nanosecond = 0u32;
+        if let [mark @ (b'.' | b','), tail @ ..] = rest {
+            style.comma = *mark == b',';
+            let digits = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 {
+                return None;
+            }
+            for (i, &c) in tail[..digits].iter().enumerate() {
+                if i < 9 {
+                    nanosecond += u32::from(c - b'0') * 10u32.pow(8 - i as u32);
+                }
+            }
+            style.fraction_digits = digits.min(9) as u8;
+            rest = &tail[digits..];
         }
-        let small = |d: &[u8]| num(d).map(|n| n as u8);
-        DateTime::new(
-            num(y)?,
-            small(mo)?,
-            small(d)?,
-            small(h)?,
-            small(mi)?,
-            small(s)?,
-        )
+        let offset_minutes = match rest {
+            [] => None,
+            [b'Z' | b'z'] => Some(0),
+            [sign @ (b'+' | b'-'), zone @ ..] => {
+                let (hh, mm, form) = match zone {
+                    [h1, h2] => ([*h1, *h2], [b'0', b'0'], ZoneStyle::Hours),
+                    [h1, h2, m1, m2] => ([*h1, *h2], [*m1, *m2], ZoneStyle::Compact),
+                    [h1, h2, b':', m1, m2] => ([*h1, *h2], [*m1, *m2], ZoneStyle::Colon),
+                    _ => return None,
+                };
+                let (hh, mm) = (two(hh)?, two(mm)?);
+                if hh > 23 || mm > 59 {
+                    return None;
+                }
+                style.zone = form;
+                let minutes = i16::from(hh) * 60 + i16::from(mm);
+                Some(if *sign == b'-' { -minutes } else { minutes })
+            }
+            _ => return None,
+        };
+        let year = y.iter().try_fold(0u16, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u16::from(c - b'0'))
+        })?;
+        let mut t = DateTime::new(year, two(mo)?, two(d)?, two(h)?, two(mi)?, two(s)?)?;
+        t.nanosecond = nanosecond;
+        t.offset_minutes = offset_minutes;
+        t.style = style;
+        Some(t)
     }
 }
 
+/// Two ASCII digits as a number.
+fn two(d: [u8; 2]) -> Option<u8> {
+    (d[0].is_ascii_digit() && d[1].is_ascii_digit()).then(|| (d[0] - b'0') * 10 + (d[1] - b'0'))
+}
+
 impl fmt::Display for DateTime {
-    /// Formats as CPython does: `%04d%02d%02dT%02d:%02d:%02d`.
+    /// Formats as CPython does (`%04d%02d%02dT%02d:%02d:%02d`) for a value from
+    /// [`DateTime::new`], and as received for a decoded one (see the type's documentation).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.style;
+        let (dash, colon) = (
+            if s.dashed_date { "-" } else { "" },
+            if s.compact_time { "" } else { ":" },
+        );
         write!(
             f,
-            "{:04}{:02}{:02}T{:02}:{:02}:{:02}",
+            "{:04}{dash}{:02}{dash}{:02}T{:02}{colon}{:02}{colon}{:02}",
             self.year, self.month, self.day, self.hour, self.minute, self.second
-        )
+        )?;
+        if s.fraction_digits > 0 {
+            let digits = usize::from(s.fraction_digits.min(9));
+            let all = format!("{:09}", self.nanosecond.min(999_999_999));
+            let mark = if s.comma { ',' } else { '.' };
+            write!(f, "{mark}{}", &all[..digits])?;
+        }
+        if let Some(m) = self.offset_minutes {
+            let sign = if m < 0 { '-' } else { '+' };
+            let (hh, mm) = (m.unsigned_abs() / 60, m.unsigned_abs() % 60);
+            match s.zone {
+                ZoneStyle::Auto if m == 0 => f.write_str("Z")?,
+                ZoneStyle::Auto | ZoneStyle::Colon => write!(f, "{sign}{hh:02}:{mm:02}")?,
+                ZoneStyle::Compact => write!(f, "{sign}{hh:02}{mm:02}")?,
+                // Only a whole-hour offset is written this way; a changed one gets minutes.
+                ZoneStyle::Hours if mm == 0 => write!(f, "{sign}{hh:02}")?,
+                ZoneStyle::Hours => write!(f, "{sign}{hh:02}{mm:02}")?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -271,3 +451,107 @@ impl fmt::Display for DateTime {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Base64(pub Vec<u8>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every accepted form: the fields it decodes to, and that it is written back as sent.
+    #[test]
+    fn peers_forms_decode_and_are_written_back_as_sent() {
+        let cases: &[(&str, u32, Option<i16>)] = &[
+            ("20250102T03:04:05", 0, None),
+            ("2025-01-02T03:04:05", 0, None),
+            ("20250102T030405", 0, None),
+            ("2025-01-02T03:04:05.000Z", 0, Some(0)),
+            ("2025-01-02T03:04:05.123Z", 123_000_000, Some(0)),
+            ("20250102T03:04:05Z", 0, Some(0)),
+            ("20250102T03:04:05+02:00", 0, Some(120)),
+            ("20250102T03:04:05-0930", 0, Some(-570)),
+            ("20250102T03:04:05+05", 0, Some(300)),
+            ("19980717T14:08:55.250000", 250_000_000, None),
+            ("19980717T14:08:55,5", 500_000_000, None),
+            ("19980717T14:08:55.123456789-00:00", 123_456_789, Some(0)),
+            ("20240229T23:59:60", 0, None),
+        ];
+        for &(text, nanos, offset) in cases {
+            let t = DateTime::parse(text).unwrap_or_else(|| panic!("{text} refused"));
+            assert_eq!((t.nanosecond, t.offset_minutes), (nanos, offset), "{text}");
+            let expected = text.replace("-00:00", "+00:00");
+            assert_eq!(t.to_string(), expected, "{text} written back");
+            assert_eq!(
+                DateTime::parse(&t.to_string()),
+                Some(t),
+                "{text} round trip"
+            );
+        }
+        let t = DateTime::parse("  2025-01-02T03:04:05.5z \n").unwrap();
+        assert_eq!(
+            (t.year, t.month, t.day, t.hour, t.minute, t.second),
+            (2025, 1, 2, 3, 4, 5)
+        );
+        assert_eq!(t.to_string(), "2025-01-02T03:04:05.5Z");
+        // Digits past nanoseconds are dropped.
+        let t = DateTime::parse("20250102T03:04:05.1234567891").unwrap();
+        assert_eq!(t.nanosecond, 123_456_789);
+        assert_eq!(t.to_string(), "20250102T03:04:05.123456789");
+    }
+
+    #[test]
+    fn malformed_text_is_refused() {
+        for bad in [
+            "",
+            "20250102",
+            "2025010T03:04:05",
+            "2025-0102T03:04:05",
+            "20250102T3:04:05",
+            "20250102T03:04",
+            "20250102T03:04:05.",
+            "20250102T03:04:05.x",
+            "20250102T03:04:05Zjunk",
+            "20250102T03:04:05+2",
+            "20250102T03:04:05+24:00",
+            "20250102T03:04:05+02:60",
+            "20250102T03:04:05+02:0",
+            "20250102 03:04:05",
+            "20251302T03:04:05",
+            "20250100T03:04:05",
+            "20250102T24:00:00",
+            "20250102T03:04:62",
+            "+2025-01-02T03:04:05",
+            "２０２５0102T03:04:05",
+        ] {
+            assert_eq!(DateTime::parse(bad), None, "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn built_values_are_written_in_cpythons_form_plus_what_was_added() {
+        let t = DateTime::new(2025, 1, 2, 3, 4, 5).unwrap();
+        assert_eq!(t.to_string(), "20250102T03:04:05");
+        assert_eq!(
+            t.with_nanosecond(250_000_000).unwrap().to_string(),
+            "20250102T03:04:05.250"
+        );
+        assert_eq!(
+            t.with_nanosecond(7_000).unwrap().to_string(),
+            "20250102T03:04:05.000007"
+        );
+        assert_eq!(t.with_nanosecond(0).unwrap(), t);
+        assert_eq!(t.with_nanosecond(1_000_000_000), None);
+        assert_eq!(
+            t.with_offset_minutes(0).unwrap().to_string(),
+            "20250102T03:04:05Z"
+        );
+        assert_eq!(
+            t.with_offset_minutes(330).unwrap().to_string(),
+            "20250102T03:04:05+05:30"
+        );
+        assert_eq!(t.with_offset_minutes(24 * 60), None);
+        assert_eq!(t.with_offset_minutes(60).unwrap().without_offset(), t);
+        // A decoded whole-hour zone given minutes later still says them.
+        let mut h = DateTime::parse("20250102T03:04:05+05").unwrap();
+        h.offset_minutes = Some(330);
+        assert_eq!(h.to_string(), "20250102T03:04:05+0530");
+    }
+}
