@@ -169,7 +169,7 @@ fn trim_start(mut s: &[u8]) -> &[u8] {
 /// UTF-16 code units (read with `unit`) as a string; an odd length or an unpaired surrogate
 /// is [`Error::InvalidUtf16`].
 fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, Error> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(Error::InvalidUtf16 {
             offset: bytes.len() - 1,
         });
