@@ -165,8 +165,14 @@ s.register_function(lambda: {'when': xmlrpc.client.DateTime('20240102T03:04:05')
                              'list': [1, 'a']}, 'typed')
 s.register_function(lambda *a: a[0] if len(a) == 1 else list(a), 'echo')
 def hostile():
-    raise Exception('\x1b]0;pwned\x07\x1b[2J\nnetloom: forged line ' + 'A' * (8 << 20))
+    # What XML 1.0 lets through: a C1 control (CSI, which some terminals obey), a bidi
+    # override, a newline, and far too much of it.
+    raise Exception('\x9b2J\u202e\nnetloom: forged line ' + 'A' * (8 << 20))
+def raw_escape():
+    # CPython writes C0 controls raw, which XML forbids: the answer is not XML.
+    raise Exception('\x1b]0;pwned\x07\x1b[2J')
 s.register_function(hostile, 'hostile')
+s.register_function(raw_escape, 'raw_escape')
 s.register_multicall_functions()
 print(s.server_address[1], flush=True)
 s.serve_forever()
@@ -281,12 +287,24 @@ fn results_print_as_json_with_the_types_json_lacks_tagged() {
 fn a_hostile_fault_string_is_printed_safely() {
     let (_server, url) = py_server();
     for rt in RUNTIMES {
-        let o = netloom(&["xmlrpc", "call", &url, "hostile", "--runtime", rt]);
+        let o = netloom(&["xmlrpc", "call", &url, "raw_escape", "--runtime", rt]);
         assert!(!o.status.success());
         let err = stderr(&o);
         assert!(
             !o.stderr.contains(&0x1b) && !o.stderr.contains(&0x07),
             "{rt}: raw control bytes"
+        );
+        assert!(
+            err.contains("bad response") && err.lines().count() == 1,
+            "{rt}: {err}"
+        );
+
+        let o = netloom(&["xmlrpc", "call", &url, "hostile", "--runtime", rt]);
+        assert!(!o.status.success());
+        let err = stderr(&o);
+        assert!(
+            !err.contains('\u{9b}') && !err.contains('\u{202e}'),
+            "{rt}: raw control characters"
         );
         assert_eq!(
             err.lines().count(),
@@ -294,7 +312,9 @@ fn a_hostile_fault_string_is_printed_safely() {
             "{rt}: one line, no forged second one"
         );
         assert!(
-            err.starts_with(r"netloom: fault 1: <class 'Exception'>:\x1b]0;pwned\x07\x1b[2J\x0anetloom: forged line AAA"),
+            err.starts_with(
+                r"netloom: fault 1: <class 'Exception'>:\x9b2J\u{202e}\x0anetloom: forged line AAA"
+            ),
             "{rt}: {:?}",
             &err[..err.len().min(200)]
         );
@@ -313,11 +333,11 @@ fn a_hostile_fault_string_is_printed_safely() {
             "--runtime",
             rt,
         ]);
-        assert!(!o.stdout.contains(&0x1b), "{rt}");
         let out = stdout(&o);
+        assert!(!out.contains('\u{9b}'), "{rt}");
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 2, "{rt}: {:?}", &out[..out.len().min(200)]);
-        assert!(lines[0].starts_with(r"fault 1: <class 'Exception'>:\x1b]0;pwned"));
+        assert!(lines[0].starts_with(r"fault 1: <class 'Exception'>:\x9b2J\u{202e}"));
         assert!(lines[0].len() < 2048 && lines[0].ends_with(" bytes]"));
         assert_eq!(lines[1], "1");
     }
