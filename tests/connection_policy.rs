@@ -586,3 +586,202 @@ fn a_streamed_body_goes_out_as_it_is_produced() {
         }
     });
 }
+
+/// The tokio example with `flags`.
+fn tokio_server(flags: &[&str]) -> ChildServer {
+    let mut child = Command::new(tokio_example())
+        .args(["--port", "0"])
+        .args(flags)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.next().expect("the example printed nothing").unwrap();
+    let addr = line
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .parse()
+        .unwrap();
+    thread::spawn(move || lines.for_each(drop));
+    ChildServer { child, addr }
+}
+
+/// Whether the peer closes `s` within `limit` (end of stream or a reset).
+fn closed_within(s: &mut TcpStream, limit: Duration) -> bool {
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut b = [0u8; 1024];
+    loop {
+        match s.read(&mut b) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) => {
+                return !matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                )
+            }
+        }
+    }
+}
+
+#[test]
+fn the_tokio_example_keeps_connections_alive_and_answers_pipelined_requests_in_order() {
+    let server = tokio_server(&[]);
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(
+        b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n",
+    )
+    .unwrap();
+    // All three answers, in order, on the one connection.
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while got.windows(14).filter(|w| w == b"hello netloom\n").count() < 3 {
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0, "closed after {:?}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&chunk[..n]);
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&got)
+            .matches("HTTP/1.1 200 OK")
+            .count(),
+        3
+    );
+    // Still open for more.
+    s.write_all(b"GET /4 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert_eq!(read_reply(&mut s).unwrap().0, 200);
+}
+
+#[test]
+fn the_tokio_example_cuts_off_slowloris_and_idle_connections() {
+    let server = tokio_server(&["--request-timeout-ms", "400", "--idle-timeout-ms", "600"]);
+    // A head trickled a byte every 100 ms: every byte is activity, yet the request
+    // deadline holds.
+    let mut slow = TcpStream::connect(server.addr).unwrap();
+    let started = Instant::now();
+    for b in b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: yes" {
+        if slow.write_all(&[*b]).is_err() {
+            break;
+        }
+        thread::sleep(Duration::from_millis(100));
+        if started.elapsed() > Duration::from_secs(2) {
+            break;
+        }
+    }
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(2)),
+        "slowloris held"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // A served keep-alive connection that then says nothing is closed at the idle timeout.
+    let mut idle = TcpStream::connect(server.addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_reply(&mut idle).unwrap().0, 200);
+    let started = Instant::now();
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(3)),
+        "idle held"
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(500),
+        "closed after only {waited:?}"
+    );
+    // Others are served throughout.
+    assert_eq!(get(server.addr, "/").unwrap().0, 200);
+}
+
+#[test]
+fn the_tokio_example_cuts_off_a_client_that_never_reads() {
+    let server = tokio_server(&["--write-timeout-ms", "500"]);
+    let mut hog = TcpStream::connect(server.addr).unwrap();
+    // Far more answers than socket buffers hold, never read.
+    let batch = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000);
+    hog.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+    for _ in 0..200 {
+        if hog.write_all(batch.as_bytes()).is_err() {
+            break; // the server stopped reading, then gave up on us
+        }
+    }
+    // Meanwhile a good client is served.
+    assert_eq!(get(server.addr, "/").unwrap().0, 200);
+    thread::sleep(Duration::from_secs(1));
+    hog.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut got = 0usize;
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match hog.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("the hog is still connected after {got} bytes: {e}"),
+        }
+    }
+    assert!(got < 200 * 1000 * 80 / 2, "the hog was served {got} bytes");
+}
+
+#[test]
+fn the_tokio_example_shuts_down_gracefully_on_ctrl_c() {
+    let mut server = tokio_server(&[]);
+    let mut idle = TcpStream::connect(server.addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_reply(&mut idle).unwrap().0, 200);
+    // A request part-way in when the signal comes is still answered.
+    let mut busy = TcpStream::connect(server.addr).unwrap();
+    busy.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    busy.write_all(b"GET /late HTTP/1.1\r\nHost:").unwrap();
+    thread::sleep(Duration::from_millis(100));
+    // SAFETY: kill only sends a signal, to the child this test started.
+    unsafe {
+        libc::kill(server.pid() as i32, libc::SIGINT);
+    }
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(2)),
+        "idle kept"
+    );
+    thread::sleep(Duration::from_millis(100));
+    busy.write_all(b" x\r\n\r\n").unwrap();
+    assert_eq!(read_reply(&mut busy).unwrap().0, 200);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the example did not exit");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_tokio_example_serves_the_calculator_to_cpython() {
+    let server = tokio_server(&["--xmlrpc"]);
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, xmlrpc.client as x\n\
+             p = x.ServerProxy(sys.argv[1])\n\
+             m = x.MultiCall(p)\n\
+             m.add(7, 3); m.subtract(7, 3); m.multiply(7, 3); m.divide(-7, 2)\n\
+             print(list(m()))\n\
+             try:\n    p.divide(1, 0)\nexcept x.Fault as f:\n    print(f.faultString)\n",
+        )
+        .arg(format!("http://{}/RPC2", server.addr))
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text,
+        "[10, 4, 21, -4]\n<class 'ZeroDivisionError'>:integer division or modulo by zero\n"
+    );
+}
