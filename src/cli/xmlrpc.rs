@@ -24,8 +24,9 @@ pub fn serve(runtime: Runtime, bind: &str, port: u16) -> Result<(), CliError> {
         handler_threads: 0,
         ..ServerConfig::default()
     };
+    let limits = handler.http_limits();
     runtime
-        .serve_http(listener, handler, config, Default::default())
+        .serve_http(listener, handler, config, limits)
         .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))
 }
 

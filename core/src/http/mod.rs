@@ -106,6 +106,7 @@ mod body_read;
 mod body_write;
 pub mod client;
 mod conn;
+pub mod content_coding;
 mod error;
 mod events;
 mod framing;
