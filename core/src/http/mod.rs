@@ -107,6 +107,7 @@ mod body_write;
 pub mod client;
 mod conn;
 pub mod content_coding;
+pub mod date;
 mod error;
 mod events;
 mod framing;

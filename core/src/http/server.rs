@@ -18,6 +18,7 @@
 //! conn.receive(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
 //! let out = String::from_utf8(conn.transmit().to_vec()).unwrap();
 //! assert!(out.starts_with("HTTP/1.1 200 OK\r\n"));
+//! assert!(out.contains("\r\nServer: netloom/"));
 //! assert!(out.ends_with("\r\n\r\nhi /x\n"));
 //! ```
 
@@ -142,6 +143,10 @@ where
         self(request)
     }
 }
+
+/// The `Server` field of every response a [`ServerConn`] sends for its handler (RFC 9110
+/// §10.2.4): the product and its version, nothing more.
+pub const SERVER: &str = concat!("netloom/", env!("CARGO_PKG_VERSION"));
 
 /// Output queued past this stops reading and handler calls until the socket drains, so a
 /// client that pipelines without reading cannot grow our memory.
@@ -308,9 +313,13 @@ where
         self.send_response(response);
     }
 
-    /// Sends the handler's response (or a 500 when it cannot be sent).
+    /// Sends the handler's response (or a 500 when it cannot be sent), with a `Server`
+    /// field unless the handler set one.
     fn send_response(&mut self, response: OutgoingResponse) {
-        let OutgoingResponse { head, body } = response;
+        let OutgoingResponse { mut head, body } = response;
+        if !head.headers().contains("Server") {
+            head.push_header("Server", SERVER);
+        }
         // A full body gets a Content-Length unless the head declares its own framing (or the
         // status has no body); the connection writes it straight into the head.
         let default_length = match &body {
@@ -328,6 +337,7 @@ where
             // The handler built an unsendable head (bad header bytes, say): answer 500.
             let _ = err;
             let fallback = Response::new(500)
+                .header("Server", SERVER)
                 .header("Content-Type", "text/plain; charset=utf-8")
                 .header("Content-Length", "22");
             if self
