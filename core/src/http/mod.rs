@@ -105,6 +105,7 @@
 mod body_read;
 mod body_write;
 pub mod client;
+pub mod conditional;
 mod conn;
 pub mod content_coding;
 pub mod date;
@@ -115,6 +116,7 @@ mod head_read;
 mod head_write;
 mod headers;
 mod limits;
+pub mod range;
 pub mod server;
 mod state;
 
