@@ -269,9 +269,15 @@ fn our_proxy_calls_a_perl_rpc_xml_server() {
                 .and_then(|t| t.with_offset_minutes(-90))
                 .unwrap(),
         );
-        assert_eq!(p.call_values("echo", &[sent.clone()]).unwrap(), sent);
+        assert_eq!(
+            p.call_values("echo", std::slice::from_ref(&sent)).unwrap(),
+            sent
+        );
         let text = Value::from("caf\u{e9} \u{2603} <&>");
-        assert_eq!(p.call_values("echo", &[text.clone()]).unwrap(), text);
+        assert_eq!(
+            p.call_values("echo", std::slice::from_ref(&text)).unwrap(),
+            text
+        );
         let f = fault_of(p.call_values("fail", &[]));
         assert_eq!((f.code, f.string.as_str()), (7, "failure on purpose"));
     });

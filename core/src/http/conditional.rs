@@ -169,7 +169,7 @@ fn tag(s: &[u8]) -> Option<(bool, &[u8], &[u8])> {
 /// Our tag's opaque part, if it is a well-formed strong tag.
 fn strong(ours: &str) -> Option<&[u8]> {
     match tag(ours.as_bytes()) {
-        Some((false, t, rest)) if rest.is_empty() => Some(t),
+        Some((false, t, [])) => Some(t),
         _ => None,
     }
 }
