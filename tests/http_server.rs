@@ -751,3 +751,110 @@ fn static_paths_and_types_match_pythons_server() {
         assert!(read_all(&mut s).starts_with("HTTP/1.1 400 "));
     });
 }
+
+/// The status a raw request gets, its first pieces of `piece` bytes written apart (so the
+/// server sees them apart), the rest at once. The server may answer and close before the end
+/// arrives: writing then stops.
+fn status_of(addr: SocketAddr, request: &[u8], piece: usize) -> String {
+    let mut s = raw(addr);
+    s.set_nodelay(true).unwrap();
+    let split = request.len().min(piece * 4);
+    let (first, rest) = request.split_at(split);
+    for part in first.chunks(piece).chain([rest]) {
+        if s.write_all(part).is_err() {
+            break;
+        }
+        thread::sleep(Duration::from_millis(3));
+    }
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    let all = read_all(&mut s);
+    all.lines().next().unwrap_or("").to_owned()
+}
+
+/// The request rules peers and reference parsers expect, over real sockets on every runtime,
+/// written whole and in pieces.
+#[test]
+fn rfc_request_rules_over_sockets() {
+    let long_method = format!("{}ST / HTTP/1.1\r\nHost: x\r\n\r\n", "P".repeat(8300));
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            b"GET /a HTTP/1.2\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 200 OK",
+        ),
+        (
+            b"GET /a HTTP/1.9\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 200 OK",
+        ),
+        (
+            b"GET /a HTTP/1.10\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET /a HTTP/3\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET /a HTTP/2.0\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 505 HTTP Version Not Supported",
+        ),
+        (
+            b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: u@x\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x y\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x/y\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x, y\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n".to_vec(),
+            "HTTP/1.1 200 OK",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked;x=y\r\n\r\n0\r\n\r\n"
+                .to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked ;x\r\n\r\n0\r\n\r\n"
+                .to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (long_method.into_bytes(), "HTTP/1.1 414 URI Too Long"),
+    ];
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        for (request, expected) in &cases {
+            for piece in [request.len(), 7, 127] {
+                let got = status_of(server.local_addr(), request, piece);
+                assert_eq!(
+                    got,
+                    *expected,
+                    "{} in pieces of {piece}",
+                    String::from_utf8_lossy(&request[..request.len().min(60)])
+                );
+            }
+        }
+        // Every answer names the server.
+        let mut s = raw(server.local_addr());
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let all = read_all(&mut s);
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(
+            all.contains(&format!("\r\nServer: netloom/{version}\r\n")),
+            "{all}"
+        );
+    });
+}

@@ -362,3 +362,52 @@ fn the_documented_32_mib_limit_is_the_one_that_answers() {
         );
     });
 }
+
+/// What other implementations send, as raw bodies on every runtime: UTF-16 and Latin-1
+/// documents, `<boolean>true</boolean>`, a JavaScript date; and a raw control character,
+/// which XML refuses, gets a fault.
+#[test]
+fn other_implementations_bodies_over_sockets() {
+    let utf16: Vec<u8> = {
+        let doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><methodCall><methodName>echo</methodName>\
+                   <params><param><value><string>\u{3c0} \u{1d11e}</string></value></param></params></methodCall>";
+        [0xFF, 0xFE]
+            .into_iter()
+            .chain(doc.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect()
+    };
+    let latin1 =
+        b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><methodCall><methodName>echo</methodName>\
+        <params><param><value><string>caf\xe9</string></value></param></params></methodCall>"
+            .to_vec();
+    let boolean = b"<?xml version=\"1.0\"?><methodCall><methodName>echo</methodName>\
+        <params><param><value><boolean>true</boolean></value></param></params></methodCall>"
+        .to_vec();
+    let js_date = b"<?xml version=\"1.0\"?><methodCall><methodName>echo</methodName>\
+        <params><param><value><dateTime.iso8601>2025-01-02T03:04:05.000Z</dateTime.iso8601></value></param></params></methodCall>"
+        .to_vec();
+    let control = b"<?xml version=\"1.0\"?><methodCall><methodName>echo</methodName>\
+        <params><param><value><string>a\x1bb</string></value></param></params></methodCall>"
+        .to_vec();
+    each_runtime(|rt| {
+        let server = start(rt);
+        let addr = server.local_addr();
+        let got = raw_post(addr, "/RPC2", "", &utf16);
+        assert!(got.contains("<string>\u{3c0} \u{1d11e}</string>"), "{got}");
+        let got = raw_post(addr, "/RPC2", "", &latin1);
+        assert!(got.contains("<string>caf\u{e9}</string>"), "{got}");
+        let got = raw_post(addr, "/RPC2", "", &boolean);
+        assert!(got.contains("<boolean>1</boolean>"), "{got}");
+        let got = raw_post(addr, "/RPC2", "", &js_date);
+        assert!(
+            got.contains("<dateTime.iso8601>2025-01-02T03:04:05.000Z</dateTime.iso8601>"),
+            "{got}"
+        );
+        let got = raw_post(addr, "/RPC2", "", &control);
+        assert!(
+            got.starts_with("HTTP/1.1 200 OK") && got.contains("faultCode"),
+            "{got}"
+        );
+        assert!(got.contains("U+001B"), "{got}");
+    });
+}

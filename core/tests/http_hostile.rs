@@ -12,6 +12,27 @@ use proptest::prelude::*;
 const H: &str = "Host: a\r\n";
 
 /// `(name, request bytes, expected error)`; `eof` cases are only wrong once the peer closes.
+///
+/// # Mutation check
+///
+/// Each smuggling-relevant rule is pinned here by hostile inputs fed at every split (and,
+/// where named, by `tests/http_corpus/`). Breaking the rule on purpose makes
+/// `every_corpus_input_is_rejected_with_the_right_error_at_any_split` fail on these cases
+/// (each mutation below was applied and the suite run; none survived):
+///
+/// | rule (where) | mutation | cases that fail |
+/// |---|---|---|
+/// | `chunked` has no parameters (`framing.rs` `observe_te` uses `list_items`) | strip parameters (`list_elements`) | `te-chunked-param`, `400-te-chunked-with-parameter.http` |
+/// | CL with TE is 400 (`framing.rs` `request_body`) | drop the check | `cl-te`, `te-cl`, `400-cl-te-smuggling.http` |
+/// | differing CLs are 400 (`observe_length`) | drop the check | `cl-cl`, `cl-list` |
+/// | TE must end in one `chunked` (`request_body`) | accept any TE holding a `chunked` | `te-chunked-identity`, `te-double-chunked` |
+/// | no TE in HTTP/1.0 (`request_body`) | drop the check | `te-http10` |
+/// | one Host (`request_body`) | allow two | `double-host` |
+/// | Host is `uri-host [:port]` (`valid_host`) | drop the check; or allow `,` | `host-*`, `400-host-userinfo.http`; `host-list-no-space` |
+/// | ASCII request targets (`head_read.rs` `request_with`) | drop the check | `utf8-in-target`, `400-utf8-target.http` |
+/// | 414 at any split (`conn.rs` `read_head` uses the first LF) | ignore a late LF | `long-method-lf-past-limit`, and the fuzz regression `long-method-lf-past-limit-split` in `fuzz_corpus_replay` |
+/// | obs-fold in requests is 400 (`request_error`) | treat as a bad name | `te-obs-fold` |
+/// | only major version 1 (`judge_version`) | accept any major | `http2-preface`, `version-0-9`, `505-http-2-0.http` |
 fn corpus() -> Vec<(&'static str, Vec<u8>, Error, bool)> {
     let r = |s: String| s.into_bytes();
     vec![
