@@ -230,7 +230,8 @@ impl Runtime {
         }
     }
 
-    /// Starts an XML-RPC server for `dispatcher` (CPython's HTTP behaviour) in the background.
+    /// Starts an XML-RPC server for `dispatcher` (CPython's HTTP behaviour) in the background,
+    /// under the HTTP limits XML-RPC needs ([`XmlRpcHandler::http_limits`](netloom_core::xmlrpc::http::XmlRpcHandler::http_limits)).
     pub fn spawn_xmlrpc(
         self,
         addr: SocketAddr,
@@ -239,7 +240,8 @@ impl Runtime {
     ) -> io::Result<RunningServer> {
         let handler =
             netloom_core::xmlrpc::http::XmlRpcHandler::new(std::sync::Arc::new(dispatcher));
-        self.spawn_http(addr, handler, config, HttpLimits::default())
+        let limits = handler.http_limits();
+        self.spawn_http(addr, handler, config, limits)
     }
 
     /// Serves HTTP with `handler` on an already bound listener, on this thread, forever.

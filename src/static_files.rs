@@ -1,10 +1,24 @@
-//! A static file [`Handler`], like `python3 -m http.server`: files with their length and
-//! type, `HEAD`, directory listings, `404`, and no way out of the served directory.
+//! A static file [`Handler`], like `python3 -m http.server` and then some: files with their
+//! length and type, `HEAD`, directory listings, `404`, no way out of the served directory,
+//! and what caches and download managers need: `Last-Modified` and a strong `ETag` with
+//! `If-Modified-Since` / `If-None-Match` (`304`), `If-Match` / `If-Unmodified-Since`
+//! (`412`), and one byte range (`206`, `416`, `If-Range`) streamed from the file.
+//!
+//! Paths are read as CPython's server reads them: percent-decoded to bytes (so a file name
+//! that is not UTF-8 is served from the percent-encoded link the listing gives it), `.` and
+//! `..` resolved (a `..` that stays inside the root is fine, one that would leave it is
+//! `403`), and a file asked for with a trailing `/` is `404`.
 
-use std::fs::{self, File};
-use std::path::{Component, Path, PathBuf};
+use std::ffi::OsString;
+use std::fs::{self, File, Metadata};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use netloom_core::http::conditional::{self, Outcome, Validators};
+use netloom_core::http::range::{self, Ranges};
 use netloom_core::http::server::{Handler, IncomingRequest, OutgoingResponse};
+use netloom_core::http::{date, Headers};
 
 /// Serves the files under one directory.
 #[derive(Debug, Clone)]
@@ -30,17 +44,25 @@ impl StaticFiles {
         &self.root
     }
 
-    /// Maps a request path to a file under the root, or `None` when it would leave it.
+    /// Maps a request path to a file under the root, or `None` when it would leave it (or
+    /// does not decode).
     fn resolve(&self, url_path: &str) -> Option<PathBuf> {
         let decoded = percent_decode(url_path)?;
-        let mut path = self.root.clone();
-        for comp in Path::new(&decoded).components() {
-            match comp {
-                Component::Normal(part) => path.push(part),
-                Component::RootDir | Component::CurDir => {}
-                // `..` and drive prefixes are refused outright rather than clamped.
-                Component::ParentDir | Component::Prefix(_) => return None,
+        // `.` and `..` resolved lexically, as CPython's `posixpath.normpath`, but a `..`
+        // above the root is refused rather than clamped.
+        let mut parts: Vec<&[u8]> = Vec::new();
+        for part in decoded.split(|&b| b == b'/') {
+            match part {
+                b"" | b"." => {}
+                b".." => {
+                    parts.pop()?;
+                }
+                _ => parts.push(part),
             }
+        }
+        let mut path = self.root.clone();
+        for part in parts {
+            path.push(os_name(part)?);
         }
         // Symlinks may still point outside: judge the real path.
         match fs::canonicalize(&path) {
@@ -48,6 +70,40 @@ impl StaticFiles {
             Ok(_) => None,
             Err(_) => Some(path), // does not exist: a 404 later
         }
+    }
+}
+
+/// A path component from its bytes: any bytes on Unix, UTF-8 elsewhere. A separator or a
+/// drive prefix inside one component could name another place: refused.
+fn os_name(part: &[u8]) -> Option<OsString> {
+    if part.contains(&b'\\') && cfg!(windows) {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        Some(OsString::from_vec(part.to_vec()))
+    }
+    #[cfg(not(unix))]
+    {
+        let s = std::str::from_utf8(part).ok()?;
+        if s.contains(':') {
+            return None;
+        }
+        Some(OsString::from(s))
+    }
+}
+
+/// A file name's bytes (lossy away from Unix, where names are Unicode anyway).
+fn name_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        name.as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned().into_bytes()
     }
 }
 
@@ -79,11 +135,15 @@ impl Handler for StaticFiles {
             }
             let index = path.join("index.html");
             if index.is_file() {
-                return serve_file(&index);
+                return serve_file(&index, method, req.head.headers());
             }
             return listing(&path, path_part);
         }
-        serve_file(&path)
+        if path_part.ends_with('/') {
+            // A file is not a directory (CPython answers the same).
+            return OutgoingResponse::text(404, "File not found\n");
+        }
+        serve_file(&path, method, req.head.headers())
     }
 }
 
@@ -102,15 +162,94 @@ fn origin_form(target: &str) -> &str {
     }
 }
 
-fn serve_file(path: &Path) -> OutgoingResponse {
-    match File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
-        Ok((file, len)) => {
-            OutgoingResponse::stream(200, content_type(path), Some(len), Box::new(file))
+/// A file's validators: its modification time to the second, and a strong entity tag made
+/// of its modification time (to the nanosecond) and size, so any change to it that the file
+/// system records changes the tag.
+struct FileValidators {
+    etag: String,
+    modified: Option<SystemTime>,
+}
+
+impl FileValidators {
+    fn of(meta: &Metadata) -> FileValidators {
+        let modified = meta.modified().ok();
+        let since = modified
+            .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
+            .unwrap_or_default();
+        FileValidators {
+            etag: format!(
+                "\"{:x}-{:x}-{:x}\"",
+                since.as_secs(),
+                since.subsec_nanos(),
+                meta.len()
+            ),
+            modified,
         }
+    }
+
+    fn as_validators(&self) -> Validators<'_> {
+        Validators {
+            etag: Some(&self.etag),
+            last_modified: self.modified,
+        }
+    }
+
+    /// `ETag`, `Last-Modified` and `Accept-Ranges` on `resp`.
+    fn describe(&self, mut resp: OutgoingResponse) -> OutgoingResponse {
+        resp = resp.header("ETag", &self.etag);
+        if let Some(m) = self.modified {
+            resp = resp.header("Last-Modified", date::format(m));
+        }
+        resp.header("Accept-Ranges", "bytes")
+    }
+}
+
+fn serve_file(path: &Path, method: &str, headers: &Headers) -> OutgoingResponse {
+    let (mut file, meta) = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m))) {
+        Ok(opened) => opened,
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            OutgoingResponse::text(403, "Forbidden\n")
+            return OutgoingResponse::text(403, "Forbidden\n")
         }
-        Err(_) => OutgoingResponse::text(404, "File not found\n"),
+        Err(_) => return OutgoingResponse::text(404, "File not found\n"),
+    };
+    let len = meta.len();
+    let v = FileValidators::of(&meta);
+    let kind = content_type(path);
+    match conditional::evaluate(method, headers, &v.as_validators()) {
+        Outcome::Proceed => {}
+        Outcome::NotModified => return v.describe(OutgoingResponse::new(304)),
+        Outcome::PreconditionFailed => return OutgoingResponse::text(412, "Precondition Failed\n"),
+    }
+    let ranges = match headers.get("Range") {
+        Some(value) if conditional::if_range_holds(headers, &v.as_validators()) => {
+            range::byte_range(value, len)
+        }
+        _ => Ranges::Whole,
+    };
+    match ranges {
+        Ranges::Whole => v.describe(OutgoingResponse::stream(
+            200,
+            kind,
+            Some(len),
+            Box::new(file),
+        )),
+        Ranges::One { start, end } => {
+            if file.seek(SeekFrom::Start(start)).is_err() {
+                return OutgoingResponse::text(500, "Internal Server Error\n");
+            }
+            // Only the range is read, piece by piece, as the socket takes it.
+            let body = Box::new(file.take(end - start + 1));
+            v.describe(OutgoingResponse::stream(
+                206,
+                kind,
+                Some(end - start + 1),
+                body,
+            ))
+            .header("Content-Range", range::content_range(start, end, len))
+        }
+        Ranges::Unsatisfiable => v
+            .describe(OutgoingResponse::text(416, "Range Not Satisfiable\n"))
+            .header("Content-Range", range::unsatisfied_range(len)),
     }
 }
 
@@ -118,24 +257,29 @@ fn listing(dir: &Path, url_path: &str) -> OutgoingResponse {
     let Ok(entries) = fs::read_dir(dir) else {
         return OutgoingResponse::text(403, "No permission to list directory\n");
     };
-    let mut names: Vec<(String, bool)> = entries
+    let mut names: Vec<(Vec<u8>, bool)> = entries
         .filter_map(|e| e.ok())
         .map(|e| {
             let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            (e.file_name().to_string_lossy().into_owned(), is_dir)
+            (name_bytes(&e.file_name()), is_dir)
         })
         .collect();
-    names.sort_by_key(|(n, _)| n.to_lowercase());
-    let title = format!("Directory listing for {}", html_escape(url_path));
+    names.sort_by_key(|(n, _)| String::from_utf8_lossy(n).to_lowercase());
+    let shown_path =
+        String::from_utf8_lossy(&percent_decode(url_path).unwrap_or_default()).into_owned();
+    let title = format!("Directory listing for {}", html_escape(&shown_path));
     let mut html = format!(
         "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n</head>\n<body>\n<h1>{title}</h1>\n<hr>\n<ul>\n"
     );
-    for (name, is_dir) in names {
-        let shown = if is_dir { format!("{name}/") } else { name };
+    for (mut name, is_dir) in names {
+        if is_dir {
+            name.push(b'/');
+        }
+        // The link carries the name's exact bytes; the text shows it readably.
         html.push_str(&format!(
             "<li><a href=\"{}\">{}</a></li>\n",
-            percent_encode(&shown),
-            html_escape(&shown)
+            percent_encode(&name),
+            html_escape(&String::from_utf8_lossy(&name))
         ));
     }
     html.push_str("</ul>\n<hr>\n</body>\n</html>\n");
@@ -151,30 +295,83 @@ pub fn content_type(path: &Path) -> &'static str {
         .unwrap_or_default();
     match ext.as_str() {
         "html" | "htm" => "text/html",
-        "txt" | "text" | "log" | "md" | "rs" | "py" | "toml" => "text/plain",
+        "xhtml" => "application/xhtml+xml",
+        "txt" | "text" | "log" | "rs" | "toml" | "ini" | "conf" | "srt" => "text/plain",
+        "md" | "markdown" => "text/markdown",
+        "py" => "text/x-python",
+        "sh" => "text/x-sh",
+        "c" => "text/x-csrc",
+        "h" => "text/x-chdr",
         "css" => "text/css",
         "csv" => "text/csv",
+        "tsv" => "text/tab-separated-values",
+        "ics" => "text/calendar",
+        "vtt" => "text/vtt",
         "js" | "mjs" => "text/javascript",
-        "json" => "application/json",
+        "json" | "map" => "application/json",
+        "jsonld" => "application/ld+json",
+        "webmanifest" => "application/manifest+json",
         "xml" => "application/xml",
+        "atom" => "application/atom+xml",
+        "rss" => "application/rss+xml",
+        "yaml" | "yml" => "application/yaml",
         "pdf" => "application/pdf",
+        "rtf" => "application/rtf",
+        "epub" => "application/epub+zip",
         "zip" => "application/zip",
-        "gz" => "application/gzip",
+        "gz" | "tgz" => "application/gzip",
+        "bz2" => "application/x-bzip2",
+        "xz" => "application/x-xz",
+        "zst" => "application/zstd",
+        "7z" => "application/x-7z-compressed",
         "tar" => "application/x-tar",
+        "iso" => "application/x-iso9660-image",
+        "deb" => "application/vnd.debian.binary-package",
+        "jar" => "application/java-archive",
         "wasm" => "application/wasm",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "ppt" => "application/vnd.ms-powerpoint",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+        "odp" => "application/vnd.oasis.opendocument.presentation",
         "png" => "image/png",
+        "apng" => "image/apng",
         "jpg" | "jpeg" => "image/jpeg",
         "gif" => "image/gif",
         "svg" => "image/svg+xml",
         "ico" => "image/vnd.microsoft.icon",
         "webp" => "image/webp",
+        "avif" => "image/avif",
+        "bmp" => "image/bmp",
+        "tif" | "tiff" => "image/tiff",
+        "heic" => "image/heic",
+        "jxl" => "image/jxl",
         "mp3" => "audio/mpeg",
-        "mp4" => "video/mp4",
+        "m4a" => "audio/mp4",
+        "ogg" | "oga" | "opus" => "audio/ogg",
+        "wav" => "audio/wav",
+        "flac" => "audio/flac",
+        "mp4" | "m4v" => "video/mp4",
+        "webm" => "video/webm",
+        "ogv" => "video/ogg",
+        "mov" => "video/quicktime",
+        "mkv" => "video/x-matroska",
+        "avi" => "video/x-msvideo",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
         _ => "application/octet-stream",
     }
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+/// The bytes a URL path stands for; `None` for a bad escape or a NUL (which no file name
+/// holds).
+fn percent_decode(s: &str) -> Option<Vec<u8>> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -189,16 +386,15 @@ fn percent_decode(s: &str) -> Option<String> {
             i += 1;
         }
     }
-    // A NUL can't name a file; refuse it like a bad escape.
     if out.contains(&0) {
         return None;
     }
-    String::from_utf8(out).ok()
+    Some(out)
 }
 
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
+fn percent_encode(name: &[u8]) -> String {
+    let mut out = String::with_capacity(name.len());
+    for &b in name {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
                 out.push(b as char)
@@ -222,10 +418,12 @@ mod tests {
 
     #[test]
     fn decoding_refuses_bad_escapes_and_nul() {
-        assert_eq!(percent_decode("/a%20b").as_deref(), Some("/a b"));
+        assert_eq!(percent_decode("/a%20b").as_deref(), Some(&b"/a b"[..]));
+        assert_eq!(percent_decode("/%FF").as_deref(), Some(&b"/\xFF"[..]));
         assert_eq!(percent_decode("/a%2"), None);
         assert_eq!(percent_decode("/a%zz"), None);
         assert_eq!(percent_decode("/a%00"), None);
+        assert_eq!(percent_encode(b"a b/\xFF\xC3\xA9"), "a%20b/%FF%C3%A9");
     }
 
     #[test]
@@ -238,10 +436,16 @@ mod tests {
     }
 
     #[test]
-    fn parent_components_are_refused() {
+    fn parent_components_above_the_root_are_refused() {
         let files = StaticFiles::new(std::env::temp_dir()).unwrap();
         assert!(files.resolve("/../etc/passwd").is_none());
         assert!(files.resolve("/a/%2e%2e/%2e%2e/etc").is_none());
+        assert!(files.resolve("/a/b/../../../x").is_none());
         assert!(files.resolve("/ok/file.txt").is_some());
+        // Inside the root, `..` and `.` are resolved.
+        assert_eq!(
+            files.resolve("/a/%2e%2e/./b/../c.txt"),
+            Some(files.root().join("c.txt"))
+        );
     }
 }

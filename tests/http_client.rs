@@ -486,3 +486,73 @@ fn retrieve_replaces_only_on_success() {
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
+
+/// A CPython server that answers `/gzip` and `/deflate` (zlib) and `/raw-deflate` bodies in
+/// that content coding when the request's `Accept-Encoding` names it, plain otherwise, and a
+/// small bomb at `/bomb`.
+const CODING_SERVER: &str = r#"
+import gzip, sys, zlib
+from http.server import BaseHTTPRequestHandler, HTTPServer
+BODY = bytes(i * 7 % 251 for i in range(300000))
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        accept = self.headers.get('Accept-Encoding', '')
+        coding, data = 'identity', BODY
+        if self.path == '/gzip' and 'gzip' in accept:
+            coding, data = 'gzip', gzip.compress(BODY)
+        elif self.path == '/deflate' and 'deflate' in accept:
+            coding, data = 'deflate', zlib.compress(BODY)
+        elif self.path == '/raw-deflate' and 'deflate' in accept:
+            c = zlib.compressobj(wbits=-15)
+            coding, data = 'deflate', c.compress(BODY) + c.flush()
+        elif self.path == '/bomb':
+            coding, data = 'gzip', gzip.compress(bytes(8 << 20))
+        self.send_response(200)
+        if coding != 'identity':
+            self.send_header('Content-Encoding', coding)
+        self.send_header('Content-Length', str(len(data)))
+        self.send_header('X-Accept-Encoding', accept)
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *a): pass
+s = HTTPServer(('127.0.0.1', int(sys.argv[1])), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+
+/// `get` asks for gzip and deflate, and hands over the decoded body, with a cap, on every
+/// runtime.
+#[test]
+fn compressed_responses_are_decoded_with_a_cap() {
+    let (mut py, port) = common::python_server(CODING_SERVER);
+    let body = pattern(300_000);
+    each_runtime(|rt| {
+        for path in ["/gzip", "/deflate", "/raw-deflate", "/plain"] {
+            let mut resp = rt
+                .get(&format!("http://127.0.0.1:{port}{path}"), quick())
+                .unwrap();
+            assert_eq!(
+                resp.headers().get_str("X-Accept-Encoding"),
+                Some("gzip, deflate"),
+                "{path}"
+            );
+            assert!(!resp.headers().contains("Content-Encoding"), "{path}");
+            assert_eq!(read_all(&mut resp).unwrap(), body, "{path}");
+        }
+        let config = ClientConfig {
+            max_decoded_body_bytes: 1 << 20,
+            ..quick()
+        };
+        let mut resp = rt
+            .get(&format!("http://127.0.0.1:{port}/bomb"), config)
+            .unwrap();
+        let e = read_all(&mut resp).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
+        assert!(
+            matches!(ClientError::from(e), ClientError::Decoding(_)),
+            "a capped bomb is a decoding error"
+        );
+    });
+    let _ = py.kill();
+    let _ = py.wait();
+}

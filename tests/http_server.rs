@@ -571,3 +571,290 @@ fn a_body_reader_that_panics_cuts_its_response_short_and_nothing_else() {
         });
     }
 }
+
+/// A response's status, headers (lowercase names) and body, from `curl -i` output.
+fn split_response(raw: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(raw)));
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers, raw[end + 4..].to_vec())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// curl against the static server: validators, 304s, ranges, resuming, If-Range, on every
+/// runtime.
+#[test]
+fn curl_caches_and_resumes_static_files() {
+    let dir = temp_dir("static-cache");
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i * 31 % 251) as u8).collect();
+    std::fs::write(dir.join("data.bin"), &data).unwrap();
+    each_runtime(|rt| {
+        let server = serve_http(rt, StaticFiles::new(&dir).unwrap(), ServerConfig::default());
+        let url = format!("http://{}/data.bin", server.local_addr());
+        let get = |args: &[&str]| {
+            let mut all = vec!["-i"];
+            all.extend_from_slice(args);
+            all.push(&url);
+            split_response(&curl(&all).stdout)
+        };
+
+        let (status, h, body) = get(&[]);
+        assert_eq!(status, 200);
+        assert!(body == data, "whole file");
+        assert_eq!(header(&h, "accept-ranges"), Some("bytes"));
+        assert!(
+            header(&h, "server").unwrap().starts_with("netloom/"),
+            "{h:?}"
+        );
+        let etag = header(&h, "etag").expect("an ETag").to_owned();
+        assert!(
+            etag.starts_with('"') && etag.ends_with('"'),
+            "strong: {etag}"
+        );
+        let modified = header(&h, "last-modified")
+            .expect("Last-Modified")
+            .to_owned();
+        assert!(modified.ends_with(" GMT"), "{modified}");
+
+        // Caching: a matching validator gets 304 and no body.
+        for cond in [
+            format!("If-None-Match: {etag}"),
+            format!("If-None-Match: \"other\", W/{etag}"),
+            format!("If-Modified-Since: {modified}"),
+        ] {
+            let (status, h, body) = get(&["-H", &cond]);
+            assert_eq!(status, 304, "{cond}");
+            assert!(body.is_empty(), "{cond}");
+            assert_eq!(header(&h, "etag"), Some(etag.as_str()));
+        }
+        let (status, _, body) = get(&["-H", "If-None-Match: \"stale\""]);
+        assert_eq!((status, body.len()), (200, data.len()));
+        let (status, _, body) = get(&["-H", "If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT"]);
+        assert_eq!((status, body.len()), (200, data.len()));
+        let (status, _, _) = get(&["-H", "If-Match: \"stale\""]);
+        assert_eq!(status, 412);
+
+        // One range.
+        let (status, h, body) = get(&["-r", "1000-1999"]);
+        assert_eq!(status, 206);
+        assert_eq!(header(&h, "content-range"), Some("bytes 1000-1999/1000000"));
+        assert_eq!(header(&h, "content-length"), Some("1000"));
+        assert!(body == data[1000..2000]);
+        let (status, h, body) = get(&["-r", "-10"]);
+        assert_eq!(status, 206);
+        assert_eq!(
+            header(&h, "content-range"),
+            Some("bytes 999990-999999/1000000")
+        );
+        assert!(body == data[999_990..]);
+        // Beyond the end: 416 with the length.
+        let (status, h, _) = get(&["-r", "2000000-"]);
+        assert_eq!(status, 416);
+        assert_eq!(header(&h, "content-range"), Some("bytes */1000000"));
+        // Several ranges: the whole file.
+        let (status, _, body) = get(&["-r", "0-9,100-109"]);
+        assert_eq!((status, body.len()), (200, data.len()));
+        // If-Range: the current validator lets the range through, a stale one does not.
+        let (status, _, body) = get(&["-r", "10-19", "-H", &format!("If-Range: {etag}")]);
+        assert_eq!((status, body.len()), (206, 10));
+        let (status, _, body) = get(&["-r", "10-19", "-H", &format!("If-Range: {modified}")]);
+        assert_eq!((status, body.len()), (206, 10));
+        let (status, _, body) = get(&["-r", "10-19", "-H", "If-Range: \"stale\""]);
+        assert_eq!((status, body.len()), (200, data.len()));
+
+        // `curl -C -` resumes a partial download.
+        let part = dir.join(format!("partial-{rt}"));
+        std::fs::write(&part, &data[..300_000]).unwrap();
+        let o = curl(&["-C", "-", "-o", part.to_str().unwrap(), &url]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            std::fs::read(&part).unwrap() == data,
+            "resumed file differs"
+        );
+        std::fs::remove_file(&part).unwrap();
+    });
+}
+
+/// Paths read as CPython's server reads them, and common types.
+#[test]
+fn static_paths_and_types_match_pythons_server() {
+    let dir = temp_dir("static-paths");
+    std::fs::write(dir.join("notes.md"), "# notes\n").unwrap();
+    std::fs::write(dir.join("page.html"), "<p>hi</p>\n").unwrap();
+    std::fs::write(dir.join("font.woff2"), "w").unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    #[cfg(unix)]
+    let odd = {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9 \xff.txt");
+        std::fs::write(dir.join(name), "latin-1 name\n").unwrap();
+        "caf%E9%20%FF.txt"
+    };
+    each_runtime(|rt| {
+        let server = serve_http(rt, StaticFiles::new(&dir).unwrap(), ServerConfig::default());
+        let base = format!("http://{}", server.local_addr());
+        let fetch = |path: &str| {
+            split_response(&curl(&["-i", "--path-as-is", &format!("{base}{path}")]).stdout)
+        };
+        let (status, h, body) = fetch("/notes.md");
+        assert_eq!(status, 200);
+        assert_eq!(header(&h, "content-type"), Some("text/markdown"));
+        assert_eq!(body, b"# notes\n");
+        assert_eq!(
+            header(&fetch("/font.woff2").1, "content-type"),
+            Some("font/woff2")
+        );
+        // A file is not a directory.
+        assert_eq!(fetch("/notes.md/").0, 404);
+        // `..` that stays inside the root is resolved, raw or encoded.
+        assert_eq!(fetch("/sub/%2e%2e/notes.md").2, b"# notes\n");
+        assert_eq!(fetch("/sub/../page.html").2, b"<p>hi</p>\n");
+        assert_eq!(fetch("/sub/%2E%2E/%2e/notes.md").0, 200);
+        assert_eq!(fetch("/sub/%2e%2e/%2e%2e/notes.md").0, 403);
+        #[cfg(unix)]
+        {
+            let (_, _, listing) = fetch("/");
+            let listing = String::from_utf8_lossy(&listing);
+            assert!(
+                listing.contains(&format!("<a href=\"{odd}\">")),
+                "{listing}"
+            );
+            assert!(
+                listing.contains("caf\u{FFFD} \u{FFFD}.txt</a>"),
+                "{listing}"
+            );
+            let (status, _, body) = fetch(&format!("/{odd}"));
+            assert_eq!((status, &body[..]), (200, &b"latin-1 name\n"[..]));
+        }
+        // The name's raw bytes in the target are refused (RFC 9112: ASCII only).
+        let mut s = raw(server.local_addr());
+        s.write_all(b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        assert!(read_all(&mut s).starts_with("HTTP/1.1 400 "));
+    });
+}
+
+/// The status a raw request gets, its first pieces of `piece` bytes written apart (so the
+/// server sees them apart), the rest at once. The server may answer and close before the end
+/// arrives: writing then stops.
+fn status_of(addr: SocketAddr, request: &[u8], piece: usize) -> String {
+    let mut s = raw(addr);
+    s.set_nodelay(true).unwrap();
+    let split = request.len().min(piece * 4);
+    let (first, rest) = request.split_at(split);
+    for part in first.chunks(piece).chain([rest]) {
+        if s.write_all(part).is_err() {
+            break;
+        }
+        thread::sleep(Duration::from_millis(3));
+    }
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    let all = read_all(&mut s);
+    all.lines().next().unwrap_or("").to_owned()
+}
+
+/// The request rules peers and reference parsers expect, over real sockets on every runtime,
+/// written whole and in pieces.
+#[test]
+fn rfc_request_rules_over_sockets() {
+    let long_method = format!("{}ST / HTTP/1.1\r\nHost: x\r\n\r\n", "P".repeat(8300));
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            b"GET /a HTTP/1.2\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 200 OK",
+        ),
+        (
+            b"GET /a HTTP/1.9\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 200 OK",
+        ),
+        (
+            b"GET /a HTTP/1.10\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET /a HTTP/3\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET /a HTTP/2.0\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 505 HTTP Version Not Supported",
+        ),
+        (
+            b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: u@x\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x y\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x/y\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: x, y\r\n\r\n".to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n".to_vec(),
+            "HTTP/1.1 200 OK",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked;x=y\r\n\r\n0\r\n\r\n"
+                .to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked ;x\r\n\r\n0\r\n\r\n"
+                .to_vec(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (long_method.into_bytes(), "HTTP/1.1 414 URI Too Long"),
+    ];
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        for (request, expected) in &cases {
+            for piece in [request.len(), 7, 127] {
+                let got = status_of(server.local_addr(), request, piece);
+                assert_eq!(
+                    got,
+                    *expected,
+                    "{} in pieces of {piece}",
+                    String::from_utf8_lossy(&request[..request.len().min(60)])
+                );
+            }
+        }
+        // Every answer names the server.
+        let mut s = raw(server.local_addr());
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let all = read_all(&mut s);
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(
+            all.contains(&format!("\r\nServer: netloom/{version}\r\n")),
+            "{all}"
+        );
+    });
+}

@@ -23,6 +23,11 @@ fn dispatcher() -> Dispatcher {
         Err(Fault::new(42, "failure on purpose"))
     });
     d.register("boom", || -> i32 { panic!("handler panic on purpose") });
+    d.register("len", |s: String| s.len() as i32);
+    d.register_raw("total_len", |params: &[Value]| {
+        let n: usize = params.iter().filter_map(Value::as_str).map(str::len).sum();
+        Ok(Value::Int(n as i32))
+    });
     d
 }
 
@@ -200,7 +205,9 @@ fn bad_bodies_get_a_fault_or_status_and_the_server_goes_on() {
         );
         let got = raw_post(addr, "/elsewhere", "", b"<x/>");
         assert!(got.starts_with("HTTP/1.1 404 "), "{got}");
-        let too_large = vec![b'a'; 17 * 1024 * 1024];
+        // Past the XML-RPC document limit (32 MiB), which the server's HTTP limits let
+        // through (see `the_documented_32_mib_limit_is_the_one_that_answers`).
+        let too_large = vec![b'a'; 33 * 1024 * 1024];
         let got = raw_post(addr, "/", "", &too_large);
         assert!(
             got.starts_with("HTTP/1.1 413 "),
@@ -302,5 +309,105 @@ fn the_calculator_computes_what_cpython_computes() {
             assert_eq!(got, want, "{rt}");
         }
         assert_eq!(ours.lines().count(), expected.lines().count(), "{rt}");
+    });
+}
+
+/// A 20 MiB call is answered (the HTTP layer's generic 16 MiB request limit used to answer
+/// 413 first), one past 32 MiB gets 413, and a gzipped or deflated call inflates up to the
+/// 20 MiB cap, on every runtime.
+#[test]
+fn the_documented_32_mib_limit_is_the_one_that_answers() {
+    let mut call = Vec::new();
+    // Four strings of 5 MiB (one string may have 16 MiB at most).
+    let five = Value::String("z".repeat(5 << 20));
+    netloom::xmlrpc::encode_call("total_len", &vec![five; 4], &mut call);
+    let deflated = netloom::http::content_coding::deflate(&call[..call.len() / 2]);
+    let mut small = Vec::new();
+    netloom::xmlrpc::encode_call("len", &[Value::String("d".repeat(1 << 20))], &mut small);
+    let small_deflated = netloom::http::content_coding::deflate(&small);
+    each_runtime(|rt| {
+        let server = start(rt);
+        let addr = server.local_addr();
+        let got = raw_post(addr, "/RPC2", "", &call);
+        assert!(
+            got.starts_with("HTTP/1.1 200 OK"),
+            "{}",
+            &got[..got.len().min(300)]
+        );
+        assert!(
+            got.contains(&format!("<int>{}</int>", 20 << 20)),
+            "{}",
+            &got[..got.len().min(300)]
+        );
+        let got = raw_post(
+            addr,
+            "/RPC2",
+            "Content-Encoding: deflate\r\n",
+            &small_deflated,
+        );
+        assert!(got.contains(&format!("<int>{}</int>", 1 << 20)), "{got}");
+        // Truncated XML, but well under the cap: a fault, not a status.
+        let got = raw_post(addr, "/RPC2", "Content-Encoding: deflate\r\n", &deflated);
+        assert!(
+            got.starts_with("HTTP/1.1 200 OK") && got.contains("faultCode"),
+            "{got}"
+        );
+        let mut over = call.clone();
+        over.resize((32 << 20) + 1, b' ');
+        let got = raw_post(addr, "/RPC2", "", &over);
+        assert!(
+            got.starts_with("HTTP/1.1 413 "),
+            "{}",
+            got.lines().next().unwrap_or("")
+        );
+    });
+}
+
+/// What other implementations send, as raw bodies on every runtime: UTF-16 and Latin-1
+/// documents, `<boolean>true</boolean>`, a JavaScript date; and a raw control character,
+/// which XML refuses, gets a fault.
+#[test]
+fn other_implementations_bodies_over_sockets() {
+    let utf16: Vec<u8> = {
+        let doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><methodCall><methodName>echo</methodName>\
+                   <params><param><value><string>\u{3c0} \u{1d11e}</string></value></param></params></methodCall>";
+        [0xFF, 0xFE]
+            .into_iter()
+            .chain(doc.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect()
+    };
+    let latin1 =
+        b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><methodCall><methodName>echo</methodName>\
+        <params><param><value><string>caf\xe9</string></value></param></params></methodCall>"
+            .to_vec();
+    let boolean = b"<?xml version=\"1.0\"?><methodCall><methodName>echo</methodName>\
+        <params><param><value><boolean>true</boolean></value></param></params></methodCall>"
+        .to_vec();
+    let js_date = b"<?xml version=\"1.0\"?><methodCall><methodName>echo</methodName>\
+        <params><param><value><dateTime.iso8601>2025-01-02T03:04:05.000Z</dateTime.iso8601></value></param></params></methodCall>"
+        .to_vec();
+    let control = b"<?xml version=\"1.0\"?><methodCall><methodName>echo</methodName>\
+        <params><param><value><string>a\x1bb</string></value></param></params></methodCall>"
+        .to_vec();
+    each_runtime(|rt| {
+        let server = start(rt);
+        let addr = server.local_addr();
+        let got = raw_post(addr, "/RPC2", "", &utf16);
+        assert!(got.contains("<string>\u{3c0} \u{1d11e}</string>"), "{got}");
+        let got = raw_post(addr, "/RPC2", "", &latin1);
+        assert!(got.contains("<string>caf\u{e9}</string>"), "{got}");
+        let got = raw_post(addr, "/RPC2", "", &boolean);
+        assert!(got.contains("<boolean>1</boolean>"), "{got}");
+        let got = raw_post(addr, "/RPC2", "", &js_date);
+        assert!(
+            got.contains("<dateTime.iso8601>2025-01-02T03:04:05.000Z</dateTime.iso8601>"),
+            "{got}"
+        );
+        let got = raw_post(addr, "/RPC2", "", &control);
+        assert!(
+            got.starts_with("HTTP/1.1 200 OK") && got.contains("faultCode"),
+            "{got}"
+        );
+        assert!(got.contains("U+001B"), "{got}");
     });
 }

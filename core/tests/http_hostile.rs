@@ -12,6 +12,27 @@ use proptest::prelude::*;
 const H: &str = "Host: a\r\n";
 
 /// `(name, request bytes, expected error)`; `eof` cases are only wrong once the peer closes.
+///
+/// # Mutation check
+///
+/// Each smuggling-relevant rule is pinned here by hostile inputs fed at every split (and,
+/// where named, by `tests/http_corpus/`). Breaking the rule on purpose makes
+/// `every_corpus_input_is_rejected_with_the_right_error_at_any_split` fail on these cases
+/// (each mutation below was applied and the suite run; none survived):
+///
+/// | rule (where) | mutation | cases that fail |
+/// |---|---|---|
+/// | `chunked` has no parameters (`framing.rs` `observe_te` uses `list_items`) | strip parameters (`list_elements`) | `te-chunked-param`, `400-te-chunked-with-parameter.http` |
+/// | CL with TE is 400 (`framing.rs` `request_body`) | drop the check | `cl-te`, `te-cl`, `400-cl-te-smuggling.http` |
+/// | differing CLs are 400 (`observe_length`) | drop the check | `cl-cl`, `cl-list` |
+/// | TE must end in one `chunked` (`request_body`) | accept any TE holding a `chunked` | `te-chunked-identity`, `te-double-chunked` |
+/// | no TE in HTTP/1.0 (`request_body`) | drop the check | `te-http10` |
+/// | one Host (`request_body`) | allow two | `double-host` |
+/// | Host is `uri-host [:port]` (`valid_host`) | drop the check; or allow `,` | `host-*`, `400-host-userinfo.http`; `host-list-no-space` |
+/// | ASCII request targets (`head_read.rs` `request_with`) | drop the check | `utf8-in-target`, `400-utf8-target.http` |
+/// | 414 at any split (`conn.rs` `read_head` uses the first LF) | ignore a late LF | `long-method-lf-past-limit`, and the fuzz regression `long-method-lf-past-limit-split` in `fuzz_corpus_replay` |
+/// | obs-fold in requests is 400 (`request_error`) | treat as a bad name | `te-obs-fold` |
+/// | only major version 1 (`judge_version`) | accept any major | `http2-preface`, `version-0-9`, `505-http-2-0.http` |
 fn corpus() -> Vec<(&'static str, Vec<u8>, Error, bool)> {
     let r = |s: String| s.into_bytes();
     vec![
@@ -30,6 +51,12 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, Error, bool)> {
         ("te-chunked-identity", r(format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked, identity\r\n\r\n")), Error::TransferEncodingNotChunked, false),
         ("te-double-chunked", r(format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n")), Error::TransferEncodingNotChunked, false),
         ("te-gzip-chunked", r(format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: gzip, chunked\r\n\r\n")), Error::UnsupportedTransferCoding, false),
+        // `chunked` has no parameters: with one it is another coding, never chunked.
+        ("te-chunked-param", r(format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked;x=y\r\n\r\n0\r\n\r\n")), Error::TransferEncodingNotChunked, false),
+        ("te-chunked-space-param", r(format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked ;x\r\n\r\n0\r\n\r\n")), Error::TransferEncodingNotChunked, false),
+        ("te-chunked-bare-semicolon", r(format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked;\r\n\r\n0\r\n\r\n")), Error::TransferEncodingNotChunked, false),
+        ("te-gzip-chunked-param", r(format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: gzip, chunked;q=1\r\n\r\n0\r\n\r\n")), Error::TransferEncodingNotChunked, false),
+        ("te-chunked-param-then-chunked", r(format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked;x, chunked\r\n\r\n0\r\n\r\n")), Error::UnsupportedTransferCoding, false),
         ("te-http10", r("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".into()), Error::TransferEncodingInHttp10, false),
         ("te-vertical-tab", r(format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: \x0bchunked\r\n\r\n")), Error::InvalidHeaderValue, false),
         ("chunk-size-lf-only", r(format!("POST / HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n")), Error::InvalidChunkFraming, false),
@@ -63,14 +90,38 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, Error, bool)> {
         ("tab-delimiter", r(format!("GET\t/ HTTP/1.1\r\n{H}\r\n")), Error::InvalidRequestLine, false),
         ("http09", r("GET /\r\n\r\n".into()), Error::InvalidRequestLine, false),
         ("http2-preface", r("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".into()), Error::UnsupportedVersion, false),
-        ("http3", r("GET / HTTP/3\r\n\r\n".into()), Error::UnsupportedVersion, false),
+        ("http3", r("GET / HTTP/3\r\n\r\n".into()), Error::InvalidVersion, false),
+        ("version-1-10", r(format!("GET / HTTP/1.10\r\n{H}\r\n")), Error::InvalidVersion, false),
+        ("version-1", r(format!("GET / HTTP/1\r\n{H}\r\n")), Error::InvalidVersion, false),
+        ("version-1-1-1", r(format!("GET / HTTP/1.1.1\r\n{H}\r\n")), Error::InvalidVersion, false),
+        ("version-01-1", r(format!("GET / HTTP/01.1\r\n{H}\r\n")), Error::InvalidVersion, false),
+        ("version-0-9", r(format!("GET / HTTP/0.9\r\n{H}\r\n")), Error::UnsupportedVersion, false),
         ("lowercase-version", r("GET / http/1.1\r\n\r\n".into()), Error::InvalidVersion, false),
         ("tls-client-hello", vec![0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, b'\r', b'\n', b'\r', b'\n'], Error::InvalidRequestLine, false),
         ("missing-host", r("GET / HTTP/1.1\r\n\r\n".into()), Error::MissingHost, false),
         ("double-host", r(format!("GET / HTTP/1.1\r\n{H}{H}\r\n")), Error::DuplicateHost, false),
+        ("host-userinfo", r("GET / HTTP/1.1\r\nHost: user@a\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-userinfo-port", r("GET / HTTP/1.1\r\nHost: a:b@c:80\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-space", r("GET / HTTP/1.1\r\nHost: a b\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-tab", r("GET / HTTP/1.1\r\nHost: a\tb\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-slash", r("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-list", r("GET / HTTP/1.1\r\nHost: a, b\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-list-no-space", r("GET / HTTP/1.1\r\nHost: a,b\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-bad-port", r("GET / HTTP/1.1\r\nHost: a:8o\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-two-ports", r("GET / HTTP/1.1\r\nHost: a:80:81\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-unclosed-ipv6", r("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-bad-escape", r("GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n".into()), Error::InvalidHost, false),
+        ("host-http10", r("GET / HTTP/1.0\r\nHost: x@y\r\n\r\n".into()), Error::InvalidHost, false),
+        // --- request targets: ASCII only (RFC 9112 §3.2) ---
+        ("utf8-in-target", r(format!("GET /café HTTP/1.1\r\n{H}\r\n")), Error::InvalidRequestLine, false),
+        ("utf8-in-query", r(format!("GET /?q=☃ HTTP/1.1\r\n{H}\r\n")), Error::InvalidRequestLine, false),
         // --- absurd sizes ---
         ("uri-flood", r(format!("GET /{} HTTP/1.1\r\n{H}\r\n", "a".repeat(9000))), Error::UriTooLong { limit: 8192 }, false),
         ("uri-flood-unterminated", r(format!("GET /{}", "a".repeat(20000))), Error::UriTooLong { limit: 8192 }, false),
+        // The fuzz finding: a method so long that the request line's LF comes past the
+        // room for a target (8 KiB + 64), with the head incomplete and complete.
+        ("long-method-lf-past-limit", r(format!("{}ST / HTTP/1.1\r\nHo: ", "P".repeat(8300))), Error::UriTooLong { limit: 8192 }, false),
+        ("long-method-lf-past-limit-whole", r(format!("{}ST / HTTP/1.1\r\n{H}\r\n", "P".repeat(8300))), Error::UriTooLong { limit: 8192 }, false),
         ("header-flood", r(format!("GET / HTTP/1.1\r\n{H}{}\r\n", "X: y\r\n".repeat(150))), Error::TooManyHeaders { limit: 100 }, false),
         ("huge-header", r(format!("GET / HTTP/1.1\r\n{H}X: {}\r\n\r\n", "v".repeat(20000))), Error::HeadTooLarge { limit: 16384 }, false),
         ("endless-head", r(format!("GET / HTTP/1.1\r\n{H}X: {}", "v".repeat(20000))), Error::HeadTooLarge { limit: 16384 }, false),

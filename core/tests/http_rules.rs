@@ -123,13 +123,90 @@ fn http_version_other_than_1x_is_505() {
     assert_eq!(e, Error::UnsupportedVersion);
     assert_eq!(e.status_code(), 505);
     assert_eq!(
-        server_error(b"GET / HTTP/1.2\r\n\r\n"),
-        Error::UnsupportedVersion
-    );
-    assert_eq!(
         server_error(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
         Error::UnsupportedVersion
     );
+    assert_eq!(
+        server_error(b"GET / HTTP/0.9\r\nHost: a\r\n\r\n"),
+        Error::UnsupportedVersion
+    );
+}
+
+/// RFC 9110 §2.5: a higher minor version of HTTP/1 is processed as 1.1, and answered in
+/// 1.1, by either role.
+#[test]
+fn http_1_minor_versions_above_1_are_read_as_1_1() {
+    for minor in 2..=9 {
+        let req = format!("GET /v HTTP/1.{minor}\r\nHost: a\r\n\r\n");
+        for step in [req.len(), 1, 5, 13] {
+            let mut c = Connection::new(Role::Server, Limits::default());
+            let mut got = None;
+            for piece in req.as_bytes().chunks(step) {
+                c.receive(piece);
+                while let Some(ev) = c.next_event().unwrap() {
+                    if let Event::Request(r) = ev {
+                        got = Some((r.version(), r.target().to_owned()));
+                    }
+                }
+            }
+            assert_eq!(
+                got,
+                Some((Version::Http11, "/v".to_owned())),
+                "1.{minor} step {step}"
+            );
+            let mut out = Vec::new();
+            c.send(Event::Response(Response::new(204)), &mut out)
+                .unwrap();
+            assert!(out.starts_with(b"HTTP/1.1 204 "));
+            assert!(c.keep_alive(), "1.{minor} keeps the connection as 1.1 does");
+        }
+        // A missing Host is still refused: it is HTTP/1.1 now.
+        assert_eq!(
+            server_error(format!("GET / HTTP/1.{minor}\r\n\r\n").as_bytes()),
+            Error::MissingHost
+        );
+        let mut c = Connection::new(Role::Client, Limits::default());
+        let mut out = Vec::new();
+        c.send(
+            Event::Request(Request::new("GET", "/").header("Host", "a")),
+            &mut out,
+        )
+        .unwrap();
+        c.send(Event::EndOfMessage(Headers::new()), &mut out)
+            .unwrap();
+        c.receive(format!("HTTP/1.{minor} 200 OK\r\nContent-Length: 2\r\n\r\nok").as_bytes());
+        match c.next_event().unwrap() {
+            Some(Event::Response(r)) => assert_eq!(r.version(), Version::Http11),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// RFC 9112 §3.2: `Host = uri-host [ ":" port ]`; these are all fine.
+#[test]
+fn valid_host_values_are_accepted() {
+    for host in [
+        "a",
+        "example.com",
+        "example.com:8080",
+        "a:",
+        "127.0.0.1:1",
+        "[::1]",
+        "[::1]:8080",
+        "[fe80::1%25eth0]",
+        "xn--bcher-kva.example",
+        "a-b_c~d.e",
+        "caf%C3%A9.example",
+        "",
+    ] {
+        let req = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        let mut c = Connection::new(Role::Server, Limits::default());
+        c.receive(req.as_bytes());
+        assert!(
+            matches!(c.next_event(), Ok(Some(Event::Request(_)))),
+            "Host: {host:?} refused"
+        );
+    }
 }
 
 #[test]

@@ -51,14 +51,14 @@ pub fn server(addr: impl ToSocketAddrs, dispatcher: Dispatcher) -> io::Result<Se
     server_with(addr, dispatcher, HttpOptions::default())
 }
 
-/// Binds `addr` and serves `dispatcher` with `options`.
+/// Binds `addr` and serves `dispatcher` with `options`, under the HTTP limits XML-RPC needs
+/// ([`XmlRpcHandler::http_limits`]).
 pub fn server_with(
     addr: impl ToSocketAddrs,
     dispatcher: Dispatcher,
     options: HttpOptions,
 ) -> io::Result<Server> {
-    http_server::Server::bind(
-        addr,
-        XmlRpcHandler::with_options(Arc::new(dispatcher), options),
-    )
+    let handler = XmlRpcHandler::with_options(Arc::new(dispatcher), options);
+    let limits = handler.http_limits();
+    Ok(http_server::Server::bind(addr, handler)?.limits(limits))
 }

@@ -337,7 +337,7 @@ impl Client {
         body: &[u8],
         key: (String, u16),
     ) -> Result<Response, (ClientError, bool)> {
-        let mut exchange = Exchange::new(self.config.limits.clone());
+        let mut exchange = Exchange::for_config(&self.config);
         let req = build_request(
             &self.config,
             method,

@@ -391,7 +391,7 @@ impl<C: Connector> Client<C> {
         body: &[u8],
         key: (String, u16),
     ) -> Result<Response<C::Stream>, (ClientError, bool)> {
-        let mut exchange = Exchange::new(self.config.limits.clone());
+        let mut exchange = Exchange::for_config(&self.config);
         let req = build_request(
             &self.config,
             method,

@@ -37,16 +37,16 @@ pub fn server(addr: impl ToSocketAddrs, dispatcher: Dispatcher) -> io::Result<Se
     server_with(addr, dispatcher, HttpOptions::default())
 }
 
-/// Binds `addr` and serves `dispatcher` with `options`.
+/// Binds `addr` and serves `dispatcher` with `options`, under the HTTP limits XML-RPC needs
+/// ([`XmlRpcHandler::http_limits`]).
 pub fn server_with(
     addr: impl ToSocketAddrs,
     dispatcher: Dispatcher,
     options: HttpOptions,
 ) -> io::Result<Server> {
-    http_server::Server::bind(
-        addr,
-        XmlRpcHandler::with_options(Arc::new(dispatcher), options),
-    )
+    let handler = XmlRpcHandler::with_options(Arc::new(dispatcher), options);
+    let limits = handler.http_limits();
+    Ok(http_server::Server::bind(addr, handler)?.limits(limits))
 }
 
 /// A proxy for calling methods on a remote XML-RPC server, like CPython's `ServerProxy`.
@@ -100,7 +100,7 @@ impl<C: Connector> ServerProxy<C> {
         options: ProxyOptions,
     ) -> Result<Self, ClientError> {
         Target::parse(url)?; // a bad or https URL fails here, not at the first call
-        config.headers.extend(options.headers());
+        options.configure(&mut config);
         Ok(ServerProxy {
             client: Client::with_connector(connector, config),
             url: url.to_owned(),

@@ -168,20 +168,23 @@ pub struct HttpLimitFlags {
     /// Longest request target; more is 414.
     #[arg(long, value_name = "BYTES", default_value_t = Bytes(http_default().max_uri_bytes as u64))]
     pub max_uri_bytes: Bytes,
-    /// Largest request body; more is 413.
-    #[arg(long, value_name = "BYTES", default_value_t = Bytes(http_default().max_request_body_bytes))]
-    pub max_body_bytes: Bytes,
+    /// Largest request body; more is 413 [default: 16M for `http serve`, 32M (XML-RPC's
+    /// document limit) for `xmlrpc serve`].
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_bytes: Option<Bytes>,
 }
 
 impl HttpLimitFlags {
-    /// The `Limits` these flags describe.
-    pub fn limits(&self) -> Limits {
+    /// The `Limits` these flags describe, over the server's own defaults `base`.
+    pub fn limits(&self, base: Limits) -> Limits {
         Limits {
             max_head_bytes: self.max_head_bytes.usize(),
             max_headers: self.max_headers,
             max_uri_bytes: self.max_uri_bytes.usize(),
-            max_request_body_bytes: self.max_body_bytes.0,
-            ..Limits::default()
+            max_request_body_bytes: self
+                .max_body_bytes
+                .map_or(base.max_request_body_bytes, |b| b.0),
+            ..base
         }
     }
 }

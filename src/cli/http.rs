@@ -89,7 +89,12 @@ pub fn serve(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
     let config = args.server.config(args.handler_threads);
     let grace = config.shutdown_grace;
     let server = runtime
-        .spawn_http_on(listener, handler, config, args.limits.limits())
+        .spawn_http_on(
+            listener,
+            handler,
+            config,
+            args.limits.limits(netloom::http::Limits::default()),
+        )
         .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))?;
     let stop = Stop::watch()?;
     println!(

@@ -143,12 +143,15 @@ fn serve_calculator(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
     let addr = listener
         .local_addr()
         .map_err(|e| CliError::io("listen", &e))?;
-    let handler = AccessLog::new(XmlRpcHandler::new(Arc::new(seed::calculator())));
+    let calculator = XmlRpcHandler::new(Arc::new(seed::calculator()));
+    // XML-RPC's own HTTP limits: its documents may be larger than the HTTP default allows.
+    let limits = args.limits.limits(calculator.http_limits());
+    let handler = AccessLog::new(calculator);
     let in_flight = handler.in_flight();
     let config = args.server.config(args.handler_threads);
     let grace = config.shutdown_grace;
     let server = runtime
-        .spawn_http_on(listener, handler, config, args.limits.limits())
+        .spawn_http_on(listener, handler, config, limits)
         .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))?;
     let stop = Stop::watch()?;
     println!("Serving XML-RPC on http://{addr}/ [{runtime}]: add, subtract, multiply, divide, system.multicall, system.listMethods, system.methodHelp, system.methodSignature");

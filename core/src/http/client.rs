@@ -38,6 +38,7 @@ use std::time::Duration;
 /// The URL type ([`url::Url`]), re-exported so runtimes and users need no `url` dependency.
 pub use url::Url;
 
+use super::content_coding::{self, Coding, ContentError, Decoder};
 use super::{Connection, Error, Event, Headers, Limits, Request, Response, Role};
 
 /// Where an `http://` URL points: the address to connect to and what to put in the request.
@@ -153,6 +154,11 @@ pub struct ClientConfig {
     /// Idle keep-alive connections kept per host and port for reuse. Default 8; 0 disables
     /// reuse.
     pub max_idle_per_host: usize,
+    /// Most bytes a `gzip` or `deflate` response body may decode to (the client asks for
+    /// those codings and undoes them; see [`Exchange`]); past it the body fails with
+    /// [`ClientError::Decoding`], so a small compressed "bomb" cannot fill a disk or
+    /// memory. Default 1 GiB.
+    pub max_decoded_body_bytes: u64,
 }
 
 impl Default for ClientConfig {
@@ -165,14 +171,16 @@ impl Default for ClientConfig {
             user_agent: concat!("netloom/", env!("CARGO_PKG_VERSION")).to_owned(),
             headers: Vec::new(),
             max_idle_per_host: 8,
+            max_decoded_body_bytes: 1 << 30,
         }
     }
 }
 
 /// The request head for `method` on `target`: `Host`, `User-Agent`, `Accept: */*`,
-/// `Accept-Encoding: identity` (bodies are passed through undecoded), `Connection:
-/// keep-alive`, then the config's extra headers (each replacing a default of the same name),
-/// and `Content-Length` when `body_len` is given.
+/// `Accept-Encoding: gzip, deflate` (an [`Exchange`] undoes those codings), `Connection:
+/// keep-alive`, then the config's extra headers (each replacing a default of the same name:
+/// `Accept-Encoding: identity` asks for bodies as they are), and `Content-Length` when
+/// `body_len` is given.
 pub fn build_request(
     config: &ClientConfig,
     method: &str,
@@ -183,7 +191,7 @@ pub fn build_request(
         .header("Host", target.host_header())
         .header("User-Agent", &config.user_agent)
         .header("Accept", "*/*")
-        .header("Accept-Encoding", "identity")
+        .header("Accept-Encoding", "gzip, deflate")
         .header("Connection", "keep-alive");
     for (name, _) in &config.headers {
         req.remove_header(name);
@@ -353,6 +361,9 @@ pub enum ClientError {
         /// The reason phrase the server sent.
         reason: String,
     },
+    /// A `gzip` or `deflate` response body is corrupt, truncated, or decodes to more than
+    /// [`ClientConfig::max_decoded_body_bytes`].
+    Decoding(ContentError),
     /// The server closed the connection before the end of the body.
     BodyIncomplete {
         /// The declared `Content-Length`, if there was one (none for a chunked body).
@@ -394,6 +405,7 @@ impl fmt::Display for ClientError {
             ClientError::Timeout(Waiting::Write) => f.write_str("timed out sending the request"),
             ClientError::Io(e) => f.write_str(&describe_io(e)),
             ClientError::Protocol(e) => write!(f, "bad response: {e}"),
+            ClientError::Decoding(e) => write!(f, "bad response body: {e}"),
             ClientError::NoResponse => {
                 f.write_str("the server closed the connection without a response")
             }
@@ -425,6 +437,7 @@ impl std::error::Error for ClientError {
         match self {
             ClientError::Connect(e) | ClientError::Io(e) => Some(e),
             ClientError::Protocol(e) => Some(e),
+            ClientError::Decoding(e) => Some(e),
             _ => None,
         }
     }
@@ -433,7 +446,7 @@ impl std::error::Error for ClientError {
 impl ClientError {
     /// The [`io::ErrorKind`] this error becomes as an [`io::Error`] (see the `From` impl):
     /// `UnexpectedEof` for a cut-short body or no response, `TimedOut`, `InvalidData` for
-    /// protocol errors, `InvalidInput` for URLs, the original kind for I/O and connect
+    /// protocol and decoding errors, `InvalidInput` for URLs, the original kind for I/O and connect
     /// errors, `Other` otherwise.
     pub fn io_kind(&self) -> io::ErrorKind {
         match self {
@@ -442,7 +455,7 @@ impl ClientError {
                 io::ErrorKind::UnexpectedEof
             }
             ClientError::Timeout(_) => io::ErrorKind::TimedOut,
-            ClientError::Protocol(_) => io::ErrorKind::InvalidData,
+            ClientError::Protocol(_) | ClientError::Decoding(_) => io::ErrorKind::InvalidData,
             ClientError::InvalidUrl(_) | ClientError::UnsupportedScheme(_) => {
                 io::ErrorKind::InvalidInput
             }
@@ -520,12 +533,22 @@ pub enum Step {
     },
 }
 
+/// Decoded body bytes one [`Step::Data`] carries at most.
+const DECODED_CHUNK: usize = 64 * 1024;
+
 /// One request/response cycle over a client-role [`Connection`], without I/O.
 ///
 /// Turns the connection's events into the client's view: EOF before any response byte is
 /// [`ClientError::NoResponse`] (on a reused connection, retry on a fresh one: see
 /// [`is_stale`](Exchange::is_stale)), EOF inside the body is
 /// [`ClientError::BodyIncomplete`], a protocol violation is [`ClientError::Protocol`].
+///
+/// A response body in a content coding the request asked for (`Accept-Encoding`, which
+/// [`build_request`] sets to `gzip, deflate`) is decoded: its [`Step::Data`] carry decoded
+/// bytes (at most 64 KiB each, whatever the data inflates to), the head returned has no
+/// `Content-Encoding` and no `Content-Length` (they described the coded body), and corrupt,
+/// truncated or oversized data is [`ClientError::Decoding`]. A coding the request did not
+/// ask for is passed through with its headers.
 #[derive(Debug)]
 pub struct Exchange {
     conn: Connection,
@@ -535,12 +558,41 @@ pub struct Exchange {
     finished: bool,
     expected: Option<u64>,
     received: u64,
+    /// The codings the request accepted.
+    accepted: Accepted,
+    /// Most bytes a coded body may decode to.
+    max_decoded: u64,
+    /// Set while a coded body is decoded.
+    decoder: Option<Decoder>,
+    /// Coded bytes received and not yet decoded (from `pending_pos`).
+    pending: Vec<u8>,
+    pending_pos: usize,
+    /// The coded body ended; what the decoder holds is still to come out.
+    coded_end: bool,
+}
+
+/// Which content codings a request's `Accept-Encoding` allows.
+#[derive(Debug, Clone, Copy, Default)]
+struct Accepted {
+    gzip: bool,
+    deflate: bool,
 }
 
 impl Exchange {
     /// A fresh exchange on a new client connection state (one per request, also on a
     /// reused socket: the previous cycle left nothing behind, or it was not reusable).
+    /// Coded bodies decode to at most [`ClientConfig::max_decoded_body_bytes`]'s default.
     pub fn new(limits: Limits) -> Self {
+        Exchange::with_decoded_limit(limits, ClientConfig::default().max_decoded_body_bytes)
+    }
+
+    /// An exchange under `config`'s limits and decoding cap.
+    pub fn for_config(config: &ClientConfig) -> Self {
+        Exchange::with_decoded_limit(config.limits.clone(), config.max_decoded_body_bytes)
+    }
+
+    /// An exchange whose coded bodies may decode to at most `max_decoded` bytes.
+    pub fn with_decoded_limit(limits: Limits, max_decoded: u64) -> Self {
         Exchange {
             conn: Connection::new(Role::Client, limits),
             head_request: false,
@@ -549,6 +601,12 @@ impl Exchange {
             finished: false,
             expected: None,
             received: 0,
+            accepted: Accepted::default(),
+            max_decoded,
+            decoder: None,
+            pending: Vec::new(),
+            pending_pos: 0,
+            coded_end: false,
         }
     }
 
@@ -561,6 +619,10 @@ impl Exchange {
         out: &mut Vec<u8>,
     ) -> Result<(), ClientError> {
         self.head_request = request.method() == "HEAD";
+        self.accepted = Accepted {
+            gzip: content_coding::accepts(request.headers(), Coding::Gzip),
+            deflate: content_coding::accepts(request.headers(), Coding::Deflate),
+        };
         self.conn
             .send(Event::Request(request), out)
             .map_err(ClientError::Protocol)?;
@@ -596,6 +658,18 @@ impl Exchange {
             });
         }
         loop {
+            if let Some(decoded) = self.decode_pending()? {
+                return Ok(Step::Data(decoded));
+            }
+            if self.coded_end {
+                if let Some(decoder) = self.decoder.take() {
+                    decoder.finish().map_err(ClientError::Decoding)?;
+                }
+                self.finished = true;
+                return Ok(Step::End {
+                    reusable: self.reusable(),
+                });
+            }
             let event = match self.conn.next_event() {
                 Ok(ev) => ev,
                 Err(Error::UnexpectedEof) if self.head_seen => {
@@ -609,21 +683,35 @@ impl Exchange {
             match event {
                 None => return Ok(Step::NeedInput),
                 Some(Event::InformationalResponse(_)) => continue,
-                Some(Event::Response(resp)) => {
+                Some(Event::Response(mut resp)) => {
                     self.head_seen = true;
                     if !self.head_request {
                         self.expected = resp
                             .headers()
                             .get_str("Content-Length")
                             .and_then(|v| v.trim().parse().ok());
+                        self.start_decoding(&mut resp);
                     }
                     return Ok(Step::Head(resp));
                 }
                 Some(Event::Data(d)) => {
                     self.received += d.len() as u64;
+                    if self.decoder.is_some() {
+                        if self.pending_pos == self.pending.len() {
+                            self.pending = d;
+                            self.pending_pos = 0;
+                        } else {
+                            self.pending.extend_from_slice(&d);
+                        }
+                        continue;
+                    }
                     return Ok(Step::Data(d));
                 }
                 Some(Event::EndOfMessage(_)) => {
+                    if self.decoder.is_some() {
+                        self.coded_end = true;
+                        continue;
+                    }
                     self.finished = true;
                     return Ok(Step::End {
                         reusable: self.reusable(),
@@ -646,6 +734,42 @@ impl Exchange {
         }
     }
 
+    /// Sets up decoding when the response's body is in a coding the request asked for;
+    /// the head then loses the fields that described the coded body.
+    fn start_decoding(&mut self, resp: &mut Response) {
+        let status = resp.status();
+        if status == 204 || status == 304 {
+            return;
+        }
+        let coding = match Coding::of(resp.headers()) {
+            Ok(c @ Coding::Gzip) if self.accepted.gzip => c,
+            Ok(c @ Coding::Deflate) if self.accepted.deflate => c,
+            _ => return,
+        };
+        self.decoder = Some(Decoder::new(coding, self.max_decoded));
+        resp.remove_header("Content-Encoding");
+        resp.remove_header("Content-Length");
+        self.expected = None;
+    }
+
+    /// The next piece of decoded body from what is pending (or held in the decoder).
+    fn decode_pending(&mut self) -> Result<Option<Vec<u8>>, ClientError> {
+        let Some(decoder) = self.decoder.as_mut() else {
+            return Ok(None);
+        };
+        let mut out = Vec::new();
+        let input = self.pending.get(self.pending_pos..).unwrap_or(&[]);
+        let used = decoder
+            .decode(input, &mut out, DECODED_CHUNK)
+            .map_err(ClientError::Decoding)?;
+        self.pending_pos += used;
+        if self.pending_pos >= self.pending.len() {
+            self.pending.clear();
+            self.pending_pos = 0;
+        }
+        Ok((!out.is_empty()).then_some(out))
+    }
+
     fn reusable(&self) -> bool {
         self.finished && self.conn.keep_alive() && self.conn.buffered_len() == 0
     }
@@ -655,12 +779,13 @@ impl Exchange {
         self.head_seen
     }
 
-    /// Body bytes received so far.
+    /// Body bytes received so far, as they came over the wire (before any decoding).
     pub fn received(&self) -> u64 {
         self.received
     }
 
-    /// The declared `Content-Length` of the response body, once the head is known.
+    /// The declared `Content-Length` of the response body, once the head is known (`None`
+    /// for a body being decoded: its decoded length is not known ahead).
     pub fn expected(&self) -> Option<u64> {
         self.expected
     }
@@ -793,7 +918,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\r\nUser-Agent: netloom/"), "{text}");
-        assert!(text.contains("\r\nAccept-Encoding: identity\r\n"), "{text}");
+        assert!(
+            text.contains("\r\nAccept-Encoding: gzip, deflate\r\n"),
+            "{text}"
+        );
         assert!(text.contains("\r\nConnection: keep-alive\r\n"), "{text}");
         assert!(text.ends_with("\r\n\r\n"));
 
@@ -998,6 +1126,160 @@ mod tests {
         let e = ex.step().unwrap_err();
         assert!(matches!(e, ClientError::Protocol(Error::UnexpectedEof)));
         assert!(!ex.is_stale(&e));
+    }
+
+    /// Runs `ex` over `wire` fed in pieces of `piece` bytes: the head and all body data.
+    fn collect(
+        ex: &mut Exchange,
+        wire: &[u8],
+        piece: usize,
+    ) -> Result<(Response, Vec<u8>), ClientError> {
+        let mut head = None;
+        let mut body = Vec::new();
+        let mut chunks = wire.chunks(piece);
+        loop {
+            match ex.step()? {
+                Step::NeedInput => match chunks.next() {
+                    Some(c) => ex.receive(c),
+                    None => ex.receive_eof(),
+                },
+                Step::Head(h) => head = Some(h),
+                Step::Data(d) => {
+                    assert!(d.len() <= DECODED_CHUNK);
+                    body.extend_from_slice(&d);
+                }
+                Step::End { .. } => return Ok((head.expect("a head"), body)),
+            }
+        }
+    }
+
+    fn coded_response(coding: &str, body: &[u8]) -> Vec<u8> {
+        let mut wire = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        wire.extend_from_slice(body);
+        wire
+    }
+
+    #[test]
+    fn exchange_decodes_the_codings_it_asked_for() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 97) as u8).collect();
+        for (name, coded) in [
+            ("gzip", content_coding::gzip(&data)),
+            ("deflate", content_coding::deflate(&data)),
+            ("x-gzip", content_coding::gzip(&data)),
+        ] {
+            for piece in [1, 7, 1000, usize::MAX] {
+                let wire = coded_response(name, &coded);
+                let mut ex = started("GET");
+                let (head, body) = collect(&mut ex, &wire, piece.min(wire.len())).unwrap();
+                assert_eq!(body, data, "{name} in pieces of {piece}");
+                assert!(!head.headers().contains("Content-Encoding"));
+                assert!(!head.headers().contains("Content-Length"));
+                assert_eq!(ex.expected(), None);
+                assert_eq!(ex.received(), coded.len() as u64);
+            }
+        }
+        // Chunked too.
+        let z = content_coding::gzip(b"chunked and gzipped");
+        let mut wire =
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .to_vec();
+        for c in z.chunks(5) {
+            wire.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
+            wire.extend_from_slice(c);
+            wire.extend_from_slice(b"\r\n");
+        }
+        wire.extend_from_slice(b"0\r\n\r\n");
+        let mut ex = started("GET");
+        assert_eq!(
+            collect(&mut ex, &wire, 3).unwrap().1,
+            b"chunked and gzipped"
+        );
+        assert_eq!(ex.step().unwrap(), Step::End { reusable: true });
+    }
+
+    #[test]
+    fn exchange_passes_through_what_it_did_not_ask_for() {
+        let z = content_coding::gzip(b"raw");
+        // The request said identity: the gzip body is handed over as it is.
+        let config = ClientConfig {
+            headers: vec![("Accept-Encoding".into(), "identity".into())],
+            ..ClientConfig::default()
+        };
+        let mut ex = Exchange::for_config(&config);
+        let mut out = Vec::new();
+        ex.start(
+            build_request(&config, "GET", &t("http://h/"), None),
+            &[],
+            &mut out,
+        )
+        .unwrap();
+        let (head, body) = collect(&mut ex, &coded_response("gzip", &z), 100).unwrap();
+        assert_eq!(body, z);
+        assert_eq!(head.headers().get_str("Content-Encoding"), Some("gzip"));
+        // A coding we do not read is passed through too.
+        let mut ex = started("GET");
+        let (head, body) = collect(&mut ex, &coded_response("br", b"xyz"), 100).unwrap();
+        assert_eq!(
+            (head.headers().get_str("Content-Encoding"), &body[..]),
+            (Some("br"), &b"xyz"[..])
+        );
+        // No body to decode: HEAD, 304.
+        let mut ex = started("HEAD");
+        let (head, body) = collect(
+            &mut ex,
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\n",
+            100,
+        )
+        .unwrap();
+        assert!(body.is_empty() && head.headers().contains("Content-Encoding"));
+        let mut ex = started("GET");
+        let (_, body) = collect(
+            &mut ex,
+            b"HTTP/1.1 304 Not Modified\r\nContent-Encoding: gzip\r\n\r\n",
+            100,
+        )
+        .unwrap();
+        assert!(body.is_empty());
+    }
+
+    #[test]
+    fn exchange_refuses_bad_and_oversized_coded_bodies() {
+        let data = vec![b'a'; 200_000];
+        let z = content_coding::gzip(&data);
+        let mut ex = started("GET");
+        let e = collect(&mut ex, &coded_response("gzip", &z[..z.len() - 3]), 50).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ClientError::Decoding(ContentError::Corrupt(Coding::Gzip))
+            ),
+            "{e}"
+        );
+        let mut ex = started("GET");
+        let e = collect(&mut ex, &coded_response("deflate", b"\xFFnot deflate"), 50).unwrap_err();
+        assert!(matches!(e, ClientError::Decoding(_)), "{e}");
+        assert_eq!(io::Error::from(e).kind(), io::ErrorKind::InvalidData);
+        let mut ex = Exchange::with_decoded_limit(Limits::default(), 100_000);
+        let mut out = Vec::new();
+        ex.start(
+            build_request(&ClientConfig::default(), "GET", &t("http://h/"), None),
+            &[],
+            &mut out,
+        )
+        .unwrap();
+        let e = collect(&mut ex, &coded_response("gzip", &z), 1000).unwrap_err();
+        assert!(matches!(
+            e,
+            ClientError::Decoding(ContentError::TooLarge { limit: 100_000 })
+        ));
+        assert_eq!(
+            e.to_string(),
+            "bad response body: decoded body larger than 100000 bytes"
+        );
     }
 
     #[test]

@@ -430,15 +430,15 @@ impl Connection {
                 return Err(Error::InvalidLineEnding);
             }
         }
-        // Still incomplete.
-        let window = &self.rbuf[self.rpos..self.rpos + window_len];
+        // Still incomplete. A request line whose LF is not among its first `uri_room + 1`
+        // bytes is refused as soon as that is known, as `parse_request_head` refuses it when
+        // the head is complete: the answer does not depend on how the input was split.
         let uri_room = self.limits.max_uri_bytes.saturating_add(64);
-        if self.role == Role::Server
-            && window_len > uri_room
-            && !self.scanner.saw_lf
-            && (self.scanner.scanned(window_len) || avail >= max)
-            && !window[..uri_room].contains(&b'\n')
-        {
+        let line_too_long = match self.scanner.first_lf {
+            Some(lf) => lf > uri_room,
+            None => window_len > uri_room && self.scanner.scanned(window_len),
+        };
+        if self.role == Role::Server && line_too_long {
             return Err(Error::UriTooLong {
                 limit: self.limits.max_uri_bytes,
             });
@@ -486,11 +486,12 @@ impl Connection {
     fn parse_request_head(&mut self) -> Result<Option<Step>, Error> {
         let at = self.rpos;
         let window_len = (self.rbuf.len() - at).min(self.limits.max_head_bytes);
-        let window = &self.rbuf[at..at + window_len];
-        let p = match head_read::parse_request(window, &self.limits, &mut self.fields)? {
+        let head = &mut self.rbuf[at..at + window_len];
+        let p = match head_read::parse_request(head, &self.limits, &mut self.fields)? {
             Some(p) => p,
             None => return Ok(None),
         };
+        let window = &self.rbuf[at..at + window_len];
         // `read_head` refuses a request line with no LF in its first `uri_room + 1` bytes
         // before it is complete; refuse it when it arrived complete too, so that the outcome
         // does not depend on how the input was split.
@@ -527,8 +528,8 @@ impl Connection {
     fn parse_response_head(&mut self) -> Result<Option<Step>, Error> {
         let at = self.rpos;
         let window_len = (self.rbuf.len() - at).min(self.limits.max_head_bytes);
-        let window = &self.rbuf[at..at + window_len];
-        let p = match head_read::parse_response(window, &self.limits, &mut self.fields)? {
+        let head = &mut self.rbuf[at..at + window_len];
+        let p = match head_read::parse_response(head, &self.limits, &mut self.fields)? {
             Some(p) => p,
             None => return Ok(None),
         };

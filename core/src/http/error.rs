@@ -24,9 +24,11 @@ pub enum Error {
     InvalidRequestLine,
     /// The status line of a response is malformed, or its code is below 100. \[400\]
     InvalidStatusLine,
-    /// The HTTP-version is not of the form `HTTP/DIGIT.DIGIT`. \[400\]
+    /// The HTTP-version is not of the form `HTTP/DIGIT.DIGIT` (`HTTP/1.10`, `HTTP/1`,
+    /// `http/1.1`). \[400\]
     InvalidVersion,
-    /// The HTTP-version is well formed but is not 1.0 or 1.1 (for example `HTTP/2.0`). \[505\]
+    /// The HTTP-version is well formed but its major version is not 1 (`HTTP/2.0`,
+    /// `HTTP/0.9`). `HTTP/1.2` and up are read as 1.1 (RFC 9110 §2.5). \[505\]
     UnsupportedVersion,
     /// A header field name contains a byte that is not a token character. \[400\]
     InvalidHeaderName,
@@ -59,6 +61,9 @@ pub enum Error {
     MissingHost,
     /// A request has more than one `Host` header field (RFC 9112 §3.2). \[400\]
     DuplicateHost,
+    /// A `Host` value is not `uri-host [ ":" port ]`: userinfo, whitespace, a `/`, a list
+    /// (RFC 9112 §3.2). \[400\]
+    InvalidHost,
     /// A request carries both `Content-Length` and `Transfer-Encoding`, a classic request
     /// smuggling vector (RFC 9112 §6.1). \[400\]
     ContentLengthWithTransferEncoding,
@@ -191,6 +196,7 @@ impl fmt::Display for Error {
             Error::TooManyHeaders { limit } => write!(f, "more than {limit} header fields"),
             Error::MissingHost => f.write_str("HTTP/1.1 request without Host header"),
             Error::DuplicateHost => f.write_str("request with more than one Host header"),
+            Error::InvalidHost => f.write_str("invalid Host header"),
             Error::ContentLengthWithTransferEncoding => {
                 f.write_str("both Content-Length and Transfer-Encoding present")
             }

@@ -5,8 +5,10 @@ use std::fmt;
 
 use super::headers::{Headers, HeadersRef};
 
-/// The HTTP version of a message. Only 1.0 and 1.1 exist on this connection; anything else is
-/// [`Error::UnsupportedVersion`](super::Error::UnsupportedVersion).
+/// The HTTP version of a message. Only 1.0 and 1.1 exist on this connection: `HTTP/1.2` to
+/// `HTTP/1.9` are read as 1.1 (RFC 9110 §2.5), another major version is
+/// [`Error::UnsupportedVersion`](super::Error::UnsupportedVersion) and anything that is not
+/// `HTTP/DIGIT.DIGIT` is [`Error::InvalidVersion`](super::Error::InvalidVersion).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Version {
     /// `HTTP/1.0`: no chunked coding, no keep-alive unless asked for.
@@ -519,6 +521,7 @@ status_table! {
     413 => "Content Too Large",
     414 => "URI Too Long",
     415 => "Unsupported Media Type",
+    416 => "Range Not Satisfiable",
     417 => "Expectation Failed",
     422 => "Unprocessable Content",
     426 => "Upgrade Required",

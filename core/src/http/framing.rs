@@ -2,7 +2,7 @@
 //! request-smuggling defenses around them. Used for received heads; the sending side
 //! (`head_write.rs`) applies the same rules to the heads it writes.
 
-use super::headers::{list_elements, trim_ows};
+use super::headers::{list_elements, list_items, trim_ows};
 use super::{Error, Limits, Version};
 
 /// How the body of one message is delimited.
@@ -31,6 +31,8 @@ pub(crate) struct FramingInfo {
     pub(crate) keep_alive: bool,
     pub(crate) expect_continue: bool,
     pub(crate) host_count: u32,
+    /// Some `Host` value is not `uri-host [ ":" port ]`.
+    pub(crate) bad_host: bool,
 }
 
 impl FramingInfo {
@@ -59,7 +61,12 @@ impl FramingInfo {
     #[inline(always)]
     fn observe_named(&mut self, name: &[u8], value: &[u8]) -> Result<(), Error> {
         match name.len() {
-            4 if token_eq(name, b"host") => self.host_count += 1,
+            4 if token_eq(name, b"host") => {
+                self.host_count += 1;
+                if !valid_host(value) {
+                    self.bad_host = true;
+                }
+            }
             6 if token_eq(name, b"expect") => self.observe_expect(value),
             10 if token_eq(name, b"connection") => self.observe_connection(value),
             14 if token_eq(name, b"content-length") => return self.observe_length(value),
@@ -94,9 +101,12 @@ impl FramingInfo {
         }
     }
 
+    /// Each coding as written, parameters included: `chunked` has none (RFC 9112 §7), so
+    /// `chunked;x=y` is some other coding, never the chunked one a lenient peer may take it
+    /// for (a request-smuggling lever).
     fn observe_te(&mut self, value: &[u8]) {
         self.te_seen = true;
-        for coding in list_elements(value) {
+        for coding in list_items(value) {
             if coding.eq_ignore_ascii_case(b"chunked") {
                 self.chunked_count += 1;
                 self.last_chunked = true;
@@ -140,6 +150,9 @@ impl FramingInfo {
         }
         if self.host_count > 1 {
             return Err(Error::DuplicateHost);
+        }
+        if self.bad_host {
+            return Err(Error::InvalidHost);
         }
         if self.te_seen {
             if version == Version::Http10 {
@@ -238,6 +251,80 @@ pub(crate) fn lower_eq<const N: usize>(value: &[u8], lower: &[u8; N]) -> bool {
         }
         Err(_) => false,
     }
+}
+
+/// `Host = uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2): an IP literal in
+/// brackets or a reg-name (unreserved characters, percent-encodings and sub-delims), then
+/// digits after a colon. Empty is allowed (a target without authority). Refused among
+/// others: userinfo (`@`), whitespace, `/`, and lists (a comma, which RFC 3986 would allow in
+/// a reg-name but no host name has and a list of hosts abuses).
+fn valid_host(value: &[u8]) -> bool {
+    let v = trim_ows(value);
+    let (host, port) = match v.strip_prefix(b"[") {
+        Some(rest) => match rest.iter().position(|&b| b == b']') {
+            Some(end) => {
+                let literal = &rest[..end];
+                let ok = !literal.is_empty()
+                    && literal
+                        .iter()
+                        .all(|&b| b == b':' || b == b'%' || reg_name_byte(b));
+                if !ok {
+                    return false;
+                }
+                (&[][..], &rest[end + 1..])
+            }
+            None => return false,
+        },
+        None => match v.iter().position(|&b| b == b':') {
+            Some(i) => (&v[..i], &v[i..]),
+            None => (v, &[][..]),
+        },
+    };
+    let port_ok = match port.split_first() {
+        None => true,
+        Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
+        Some(_) => false,
+    };
+    port_ok && reg_name(host)
+}
+
+/// `*( unreserved / pct-encoded / sub-delims )`, without `,`.
+fn reg_name(host: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&b) = host.get(i) {
+        if b == b'%' {
+            match host.get(i + 1..i + 3) {
+                Some([h, l]) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit() => i += 3,
+                _ => return false,
+            }
+        } else if reg_name_byte(b) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// RFC 3986 `unreserved` and `sub-delims` but `,`.
+fn reg_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b';'
+                | b'='
+        )
 }
 
 /// `1*DIGIT` into a u64; `None` when empty, not all digits, or overflowing.

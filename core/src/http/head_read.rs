@@ -118,7 +118,29 @@ impl FieldTable {
 /// Parses a request head at the start of `buf`. `Ok(None)` = incomplete. On success
 /// `fields` holds the head's fields (it is cleared first; the connection reuses it, so the
 /// hot path allocates nothing).
+///
+/// An `HTTP/1.x` version above 1.1 is read as 1.1 (RFC 9110 §2.5: a recipient processes a
+/// higher minor version as the highest it implements): its minor digit is rewritten to `1`
+/// in `buf`, which is why `buf` is mutable.
 pub(crate) fn parse_request(
+    buf: &mut [u8],
+    limits: &Limits,
+    fields: &mut FieldTable,
+) -> Result<Option<ParsedRequest>, Error> {
+    match parse_request_as_is(buf, limits, fields) {
+        Err(Error::InvalidVersion) => match request_version(buf) {
+            VersionCheck::Incomplete => Ok(None),
+            VersionCheck::HigherMinor(at) => {
+                buf[at] = b'1';
+                parse_request_as_is(buf, limits, fields)
+            }
+            VersionCheck::Refuse(e) => Err(e),
+        },
+        other => other,
+    }
+}
+
+fn parse_request_as_is(
     buf: &[u8],
     limits: &Limits,
     fields: &mut FieldTable,
@@ -152,6 +174,11 @@ fn request_with<'b>(
             limit: limits.max_uri_bytes,
         });
     }
+    // RFC 9112 §3.2 allows only ASCII in a request target (anything else must be
+    // percent-encoded); httparse lets valid UTF-8 through.
+    if !target.is_ascii() {
+        return Err(Error::InvalidRequestLine);
+    }
     let version = if req.version == Some(0) {
         Version::Http10
     } else {
@@ -168,10 +195,28 @@ fn request_with<'b>(
     }))
 }
 
-/// Parses a response head at the start of `buf` into `fields` as [`parse_request`] does.
-/// Obs-fold is accepted here (RFC 9112 §5.2 lets a user agent replace it with spaces) and
-/// reported through `unfold`.
+/// Parses a response head at the start of `buf` into `fields` as [`parse_request`] does
+/// (an `HTTP/1.x` above 1.1 is read as 1.1 the same way). Obs-fold is accepted here (RFC
+/// 9112 §5.2 lets a user agent replace it with spaces) and reported through `unfold`.
 pub(crate) fn parse_response(
+    buf: &mut [u8],
+    limits: &Limits,
+    fields: &mut FieldTable,
+) -> Result<Option<ParsedResponse>, Error> {
+    match parse_response_as_is(buf, limits, fields) {
+        Err(Error::InvalidVersion) => match response_version(buf) {
+            VersionCheck::Incomplete => Ok(None),
+            VersionCheck::HigherMinor(at) => {
+                buf[at] = b'1';
+                parse_response_as_is(buf, limits, fields)
+            }
+            VersionCheck::Refuse(e) => Err(e),
+        },
+        other => other,
+    }
+}
+
+fn parse_response_as_is(
     buf: &[u8],
     limits: &Limits,
     fields: &mut FieldTable,
@@ -266,7 +311,9 @@ pub(crate) fn unfold_values(buf: &mut [u8], fields: &[Field]) {
 fn request_error(e: httparse::Error, buf: &[u8], limits: &Limits) -> Error {
     match e {
         httparse::Error::Token => Error::InvalidRequestLine,
-        httparse::Error::Version => request_version_error(first_line(buf)),
+        // Judged by `parse_request` (`request_version`).
+        httparse::Error::Version => Error::InvalidVersion,
+        httparse::Error::NewLine if version_overrun(buf) => Error::InvalidVersion,
         httparse::Error::NewLine => Error::InvalidLineEnding,
         httparse::Error::HeaderName if has_fold(buf) => Error::ObsFold,
         httparse::Error::HeaderName => Error::InvalidHeaderName,
@@ -278,13 +325,10 @@ fn request_error(e: httparse::Error, buf: &[u8], limits: &Limits) -> Error {
     }
 }
 
-fn response_error(e: httparse::Error, buf: &[u8], limits: &Limits) -> Error {
+fn response_error(e: httparse::Error, _buf: &[u8], limits: &Limits) -> Error {
     match e {
-        httparse::Error::Version => {
-            let line = first_line(buf);
-            let end = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
-            version_error(&line[..end])
-        }
+        // Judged by `parse_response` (`response_version`).
+        httparse::Error::Version => Error::InvalidVersion,
         httparse::Error::Status | httparse::Error::Token => Error::InvalidStatusLine,
         httparse::Error::NewLine => Error::InvalidLineEnding,
         httparse::Error::HeaderName => Error::InvalidHeaderName,
@@ -295,39 +339,94 @@ fn response_error(e: httparse::Error, buf: &[u8], limits: &Limits) -> Error {
     }
 }
 
-/// `HTTP/` followed by digits and dots is a real but unsupported version (505); anything
-/// else is a malformed one (400).
-fn version_error(token: &[u8]) -> Error {
-    match token.strip_prefix(b"HTTP/") {
-        Some(rest)
-            if rest.first().is_some_and(u8::is_ascii_digit)
-                && rest.iter().all(|&b| b.is_ascii_digit() || b == b'.') =>
+/// What a version httparse refused is.
+#[derive(Debug, PartialEq, Eq)]
+enum VersionCheck {
+    /// Not all of it has arrived yet: wait (a prefix such as `HTTP/2.` may still become
+    /// well formed, so judging it now would depend on how the input was split).
+    Incomplete,
+    /// `HTTP/1.x` with `x` above 1: the minor digit is at this offset.
+    HigherMinor(usize),
+    /// A well-formed version of another major number ([`Error::UnsupportedVersion`],
+    /// 505), or a malformed one ([`Error::InvalidVersion`], 400), or a malformed line.
+    Refuse(Error),
+}
+
+/// Judges the version `token` found at offset `at`: `HTTP/DIGIT.DIGIT` (RFC 9112 §2.3).
+fn judge_version(token: &[u8], at: usize) -> VersionCheck {
+    match *token {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
         {
-            Error::UnsupportedVersion
+            if major != b'1' {
+                VersionCheck::Refuse(Error::UnsupportedVersion)
+            } else if minor >= b'2' {
+                VersionCheck::HigherMinor(at + 7)
+            } else {
+                // 1.0 and 1.1 are not refused by httparse; anything it refused is malformed.
+                VersionCheck::Refuse(Error::InvalidVersion)
+            }
         }
-        _ => Error::InvalidVersion,
+        _ => VersionCheck::Refuse(Error::InvalidVersion),
     }
 }
 
-/// The first line after any leading empty lines, without its line ending.
-fn first_line(buf: &[u8]) -> &[u8] {
+/// The start of the first line after any leading empty lines, and that line without its
+/// line ending (`None` while its LF has not arrived).
+fn first_line_at(buf: &[u8]) -> (usize, Option<&[u8]>) {
     let start = buf
         .iter()
         .position(|&b| b != b'\r' && b != b'\n')
         .unwrap_or(buf.len());
     let rest = &buf[start..];
-    let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-    let line = &rest[..end];
-    line.strip_suffix(b"\r").unwrap_or(line)
+    let line = rest.iter().position(|&b| b == b'\n').map(|end| {
+        let line = &rest[..end];
+        line.strip_suffix(b"\r").unwrap_or(line)
+    });
+    (start, line)
 }
 
-/// Classifies a bad version in a request line: `METHOD SP target SP version` with exactly
-/// three parts has a version to judge; anything else is a malformed request line.
-fn request_version_error(line: &[u8]) -> Error {
+/// Whether the request line's version is `HTTP/1.x` followed by more of a token
+/// (`HTTP/1.10`, `HTTP/1.1.1`), which httparse reports as a missing line ending. Decided by
+/// the byte after the eighth of the version, the one httparse stopped at, so it is the same
+/// however the input was split.
+fn version_overrun(buf: &[u8]) -> bool {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let mut parts = buf[start..].splitn(3, |&b| b == b' ');
+    let (Some(_), Some(_), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    version.len() > 8
+        && version.starts_with(b"HTTP/1.")
+        && !matches!(version[8], b'\r' | b'\n' | b' ')
+}
+
+/// Classifies the version of a request line httparse refused: `METHOD SP target SP
+/// version` with exactly three parts has a version to judge; anything else is a malformed
+/// request line. Judged only once the line is complete.
+fn request_version(buf: &[u8]) -> VersionCheck {
+    let (start, Some(line)) = first_line_at(buf) else {
+        return VersionCheck::Incomplete;
+    };
     let mut parts = line.split(|&b| b == b' ');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(_), Some(_), Some(v), None) => version_error(v),
-        _ => Error::InvalidRequestLine,
+        (Some(_), Some(_), Some(v), None) => judge_version(v, start + line.len() - v.len()),
+        _ => VersionCheck::Refuse(Error::InvalidRequestLine),
+    }
+}
+
+/// Classifies the version of a status line httparse refused: the token before its first
+/// space, judged once that space (or the line's end) has arrived.
+fn response_version(buf: &[u8]) -> VersionCheck {
+    let (start, line) = first_line_at(buf);
+    let rest = line.unwrap_or(&buf[start..]);
+    match rest.iter().position(|&b| b == b' ') {
+        Some(end) => judge_version(&rest[..end], start),
+        None if line.is_some() => judge_version(rest, start),
+        None => VersionCheck::Incomplete,
     }
 }
 
@@ -357,8 +456,8 @@ pub(crate) struct HeadScanner {
     tried: bool,
     scan: usize,
     reparses: u8,
-    /// Whether a LF was seen in the scanned part (the start line is complete).
-    pub(crate) saw_lf: bool,
+    /// Where the first LF of the window is (the end of the start line), once scanned.
+    pub(crate) first_lf: Option<usize>,
 }
 
 impl HeadScanner {
@@ -371,7 +470,7 @@ impl HeadScanner {
         let mut i = self.scan.min(window.len());
         while let Some(p) = window[i..].iter().position(|&b| b == b'\n') {
             let lf = i + p;
-            self.saw_lf = true;
+            self.first_lf.get_or_insert(lf);
             match window.get(lf + 1) {
                 None => {
                     self.scan = lf;

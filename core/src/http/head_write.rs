@@ -3,7 +3,7 @@
 
 use super::body_write::{validate_fields, write_decimal, write_fields, BodyWriter};
 use super::framing::parse_decimal;
-use super::headers::{is_sendable_value, is_token, list_elements, Headers};
+use super::headers::{is_sendable_value, is_token, list_elements, list_items, Headers};
 use super::{Error, Request, Response, Version};
 
 /// What the caller's own header fields say about framing and persistence.
@@ -62,7 +62,8 @@ fn observe_declared(
             ));
         }
         *te = true;
-        let mut codings = list_elements(value);
+        // Parameters kept: `chunked;x=y` is not chunked to a reader, so it is not sent.
+        let mut codings = list_items(value);
         match (codings.next(), codings.next()) {
             (Some(c), None) if c.eq_ignore_ascii_case(b"chunked") => d.chunked = true,
             _ => {

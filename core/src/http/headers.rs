@@ -462,6 +462,15 @@ pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// The elements of a comma-separated list as written (trimmed, empty ones skipped), with
+/// their parameters: for `Transfer-Encoding`, where `chunked;x=y` is not `chunked`.
+pub(crate) fn list_items(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value
+        .split(|&b| b == b',')
+        .map(trim_ows)
+        .filter(|e| !e.is_empty())
+}
+
 /// Trims optional whitespace (SP, HTAB) at both ends.
 pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = v {

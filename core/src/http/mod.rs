@@ -62,12 +62,19 @@
 //! # Defenses (each a typed [`Error`] with its status code)
 //!
 //! `Content-Length` with `Transfer-Encoding` (400), invalid or differing `Content-Length`
-//! (400; identical repeats are fine), `Transfer-Encoding` not ending in `chunked` (400),
-//! other transfer codings (501), `Transfer-Encoding` in HTTP/1.0 (400), chunk sizes that are
-//! not hex or overflow 64 bits (400), obs-fold in requests (400), missing or duplicate `Host`
-//! (400), request target over the limit (414), head or header count over the limit (431),
-//! body over the limit (413), HTTP versions other than 1.0/1.1 (505). Limits are in
-//! [`Limits`].
+//! (400; identical repeats are fine), `Transfer-Encoding` not ending in `chunked` (400; a
+//! coding with parameters, `chunked;x=y`, is not `chunked`), other transfer codings (501),
+//! `Transfer-Encoding` in HTTP/1.0 (400), chunk sizes that are not hex or overflow 64 bits
+//! (400), obs-fold in requests (400), missing, duplicate or malformed `Host` (400: userinfo,
+//! whitespace, `/`, a list), a request target with bytes ≥ 0x80 (400) or over the limit
+//! (414, decided from the same prefix of the input however it is split), head or header count
+//! over the limit (431), body over the limit (413), a version that is not `HTTP/DIGIT.DIGIT`
+//! (400) or whose major version is not 1 (505; `HTTP/1.2` and up are read as 1.1). Limits
+//! are in [`Limits`].
+//!
+//! Beside the connection: [`content_coding`] (gzip and deflate bodies, capped), [`date`]
+//! (HTTP dates), [`range`] (byte ranges) and [`conditional`] (entity tags and
+//! preconditions), for servers and clients built on it.
 //!
 //! Obs-fold in *responses* is accepted by the client role and replaced by spaces, as RFC 9112
 //! §5.2 asks of user agents.
@@ -105,7 +112,10 @@
 mod body_read;
 mod body_write;
 pub mod client;
+pub mod conditional;
 mod conn;
+pub mod content_coding;
+pub mod date;
 mod error;
 mod events;
 mod framing;
@@ -113,6 +123,7 @@ mod head_read;
 mod head_write;
 mod headers;
 mod limits;
+pub mod range;
 pub mod server;
 mod state;
 

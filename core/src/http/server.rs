@@ -19,6 +19,7 @@
 //! conn.receive(now, b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
 //! let out = String::from_utf8(conn.transmit().to_vec()).unwrap();
 //! assert!(out.starts_with("HTTP/1.1 200 OK\r\n"));
+//! assert!(out.contains("\r\nServer: netloom/"));
 //! assert!(out.ends_with("\r\n\r\nhi /x\n"));
 //! ```
 
@@ -47,6 +48,19 @@ pub struct IncomingRequest {
     /// The body's share of the server's [`BodyBudget`], given back when the request is
     /// dropped.
     _held: Option<Reservation>,
+}
+
+impl IncomingRequest {
+    /// A request as a handler would receive it (for tests, or a handler called by hand).
+    pub fn new(head: Request, body: Vec<u8>, conn: ConnInfo) -> Self {
+        IncomingRequest {
+            head,
+            body,
+            trailers: Headers::new(),
+            conn,
+            _held: None,
+        }
+    }
 }
 
 /// A response body.
@@ -149,6 +163,10 @@ where
         self(request)
     }
 }
+
+/// The `Server` field of every response a [`ServerConn`] sends for its handler (RFC 9110
+/// §10.2.4): the product and its version, nothing more.
+pub const SERVER: &str = concat!("netloom/", env!("CARGO_PKG_VERSION"));
 
 /// Output queued past this stops reading and handler calls until the socket drains, so a
 /// client that pipelines without reading cannot grow our memory.
@@ -413,9 +431,13 @@ where
         self.send_response(response);
     }
 
-    /// Sends the handler's response (or a 500 when it cannot be sent).
+    /// Sends the handler's response (or a 500 when it cannot be sent), with a `Server`
+    /// field unless the handler set one.
     fn send_response(&mut self, response: OutgoingResponse) {
-        let OutgoingResponse { head, body } = response;
+        let OutgoingResponse { mut head, body } = response;
+        if !head.headers().contains("Server") {
+            head.push_header("Server", SERVER);
+        }
         // A full body gets a Content-Length unless the head declares its own framing (or the
         // status has no body); the connection writes it straight into the head.
         let default_length = match &body {
@@ -433,6 +455,7 @@ where
             // The handler built an unsendable head (bad header bytes, say): answer 500.
             let _ = err;
             let fallback = Response::new(500)
+                .header("Server", SERVER)
                 .header("Content-Type", "text/plain; charset=utf-8")
                 .header("Content-Length", "22");
             if self

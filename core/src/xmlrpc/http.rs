@@ -1,20 +1,20 @@
 //! XML-RPC over HTTP, as CPython's `SimpleXMLRPCRequestHandler` does it: which paths and
-//! methods are served, gzip in both directions, and the status codes for everything else.
+//! methods are served, gzip in both directions (and `deflate` request bodies, which CPython
+//! does not read), the HTTP limits a server needs for XML-RPC's own body limit, and the
+//! status codes for everything else.
 //!
 //! [`XmlRpcHandler`] is an [`http::server::Handler`](crate::http::server::Handler), so any
 //! runtime's HTTP server serves a [`Dispatcher`] with it and nothing XML-RPC specific is
 //! written in a runtime.
 
-use std::io::{Read, Write};
 use std::ops::Deref;
 
-use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
-use flate2::Compression;
-
 use super::{CallContext, Dispatcher};
+use crate::http::content_coding::{self, Coding};
 use crate::http::server::{IncomingRequest, OutgoingResponse};
 use crate::http::Headers;
+
+pub use crate::http::content_coding::ContentError;
 
 /// How a dispatcher is exposed over HTTP. Defaults match CPython.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +25,8 @@ pub struct HttpOptions {
     /// Responses longer than this are gzipped when the client accepts gzip. Default: 1400
     /// (CPython's `encode_threshold`); `None` never compresses.
     pub encode_threshold: Option<usize>,
-    /// Largest body a gzipped request may inflate to; more is `400 Bad Request`.
-    /// Default: 20 MiB (CPython's `MAX_GZIP_LENGTH`).
+    /// Largest body a gzipped (or deflated) request may inflate to; more is `400 Bad
+    /// Request`. Default: 20 MiB (CPython's `MAX_GZIP_LENGTH`).
     pub max_decoded_body: usize,
 }
 
@@ -65,6 +65,27 @@ impl<D: Deref<Target = Dispatcher>> XmlRpcHandler<D> {
     pub fn dispatcher(&self) -> &Dispatcher {
         &self.dispatcher
     }
+
+    /// The HTTP limits to serve this handler under: the defaults, with a request body limit
+    /// that lets the dispatcher's own document limit
+    /// ([`Limits::max_body_bytes`](super::Limits::max_body_bytes), 32 MiB by default) be
+    /// reached, instead of the generic HTTP default (16 MiB) answering `413` first. Each
+    /// runtime's `xmlrpc::server` uses them.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use netloom_core::xmlrpc::{http::XmlRpcHandler, Dispatcher, Limits};
+    ///
+    /// let handler = XmlRpcHandler::new(Arc::new(Dispatcher::new()));
+    /// let limits = handler.http_limits();
+    /// assert_eq!(limits.max_request_body_bytes, Limits::default().max_body_bytes as u64);
+    /// ```
+    pub fn http_limits(&self) -> crate::http::Limits {
+        crate::http::Limits {
+            max_request_body_bytes: self.dispatcher.limits().max_body_bytes as u64,
+            ..crate::http::Limits::default()
+        }
+    }
 }
 
 impl<D: Deref<Target = Dispatcher>> crate::http::server::Handler for XmlRpcHandler<D> {
@@ -80,10 +101,15 @@ impl<D: Deref<Target = Dispatcher>> crate::http::server::Handler for XmlRpcHandl
         let body = match decode_content(req.head.headers(), req.body, self.options.max_decoded_body)
         {
             Ok(body) => body,
+            // CPython's answers: 501 for a coding it does not read, 400 for bad data.
             Err(ContentError::Unsupported(encoding)) => {
-                return bare(501, &format!("encoding '{encoding}' not supported"))
+                let encoding = encoding.to_ascii_lowercase();
+                return bare(501, &format!("encoding '{encoding}' not supported"));
             }
-            Err(ContentError::BadGzip) => return bare(400, "error decoding gzip content"),
+            Err(_) => {
+                let coding = Coding::of(req.head.headers()).unwrap_or(Coding::Gzip);
+                return bare(400, &format!("error decoding {coding} content"));
+            }
         };
         let ctx = CallContext::new(req.head.headers())
             .with_path(path)
@@ -93,10 +119,8 @@ impl<D: Deref<Target = Dispatcher>> crate::http::server::Handler for XmlRpcHandl
         let mut gzipped = false;
         if let Some(threshold) = self.options.encode_threshold {
             if response.len() > threshold && accepts_gzip(req.head.headers()) {
-                if let Ok(z) = gzip(&response) {
-                    response = z;
-                    gzipped = true;
-                }
+                response = content_coding::gzip(&response);
+                gzipped = true;
             }
         }
         let resp = OutgoingResponse::bytes(200, "text/xml", response);
@@ -116,71 +140,32 @@ fn bare(status: u16, reason: &str) -> OutgoingResponse {
     }
 }
 
-/// Why a request body could not be decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContentError {
-    /// A `Content-Encoding` other than identity or gzip (CPython: 501).
-    Unsupported(String),
-    /// Gzip that does not inflate, or inflates past the cap (CPython: 400).
-    BadGzip,
-}
-
-/// Undoes `Content-Encoding` on a body: identity or gzip, the latter capped at `max` bytes.
+/// Undoes `Content-Encoding` on a body: identity, gzip or deflate, the latter two capped at
+/// `max` decoded bytes.
 pub fn decode_content(
     headers: &Headers,
     body: Vec<u8>,
     max: usize,
 ) -> Result<Vec<u8>, ContentError> {
-    let encoding = headers
-        .get_str("Content-Encoding")
-        .unwrap_or("identity")
-        .trim()
-        .to_ascii_lowercase();
-    match encoding.as_str() {
-        "identity" | "" => Ok(body),
-        "gzip" | "x-gzip" => gunzip(&body, max).ok_or(ContentError::BadGzip),
-        _ => Err(ContentError::Unsupported(encoding)),
+    match Coding::of(headers)? {
+        Coding::Identity => Ok(body),
+        coding => content_coding::decode(coding, &body, max as u64),
     }
 }
 
 /// Inflates gzip data, refusing output over `max` bytes (a gzip bomb stops at the cap).
 pub fn gunzip(data: &[u8], max: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut decoder = GzDecoder::new(data).take(max as u64 + 1);
-    decoder.read_to_end(&mut out).ok()?;
-    if out.len() > max {
-        return None;
-    }
-    Some(out)
+    content_coding::decode(Coding::Gzip, data, max as u64).ok()
 }
 
 /// Gzips `data` (fast level: the point is fewer bytes on the wire, cheaply).
 pub fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut enc = GzEncoder::new(Vec::with_capacity(data.len() / 4 + 64), Compression::fast());
-    enc.write_all(data)?;
-    enc.finish()
+    Ok(content_coding::gzip(data))
 }
 
 /// Whether `Accept-Encoding` allows gzip with a non-zero q-value.
 pub fn accepts_gzip(headers: &Headers) -> bool {
-    headers.get_all("Accept-Encoding").any(|value| {
-        String::from_utf8_lossy(value).split(',').any(|item| {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or("").trim();
-            if !coding.eq_ignore_ascii_case("gzip") {
-                return false;
-            }
-            let q = parts
-                .filter_map(|p| {
-                    let p = p.trim();
-                    p.strip_prefix("q=").or_else(|| p.strip_prefix("Q="))
-                })
-                .next()
-                .map(|q| q.trim().parse::<f32>().unwrap_or(0.0))
-                .unwrap_or(1.0);
-            q > 0.0
-        })
-    })
+    content_coding::accepts(headers, Coding::Gzip)
 }
 
 #[cfg(test)]
@@ -195,6 +180,65 @@ mod tests {
         assert_eq!(gunzip(&z, 100_000).unwrap(), data);
         assert_eq!(gunzip(&z, 99_999), None);
         assert_eq!(gunzip(b"not gzip", 100), None);
+    }
+
+    fn post(
+        handler: &XmlRpcHandler<std::sync::Arc<Dispatcher>>,
+        coding: &str,
+        body: Vec<u8>,
+    ) -> OutgoingResponse {
+        use crate::http::server::Handler;
+        let head = crate::http::Request::new("POST", "/RPC2").header("Content-Encoding", coding);
+        handler.handle(IncomingRequest::new(
+            head,
+            body,
+            crate::frame::ConnInfo {
+                local: "127.0.0.1:1".parse().unwrap(),
+                peer: "127.0.0.1:2".parse().unwrap(),
+            },
+        ))
+    }
+
+    #[test]
+    fn gzip_and_deflate_requests_are_inflated_under_the_cap() {
+        let mut d = Dispatcher::new();
+        d.register("len", |s: String| s.len() as i32);
+        let small = XmlRpcHandler::with_options(
+            std::sync::Arc::new(d),
+            HttpOptions {
+                max_decoded_body: 10_000,
+                ..HttpOptions::default()
+            },
+        );
+        let mut call = Vec::new();
+        crate::xmlrpc::encode_call_with("len", ("x".repeat(5000),), &mut call).unwrap();
+        let mut big = Vec::new();
+        crate::xmlrpc::encode_call_with("len", ("x".repeat(20_000),), &mut big).unwrap();
+        for (coding, code) in [
+            ("gzip", content_coding::gzip as fn(&[u8]) -> Vec<u8>),
+            ("deflate", content_coding::deflate),
+        ] {
+            let r = post(&small, coding, code(&call));
+            assert_eq!(r.head.status(), 200, "{coding}");
+            let crate::http::server::Body::Full(body) = r.body else {
+                panic!()
+            };
+            assert!(String::from_utf8_lossy(&body).contains("<int>5000</int>"));
+            let r = post(&small, coding, code(&big));
+            assert_eq!(
+                (r.head.status(), r.head.reason()),
+                (400, &*format!("error decoding {coding} content"))
+            );
+            let r = post(&small, coding, b"junk".to_vec());
+            assert_eq!(r.head.status(), 400);
+        }
+        let r = post(&small, "br", call.clone());
+        assert_eq!(
+            (r.head.status(), r.head.reason()),
+            (501, "encoding 'br' not supported")
+        );
+        assert_eq!(post(&small, "identity", call).head.status(), 200);
+        assert_eq!(small.http_limits().max_request_body_bytes, 32 << 20);
     }
 
     #[test]

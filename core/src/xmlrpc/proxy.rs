@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::http::{decode_content, ContentError};
+use super::http::decode_content;
 use super::{
     encode_call, parse_multicall_response, parse_response, ConvertError, Error, Fault, Limits,
     Multicall, Response, Value,
@@ -30,7 +30,8 @@ pub enum CallError<T> {
     Fault(Fault),
     /// The answer was not a valid XML-RPC response (CPython: `ResponseError`/`ExpatError`).
     BadResponse(Error),
-    /// The answer's `Content-Encoding` is unsupported, or its gzip is bad or too large.
+    /// The answer's `Content-Encoding` is unsupported, or its gzip or deflate data is bad
+    /// or too large.
     BadEncoding(String),
     /// An argument could not be sent (an integer beyond `i32`, as CPython refuses), or the
     /// result is not of the type asked for.
@@ -79,9 +80,11 @@ impl<T: fmt::Debug + fmt::Display> std::error::Error for CallError<T> {}
 pub struct ProxyOptions {
     /// Decoding limits for responses.
     pub limits: Limits,
-    /// Largest size a gzipped response may inflate to. Default: 20 MiB, as CPython.
+    /// Largest size a gzipped (or deflated) response may inflate to. Default: 20 MiB, as
+    /// CPython.
     pub max_decoded_body: usize,
-    /// Whether to send `Accept-Encoding: gzip`. Default: true.
+    /// Whether to ask for compressed answers (`Accept-Encoding: gzip, deflate`; `identity`
+    /// otherwise). Default: true.
     pub accept_gzip: bool,
 }
 
@@ -129,7 +132,8 @@ impl CallRequest {
 
 impl ProxyOptions {
     /// The header fields every call carries (besides `Host` and framing): `Content-Type:
-    /// text/xml`, a `User-Agent`, and `Accept-Encoding: gzip` unless turned off.
+    /// text/xml`, a `User-Agent`, and `Accept-Encoding: gzip, deflate` (`identity` when
+    /// turned off).
     pub fn headers(&self) -> Vec<(String, String)> {
         let mut headers = vec![
             ("Content-Type".to_string(), "text/xml".to_string()),
@@ -138,10 +142,32 @@ impl ProxyOptions {
                 concat!("netloom-xmlrpc/", env!("CARGO_PKG_VERSION")).to_string(),
             ),
         ];
-        if self.accept_gzip {
-            headers.push(("Accept-Encoding".to_string(), "gzip".to_string()));
-        }
+        let accept = if self.accept_gzip {
+            "gzip, deflate"
+        } else {
+            "identity"
+        };
+        headers.push(("Accept-Encoding".to_string(), accept.to_string()));
         headers
+    }
+
+    /// Sets up an HTTP client configuration for calls: adds the [`headers`](Self::headers)
+    /// it does not set itself, and caps decoded answers at
+    /// [`max_decoded_body`](Self::max_decoded_body). Each runtime's proxy applies it to the
+    /// configuration it is given.
+    pub fn configure(&self, config: &mut crate::http::client::ClientConfig) {
+        for (name, value) in self.headers() {
+            if !config
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(&name))
+            {
+                config.headers.push((name, value));
+            }
+        }
+        config.max_decoded_body_bytes = config
+            .max_decoded_body_bytes
+            .min(self.max_decoded_body as u64);
     }
 
     /// The most response bytes worth reading before giving up: the decoding limit.
@@ -196,12 +222,8 @@ fn checked_body<T>(
             reason: reason.to_string(),
         });
     }
-    decode_content(headers, body, options.max_decoded_body).map_err(|e| match e {
-        ContentError::Unsupported(enc) => CallError::BadEncoding(format!("'{enc}' not supported")),
-        ContentError::BadGzip => {
-            CallError::BadEncoding("invalid or oversized gzip content".to_string())
-        }
-    })
+    decode_content(headers, body, options.max_decoded_body)
+        .map_err(|e| CallError::BadEncoding(e.to_string()))
 }
 
 #[cfg(test)]
@@ -243,7 +265,7 @@ mod tests {
         assert!(r
             .headers
             .iter()
-            .any(|(n, v)| *n == "Accept-Encoding" && v == "gzip"));
+            .any(|(n, v)| *n == "Accept-Encoding" && v == "gzip, deflate"));
         assert!(r.body.starts_with(b"<?xml"));
     }
 }

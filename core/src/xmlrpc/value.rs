@@ -180,8 +180,10 @@ impl Value {
 /// unchanged; a decoded `DateTime` remembers how its text was written (dashes, colons,
 /// fraction digits, the zone's form), so it is written back exactly as received too (less
 /// the surrounding whitespace, which CPython strips as well, and fraction digits past the
-/// ninth). Two values compare equal when they would be written the same, as CPython
-/// compares the texts.
+/// ninth). Two values compare equal when their fields are equal and they are written the
+/// same way, much as CPython compares the texts: `Z` and `+00:00` differ, so do `.5` and
+/// `.500`; a value built with [`DateTime::with_offset_minutes`] equals the same value
+/// decoded from its text.
 ///
 /// Accepted text, after trimming whitespace:
 ///
@@ -374,7 +376,12 @@ impl DateTime {
                 let (hh, mm, form) = match zone {
                     [h1, h2] => ([*h1, *h2], [b'0', b'0'], ZoneStyle::Hours),
                     [h1, h2, m1, m2] => ([*h1, *h2], [*m1, *m2], ZoneStyle::Compact),
-                    [h1, h2, b':', m1, m2] => ([*h1, *h2], [*m1, *m2], ZoneStyle::Colon),
+                    // `Auto` writes a non-zero offset this way too; only `+00:00` (not `Z`)
+                    // needs its own form, so equal texts make equal values.
+                    [h1, h2, b':', m1, m2] if [*h1, *h2, *m1, *m2] == *b"0000" => {
+                        ([*h1, *h2], [*m1, *m2], ZoneStyle::Colon)
+                    }
+                    [h1, h2, b':', m1, m2] => ([*h1, *h2], [*m1, *m2], ZoneStyle::Auto),
                     _ => return None,
                 };
                 let (hh, mm) = (two(hh)?, two(mm)?);
