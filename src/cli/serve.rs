@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use netloom::http::server::{Body, Handler, IncomingRequest, OutgoingResponse};
+use netloom::http::server::{Body, Handler, IncomingRequest, OutgoingResponse, Rejection};
 use netloom::RunningServer;
 
 use super::args::Seconds;
@@ -100,6 +100,19 @@ impl<H: Handler> Handler for AccessLog<H> {
         }
         resp
     }
+
+    /// Requests the connection refused by itself are logged too, as `http.server` logs its
+    /// `send_error`s.
+    fn rejected(&self, rejection: &Rejection<'_>) {
+        let when = chrono::Local::now().format("%d/%b/%Y %H:%M:%S");
+        eprintln!(
+            "{} - - [{when}] \"{}\" {} -",
+            rejection.conn.peer.ip(),
+            escape(rejection.start),
+            rejection.status
+        );
+        self.inner.rejected(rejection);
+    }
 }
 
 /// Turns the plain-text error responses of a handler into the HTML page Python's
@@ -136,6 +149,10 @@ impl<H: Handler> Handler for HtmlErrors<H> {
             head,
             body: Body::Full(error_page(status, &message).into_bytes()),
         }
+    }
+
+    fn rejected(&self, rejection: &Rejection<'_>) {
+        self.0.rejected(rejection);
     }
 }
 

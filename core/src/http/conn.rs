@@ -166,6 +166,12 @@ impl Connection {
         self.rbuf.len() - self.rpos
     }
 
+    /// The bytes received but not yet turned into events (after an error in a head: that
+    /// head, from its first byte).
+    pub fn buffered(&self) -> &[u8] {
+        &self.rbuf[self.rpos..]
+    }
+
     /// Buffers bytes read from the peer. Never fails and never parses; call
     /// [`next_event`](Connection::next_event) afterwards. Bytes received after
     /// [`receive_eof`](Connection::receive_eof) are ignored.

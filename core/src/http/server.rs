@@ -153,6 +153,27 @@ impl OutgoingResponse {
 pub trait Handler {
     /// Produces the response to `request`.
     fn handle(&self, request: IncomingRequest) -> OutgoingResponse;
+
+    /// Called when the connection answered a request itself, without the handler: it broke
+    /// HTTP or a limit (a 400, 413, 414, 431, 501, 505...), or the server was too busy
+    /// (503). For access logs; the response is already decided. Default: nothing.
+    fn rejected(&self, rejection: &Rejection<'_>) {
+        let _ = rejection;
+    }
+}
+
+/// A request the connection answered itself (see [`Handler::rejected`]).
+#[derive(Debug)]
+pub struct Rejection<'a> {
+    /// The status sent.
+    pub status: u16,
+    /// Why: the protocol error, or `None` for a request refused because the server was busy.
+    pub error: Option<&'a super::Error>,
+    /// The start of the request as it arrived, raw (its request line, when it got that far;
+    /// at most 1 KiB, possibly empty). Escape it before printing it.
+    pub start: &'a [u8],
+    /// The connection's addresses.
+    pub conn: ConnInfo,
 }
 
 impl<F> Handler for F
@@ -325,6 +346,7 @@ where
             match event {
                 Ok(Some(Event::Request(head))) => {
                     if !self.reserve_body(&head) {
+                        self.request = Some(head);
                         self.refuse_busy();
                         return;
                     }
@@ -355,7 +377,20 @@ where
                     return;
                 }
                 Err(err) => {
-                    self.conn.send_error_response(&err, &mut self.out);
+                    if self.conn.send_error_response(&err, &mut self.out) {
+                        let pending = self.conn.buffered();
+                        let start = pending
+                            .iter()
+                            .position(|&b| b == b'\n')
+                            .map_or(pending, |lf| &pending[..lf]);
+                        let start = start.strip_suffix(b"\r").unwrap_or(start);
+                        self.handler.rejected(&Rejection {
+                            status: err.status_code(),
+                            error: Some(&err),
+                            start: &start[..start.len().min(1024)],
+                            conn: self.info,
+                        });
+                    }
                     self.request = None;
                     self.closing = true;
                     return;
@@ -390,6 +425,20 @@ where
     /// The server holds as many request bodies as its budget allows: answer 503 and close
     /// (the body is never read; lingering close drains what the client still sends).
     fn refuse_busy(&mut self) {
+        if let Some(head) = &self.request {
+            let start = format!(
+                "{} {} {}",
+                head.method(),
+                head.target(),
+                head.version().as_str()
+            );
+            self.handler.rejected(&Rejection {
+                status: 503,
+                error: None,
+                start: start.as_bytes(),
+                conn: self.info,
+            });
+        }
         self.request = None;
         self.held = None;
         self.body = Vec::new();
