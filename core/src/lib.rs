@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod base64;
 mod duplex;
 pub mod frame;
 pub mod http;

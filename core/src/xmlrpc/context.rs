@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use super::base64;
+use crate::base64;
 use crate::http::Headers;
 
 /// The request a call arrived in: its HTTP header fields, path and addresses, and (once

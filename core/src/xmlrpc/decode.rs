@@ -7,7 +7,8 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use super::charset::{document_text, Encoding};
-use super::{base64, DateTime, Error, Fault, Limits, Value};
+use super::{DateTime, Error, Fault, Limits, Value};
+use crate::base64;
 
 /// A decoded `<methodCall>`.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,7 +3,8 @@
 
 use std::io::Write as _;
 
-use super::{base64, Fault, Value};
+use super::{Fault, Value};
+use crate::base64;
 
 const XML_HEADER: &[u8] = b"<?xml version='1.0'?>\n";
 

@@ -37,7 +37,6 @@
 //! assert_eq!(answer, Ok(Value::Int(42)));
 //! ```
 
-mod base64;
 mod charset;
 #[cfg(feature = "chrono")]
 pub mod chrono;

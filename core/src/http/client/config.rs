@@ -1,8 +1,9 @@
 //! The client's settings, and the request head they make.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use super::Target;
+use super::{RedirectPolicy, Target};
 use crate::http::{Limits, Request};
 
 /// Settings of an HTTP client. Start from [`ClientConfig::default`] and change what you need.
@@ -14,8 +15,24 @@ pub struct ClientConfig {
     /// How long one read (or write) may wait for the server. Default 30 s; zero means no
     /// timeout.
     pub read_timeout: Duration,
+    /// How long the server may take to send the response head, from the moment the
+    /// connection is there, however steadily it trickles (a server dripping a byte a second
+    /// is cut off here). Default 60 s; zero means no limit.
+    pub head_timeout: Duration,
+    /// How long a whole request may take, redirects and body included (curl's
+    /// `--max-time`). Default: no limit (a download may take as long as it takes, as long as
+    /// bytes keep coming within [`read_timeout`](Self::read_timeout)).
+    pub total_timeout: Option<Duration>,
     /// How many redirects to follow before [`ClientError::TooManyRedirects`]. Default 10.
     pub max_redirects: usize,
+    /// Which redirects are followed. Default [`RedirectPolicy::Follow`].
+    pub redirects: RedirectPolicy,
+    /// Most `1xx` responses accepted before the final one (a server sending `100 Continue`
+    /// forever is refused). Default 16.
+    pub max_informational: usize,
+    /// Connect every request through this Unix socket instead of TCP (curl's
+    /// `--unix-socket`); the URL still gives the `Host` and the path. Default: none.
+    pub unix_socket: Option<PathBuf>,
     /// Limits on responses (head size, header count, body size...). Default: the core's
     /// defaults, which put no bound on a (streamed) response body.
     pub limits: Limits,
@@ -27,6 +44,9 @@ pub struct ClientConfig {
     /// Idle keep-alive connections kept per host and port for reuse. Default 8; 0 disables
     /// reuse.
     pub max_idle_per_host: usize,
+    /// An idle pooled connection older than this is not reused (servers close idle
+    /// connections after a while; reusing one they closed costs a retry). Default 60 s.
+    pub pool_idle_timeout: Duration,
     /// Most bytes a `gzip` or `deflate` response body may decode to (the client asks for
     /// those codings and undoes them; see [`Exchange`]); past it the body fails with
     /// [`ClientError::Decoding`], so a small compressed "bomb" cannot fill a disk or
@@ -39,11 +59,17 @@ impl Default for ClientConfig {
         ClientConfig {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
+            head_timeout: Duration::from_secs(60),
+            total_timeout: None,
             max_redirects: 10,
+            redirects: RedirectPolicy::Follow,
+            max_informational: 16,
+            unix_socket: None,
             limits: Limits::default(),
             user_agent: concat!("netloom/", env!("CARGO_PKG_VERSION")).to_owned(),
             headers: Vec::new(),
             max_idle_per_host: 8,
+            pool_idle_timeout: Duration::from_secs(60),
             max_decoded_body_bytes: 1 << 30,
         }
     }

@@ -15,6 +15,10 @@ pub enum Waiting {
     Read,
     /// The server to accept the request bytes.
     Write,
+    /// The whole response head ([`ClientConfig::head_timeout`](super::ClientConfig::head_timeout)).
+    Head,
+    /// The whole request ([`ClientConfig::total_timeout`](super::ClientConfig::total_timeout)).
+    Total,
 }
 
 /// Everything that can go wrong fetching a URL.
@@ -33,10 +37,27 @@ pub enum ClientError {
     Io(io::Error),
     /// The server's response broke HTTP/1.1 or a configured limit.
     Protocol(Error),
+    /// The request cannot be sent as given (a header field with a forbidden byte, say).
+    InvalidRequest(Error),
     /// The server closed the connection without sending any byte of a response.
     NoResponse,
-    /// More redirects than [`ClientConfig::max_redirects`].
+    /// More redirects than [`ClientConfig::max_redirects`](super::ClientConfig::max_redirects).
     TooManyRedirects {
+        /// The maximum that was allowed.
+        max: usize,
+    },
+    /// A redirect the [`RedirectPolicy`](super::RedirectPolicy) does not follow (an XML-RPC
+    /// call is never turned into a `GET` elsewhere).
+    RedirectRefused {
+        /// The redirect's status.
+        status: u16,
+        /// Where it pointed (as sent).
+        location: String,
+    },
+    /// More `1xx` responses than
+    /// [`ClientConfig::max_informational`](super::ClientConfig::max_informational) before
+    /// the final one.
+    TooManyInformational {
         /// The maximum that was allowed.
         max: usize,
     },
@@ -90,14 +111,27 @@ impl fmt::Display for ClientError {
                 f.write_str("timed out waiting for the server")
             }
             ClientError::Timeout(Waiting::Write) => f.write_str("timed out sending the request"),
+            ClientError::Timeout(Waiting::Head) => {
+                f.write_str("timed out waiting for the response head")
+            }
+            ClientError::Timeout(Waiting::Total) => {
+                f.write_str("the request took longer than its time limit")
+            }
             ClientError::Io(e) => f.write_str(&describe_io(e)),
             ClientError::Protocol(e) => write!(f, "bad response: {e}"),
+            ClientError::InvalidRequest(e) => write!(f, "invalid request: {e}"),
             ClientError::Decoding(e) => write!(f, "bad response body: {e}"),
             ClientError::NoResponse => {
                 f.write_str("the server closed the connection without a response")
             }
             ClientError::TooManyRedirects { max } => {
                 write!(f, "too many redirects (more than {max})")
+            }
+            ClientError::RedirectRefused { status, location } => {
+                write!(f, "redirect refused: {status} to {location}")
+            }
+            ClientError::TooManyInformational { max } => {
+                write!(f, "more than {max} informational (1xx) responses")
             }
             ClientError::Status { code, reason } if reason.is_empty() => write!(f, "{code}"),
             ClientError::Status { code, reason } => write!(f, "{code} {reason}"),
@@ -119,11 +153,46 @@ impl fmt::Display for ClientError {
     }
 }
 
+/// A copy of the error, so that a body reader can report the same typed error on every read
+/// after a failure (an I/O error is copied as its kind and message).
+impl Clone for ClientError {
+    fn clone(&self) -> Self {
+        let io_copy = |e: &io::Error| io::Error::new(e.kind(), e.to_string());
+        match self {
+            ClientError::InvalidUrl(s) => ClientError::InvalidUrl(s.clone()),
+            ClientError::UnsupportedScheme(s) => ClientError::UnsupportedScheme(s.clone()),
+            ClientError::Connect(e) => ClientError::Connect(io_copy(e)),
+            ClientError::Timeout(w) => ClientError::Timeout(*w),
+            ClientError::Io(e) => ClientError::Io(io_copy(e)),
+            ClientError::Protocol(e) => ClientError::Protocol(e.clone()),
+            ClientError::InvalidRequest(e) => ClientError::InvalidRequest(e.clone()),
+            ClientError::NoResponse => ClientError::NoResponse,
+            ClientError::TooManyRedirects { max } => ClientError::TooManyRedirects { max: *max },
+            ClientError::RedirectRefused { status, location } => ClientError::RedirectRefused {
+                status: *status,
+                location: location.clone(),
+            },
+            ClientError::TooManyInformational { max } => {
+                ClientError::TooManyInformational { max: *max }
+            }
+            ClientError::Status { code, reason } => ClientError::Status {
+                code: *code,
+                reason: reason.clone(),
+            },
+            ClientError::Decoding(e) => ClientError::Decoding(e.clone()),
+            ClientError::BodyIncomplete { expected, received } => ClientError::BodyIncomplete {
+                expected: *expected,
+                received: *received,
+            },
+        }
+    }
+}
+
 impl std::error::Error for ClientError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ClientError::Connect(e) | ClientError::Io(e) => Some(e),
-            ClientError::Protocol(e) => Some(e),
+            ClientError::Protocol(e) | ClientError::InvalidRequest(e) => Some(e),
             ClientError::Decoding(e) => Some(e),
             _ => None,
         }
@@ -143,12 +212,13 @@ impl ClientError {
             }
             ClientError::Timeout(_) => io::ErrorKind::TimedOut,
             ClientError::Protocol(_) | ClientError::Decoding(_) => io::ErrorKind::InvalidData,
-            ClientError::InvalidUrl(_) | ClientError::UnsupportedScheme(_) => {
-                io::ErrorKind::InvalidInput
-            }
-            ClientError::TooManyRedirects { .. } | ClientError::Status { .. } => {
-                io::ErrorKind::Other
-            }
+            ClientError::InvalidUrl(_)
+            | ClientError::UnsupportedScheme(_)
+            | ClientError::InvalidRequest(_) => io::ErrorKind::InvalidInput,
+            ClientError::TooManyInformational { .. } => io::ErrorKind::InvalidData,
+            ClientError::TooManyRedirects { .. }
+            | ClientError::RedirectRefused { .. }
+            | ClientError::Status { .. } => io::ErrorKind::Other,
         }
     }
 

@@ -59,6 +59,9 @@ pub struct Exchange {
     pending_pos: usize,
     /// The coded body ended; what the decoder holds is still to come out.
     coded_end: bool,
+    /// `1xx` responses seen, and how many are allowed.
+    informational: usize,
+    max_informational: usize,
 }
 
 /// Which content codings a request's `Accept-Encoding` allows.
@@ -78,7 +81,10 @@ impl Exchange {
 
     /// An exchange under `config`'s limits and decoding cap.
     pub fn for_config(config: &ClientConfig) -> Self {
-        Exchange::with_decoded_limit(config.limits.clone(), config.max_decoded_body_bytes)
+        let mut ex =
+            Exchange::with_decoded_limit(config.limits.clone(), config.max_decoded_body_bytes);
+        ex.max_informational = config.max_informational;
+        ex
     }
 
     /// An exchange whose coded bodies may decode to at most `max_decoded` bytes.
@@ -97,17 +103,28 @@ impl Exchange {
             pending: Vec::new(),
             pending_pos: 0,
             coded_end: false,
+            informational: 0,
+            max_informational: ClientConfig::default().max_informational,
         }
     }
 
     /// Appends the bytes of `request` and `body` to `out`. With a body, give the request a
-    /// `Content-Length` ([`build_request`] does).
+    /// `Content-Length` ([`build_request`](super::build_request) does).
     pub fn start(
         &mut self,
         request: Request,
         body: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), ClientError> {
+        self.start_head(request, out)?;
+        self.send_body(body, out)?;
+        self.finish_body(out)
+    }
+
+    /// Appends the bytes of `request`'s head to `out`; its body follows with
+    /// [`send_body`](Exchange::send_body) and [`finish_body`](Exchange::finish_body)
+    /// (a streamed upload: `Content-Length` if the head declares one, chunked otherwise).
+    pub fn start_head(&mut self, request: Request, out: &mut Vec<u8>) -> Result<(), ClientError> {
         self.head_request = request.method() == "HEAD";
         self.accepted = Accepted {
             gzip: content_coding::accepts(request.headers(), Coding::Gzip),
@@ -115,12 +132,21 @@ impl Exchange {
         };
         self.conn
             .send(Event::Request(request), out)
-            .map_err(ClientError::Protocol)?;
-        if !body.is_empty() {
-            self.conn
-                .send_data(body, out)
-                .map_err(ClientError::Protocol)?;
+            .map_err(ClientError::Protocol)
+    }
+
+    /// Appends a piece of the request body to `out`.
+    pub fn send_body(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), ClientError> {
+        if data.is_empty() {
+            return Ok(());
         }
+        self.conn
+            .send_data(data, out)
+            .map_err(ClientError::Protocol)
+    }
+
+    /// Appends the end of the request body to `out` (a chunked body's last chunk).
+    pub fn finish_body(&mut self, out: &mut Vec<u8>) -> Result<(), ClientError> {
         self.conn
             .send(Event::EndOfMessage(Headers::new()), out)
             .map_err(ClientError::Protocol)
@@ -172,7 +198,15 @@ impl Exchange {
             };
             match event {
                 None => return Ok(Step::NeedInput),
-                Some(Event::InformationalResponse(_)) => continue,
+                Some(Event::InformationalResponse(_)) => {
+                    self.informational += 1;
+                    if self.informational > self.max_informational {
+                        return Err(ClientError::TooManyInformational {
+                            max: self.max_informational,
+                        });
+                    }
+                    continue;
+                }
                 Some(Event::Response(mut resp)) => {
                     self.head_seen = true;
                     if !self.head_request {
@@ -267,6 +301,11 @@ impl Exchange {
     /// True once the final response head was returned.
     pub fn head_seen(&self) -> bool {
         self.head_seen
+    }
+
+    /// True once any byte of a response arrived.
+    pub fn got_bytes(&self) -> bool {
+        self.got_bytes
     }
 
     /// Body bytes received so far, as they came over the wire (before any decoding).

@@ -3,6 +3,25 @@
 use super::{ClientError, Url};
 use crate::http::Response;
 
+/// Which redirects a client follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RedirectPolicy {
+    /// Follow 301, 302, 303, 307 and 308 as browsers, urllib and curl `-L` do (see
+    /// [`redirect`]), up to [`ClientConfig::max_redirects`](super::ClientConfig::max_redirects).
+    #[default]
+    Follow,
+    /// Follow only 307 and 308, which keep the method and the body; any other redirect is
+    /// [`ClientError::RedirectRefused`]. For calls that must not turn into something else,
+    /// as an XML-RPC `POST` would become a `GET` without its call on a 301, 302 or 303.
+    KeepMethod,
+    /// Follow nothing: any redirect is [`ClientError::RedirectRefused`] (CPython's
+    /// `ServerProxy`).
+    Refuse,
+    /// Follow nothing: a redirect is the response, for the caller to look at.
+    Return,
+}
+
 /// Where a redirect sends the client next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirect {

@@ -1,5 +1,6 @@
-//! Standard base64 (RFC 4648 alphabet, padded) in the shape CPython's
-//! `base64.encodebytes` writes: lines of 76 characters, each ending in `\n`.
+//! Standard base64 (RFC 4648 alphabet, padded): in the shape CPython's `base64.encodebytes`
+//! writes for XML-RPC (lines of 76 characters, each ending in `\n`), and on one line for
+//! HTTP Basic credentials.
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const LINE_INPUT: usize = 57; // 57 input bytes make one 76-character line
@@ -28,38 +29,50 @@ pub(crate) fn encode_lines(data: &[u8], out: &mut Vec<u8>) {
     let lines = data.len().div_ceil(LINE_INPUT);
     out.reserve(data.len().div_ceil(3) * 4 + lines);
     for line in data.chunks(LINE_INPUT) {
-        let mut chunks = line.chunks_exact(3);
-        for c in &mut chunks {
-            let n = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
+        encode_into(line, out);
+        out.push(b'\n');
+    }
+}
+
+/// `data` in base64 on one line.
+pub(crate) fn encode(data: &[u8]) -> String {
+    let mut out = Vec::with_capacity(data.len().div_ceil(3) * 4);
+    encode_into(data, &mut out);
+    // Only alphabet characters were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn encode_into(data: &[u8], out: &mut Vec<u8>) {
+    let mut chunks = data.chunks_exact(3);
+    for c in &mut chunks {
+        let n = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
+        out.extend_from_slice(&[
+            ALPHABET[(n >> 18) as usize & 63],
+            ALPHABET[(n >> 12) as usize & 63],
+            ALPHABET[(n >> 6) as usize & 63],
+            ALPHABET[n as usize & 63],
+        ]);
+    }
+    match *chunks.remainder() {
+        [a] => {
+            let n = u32::from(a) << 16;
+            out.extend_from_slice(&[
+                ALPHABET[(n >> 18) as usize & 63],
+                ALPHABET[(n >> 12) as usize & 63],
+                b'=',
+                b'=',
+            ]);
+        }
+        [a, b] => {
+            let n = (u32::from(a) << 16) | (u32::from(b) << 8);
             out.extend_from_slice(&[
                 ALPHABET[(n >> 18) as usize & 63],
                 ALPHABET[(n >> 12) as usize & 63],
                 ALPHABET[(n >> 6) as usize & 63],
-                ALPHABET[n as usize & 63],
+                b'=',
             ]);
         }
-        match *chunks.remainder() {
-            [a] => {
-                let n = u32::from(a) << 16;
-                out.extend_from_slice(&[
-                    ALPHABET[(n >> 18) as usize & 63],
-                    ALPHABET[(n >> 12) as usize & 63],
-                    b'=',
-                    b'=',
-                ]);
-            }
-            [a, b] => {
-                let n = (u32::from(a) << 16) | (u32::from(b) << 8);
-                out.extend_from_slice(&[
-                    ALPHABET[(n >> 18) as usize & 63],
-                    ALPHABET[(n >> 12) as usize & 63],
-                    ALPHABET[(n >> 6) as usize & 63],
-                    b'=',
-                ]);
-            }
-            _ => {}
-        }
-        out.push(b'\n');
+        _ => {}
     }
 }
 
