@@ -5,7 +5,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use futures_lite::AsyncReadExt;
-use netloom_core::http::client::{ClientConfig, ClientError, Url};
+use netloom_core::http::client::{ClientConfig, ClientError, ClientRequest, Url};
 use netloom_core::http::{self, Headers};
 
 use crate::Runtime;
@@ -109,9 +109,23 @@ impl HttpClient {
         url: &str,
         body: &[u8],
     ) -> Result<HttpResponse, ClientError> {
+        let mut req = ClientRequest::new(method, url)?;
+        if !body.is_empty() || !matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE") {
+            req = req.body(body.to_vec());
+        }
+        self.send(req, None)
+    }
+
+    /// Sends `request`; a streamed body ([`ClientRequest::streamed_body`]) is read from
+    /// `upload`.
+    pub fn send(
+        &self,
+        request: ClientRequest,
+        upload: Option<Box<dyn Read + Send>>,
+    ) -> Result<HttpResponse, ClientError> {
         match self {
             HttpClient::Std(c) => {
-                let r = c.request(method, url, body)?;
+                let r = c.send(request, upload)?;
                 Ok(HttpResponse {
                     head: r.head().clone(),
                     url: r.url().clone(),
@@ -120,7 +134,7 @@ impl HttpClient {
                 })
             }
             HttpClient::Mio(c) => {
-                let r = c.request(method, url, body)?;
+                let r = c.send(request, upload)?;
                 Ok(HttpResponse {
                     head: r.head().clone(),
                     url: r.url().clone(),
@@ -129,7 +143,11 @@ impl HttpClient {
                 })
             }
             HttpClient::Smol(c) => {
-                let r = smol::block_on(c.request(method, url, body))?;
+                let upload = upload.map(|u| {
+                    Box::pin(futures_lite::io::AssertAsync::new(u))
+                        as std::pin::Pin<Box<dyn futures_lite::AsyncRead + Send>>
+                });
+                let r = smol::block_on(c.send(request, upload))?;
                 Ok(HttpResponse {
                     head: r.head().clone(),
                     url: r.url().clone(),
@@ -170,7 +188,7 @@ impl Runtime {
     pub fn http_client(self, config: ClientConfig) -> HttpClient {
         match self {
             Runtime::Std => HttpClient::Std(netloom_std::http_client::Client::with_config(config)),
-            Runtime::Mio => HttpClient::Mio(netloom_mio::http_client::client(config)),
+            Runtime::Mio => HttpClient::Mio(netloom_mio::http_client::Client::with_config(config)),
             Runtime::Smol => {
                 HttpClient::Smol(netloom_smol::http_client::Client::with_config(config))
             }

@@ -67,9 +67,9 @@ impl Runtime {
             Runtime::Std => XmlRpcProxy::Std(netloom_std::xmlrpc::ServerProxy::with_config(
                 url, config, options,
             )?),
-            Runtime::Mio => {
-                XmlRpcProxy::Mio(netloom_mio::xmlrpc::proxy_with(url, config, options)?)
-            }
+            Runtime::Mio => XmlRpcProxy::Mio(netloom_mio::xmlrpc::ServerProxy::with_config(
+                url, config, options,
+            )?),
             Runtime::Smol => XmlRpcProxy::Smol(netloom_smol::xmlrpc::ServerProxy::with_config(
                 url, config, options,
             )?),

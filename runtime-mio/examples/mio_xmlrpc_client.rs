@@ -7,7 +7,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let url = std::env::args()
         .nth(1)
         .unwrap_or("http://127.0.0.1:8000".into());
-    let proxy = netloom_mio::xmlrpc::proxy(&url)?;
+    let proxy = netloom_mio::xmlrpc::ServerProxy::new(&url)?;
     let mut multi = Multicall::new();
     for op in ["add", "subtract", "multiply", "divide"] {
         multi.call_with(op, (7, 3))?;

@@ -1,87 +1,1049 @@
-//! The HTTP client on mio: netloom-std's [`Client`](netloom_std::http_client::Client) driving
-//! a [`ClientConn`], one non-blocking socket waited on by its own `mio::Poll` with a deadline
-//! per operation.
+//! The HTTP client on mio: one event-loop thread drives every fetch of a [`Client`] over
+//! non-blocking sockets (TCP or Unix), many at once, with no blocking call in the loop; the
+//! calling threads wait only for their own answers.
 //!
-//! A client connection carries one request at a time and the caller waits for its answer,
-//! so the mio idiom here is a small poll per connection rather than the server's shared event
-//! loop. Redirects, keep-alive reuse, `retrieve`'s temporary file and every HTTP rule are the
-//! std client's and the core's; this module only supplies the connection ([`MioConnector`]).
+//! Every rule is the core's [`Fetch`] (redirects, credentials per origin, the stale retry,
+//! the `1xx` cap, the connect, read, head and total deadlines); the loop connects, moves
+//! bytes, keeps the pool and sleeps until the earliest deadline. Names are resolved on the
+//! calling thread before a fetch reaches the loop (resolving blocks).
 //!
 //! ```no_run
 //! use std::io::Read;
+//! use netloom_mio::http_client::Client;
 //!
 //! # fn main() -> Result<(), netloom_mio::http_client::ClientError> {
-//! let mut resp = netloom_mio::http_client::get("http://127.0.0.1:8000/")?;
-//! let mut body = Vec::new();
-//! resp.read_to_end(&mut body)?;
-//! netloom_mio::http_client::retrieve("http://127.0.0.1:8000/f", "f", |_, _| {})?;
+//! let client = Client::new();
+//! let mut resp = client.get("http://127.0.0.1:8000/")?;
+//! let text = resp.text()?;
+//! let resp = client.post("http://127.0.0.1:8000/echo").body("hi").send()?;
+//! client.retrieve("http://127.0.0.1:8000/f", "f", |_, _| {})?;
 //! # Ok(()) }
 //! ```
 
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime};
 
-use netloom_std::http_client::resolve;
+use mio::net::{TcpStream, UnixStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Pool};
+use netloom_core::http::{self, Headers};
+use netloom_core::Now;
+use netloom_files::PartFile;
 
-pub use crate::client::ClientConn;
-pub use netloom_std::http_client::{ClientConfig, ClientError, Connector, Url, Waiting};
+pub use netloom_core::http::client::{ClientConfig, ClientError, RedirectPolicy, Url, Waiting};
 
-/// A blocking HTTP client over mio connections.
-pub type Client = netloom_std::http_client::Client<MioConnector>;
+const WAKER: Token = Token(0);
+/// Body pieces queued for a reader before the loop stops reading that fetch's socket.
+const QUEUED_PIECES: usize = 4;
+/// Size of each read of a socket (and most a body piece holds).
+const READ_BUF: usize = 64 * 1024;
 
-/// A response whose body streams from a mio connection.
-pub type Response = netloom_std::http_client::Response<ClientConn>;
+fn now() -> Now {
+    Now::new(Instant::now(), SystemTime::now())
+}
 
-/// A wait standing in for "no timeout" (a zero duration in [`ClientConfig`]).
-const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
+/// What the loop tells a waiting caller about its fetch.
+enum Event {
+    /// The head is here.
+    Head(http::Response, Url, Option<u64>),
+    /// A piece of the body.
+    Body(Vec<u8>),
+    /// The body is complete.
+    End,
+    /// The fetch failed.
+    Failed(ClientError),
+    /// A streamed request body wants its next piece.
+    WantBody,
+}
 
-fn or_forever(d: Duration) -> Duration {
-    if d.is_zero() {
-        FOREVER
-    } else {
-        d
+/// What callers ask of the loop.
+enum Command {
+    Start(Box<Start>),
+    /// The caller took body pieces: read on.
+    Resume(u64),
+    /// The next piece of a streamed request body (empty: the end).
+    BodyPiece(u64, Vec<u8>),
+    /// The caller is gone.
+    Cancel(u64),
+}
+
+struct Start {
+    id: u64,
+    request: ClientRequest,
+    addrs: Result<Vec<SocketAddr>, ClientError>,
+    events: SyncSender<Event>,
+    paused: Arc<AtomicBool>,
+}
+
+/// A connection of the loop's.
+enum Conn {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Conn {
+    fn source(&mut self) -> &mut dyn mio::event::Source {
+        match self {
+            Conn::Tcp(s) => s,
+            Conn::Unix(s) => s,
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.read(buf),
+            Conn::Unix(s) => s.read(buf),
+        }
+    }
+
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.write(buf),
+            Conn::Unix(s) => s.write(buf),
+        }
+    }
+
+    /// Whether a non-blocking connect finished: `Ok(true)` connected, `Ok(false)` not yet.
+    fn connected(&mut self) -> io::Result<bool> {
+        let (err, peer) = match self {
+            Conn::Tcp(s) => (s.take_error()?, s.peer_addr().map(|_| ())),
+            Conn::Unix(s) => (s.take_error()?, s.peer_addr().map(|_| ())),
+        };
+        if let Some(e) = err {
+            return Err(e);
+        }
+        match peer {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 
-/// Opens [`ClientConn`]s: each address tried within the connect timeout, then every read and
-/// write bounded by the read timeout.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MioConnector;
+/// One fetch in the loop.
+struct Job {
+    fetch: Fetch,
+    conn: Option<Conn>,
+    /// A connect in progress, and the addresses still to try.
+    connecting: bool,
+    addrs: Vec<SocketAddr>,
+    readable: bool,
+    writable: bool,
+    events: SyncSender<Event>,
+    paused: Arc<AtomicBool>,
+    /// What the caller's queue had no room for (a body piece, or the end).
+    held: Option<Event>,
+    /// The caller was asked for a streamed body's next piece.
+    awaiting_body: bool,
+    scheduled: Option<Instant>,
+    told_head: bool,
+}
 
-impl Connector for MioConnector {
-    type Stream = ClientConn;
+struct Loop {
+    poll: Poll,
+    config: Arc<ClientConfig>,
+    jobs: HashMap<Token, Job>,
+    pool: Pool<Conn>,
+    /// The pool's size, for [`Client::idle_connections`].
+    idle: Arc<AtomicUsize>,
+    timers: BinaryHeap<Reverse<(Instant, Token)>>,
+    commands: Receiver<Command>,
+    woken: Arc<AtomicBool>,
+    buf: Vec<u8>,
+}
 
-    fn connect(
+impl Loop {
+    fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        loop {
+            let wait = [
+                self.timers.peek().map(|Reverse((t, _))| *t),
+                self.pool.poll_timeout(),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|t| t.saturating_duration_since(Instant::now()));
+            if let Err(e) = self.poll.poll(&mut events, wait) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return;
+                }
+            }
+            let t = now();
+            for event in events.iter() {
+                let token = event.token();
+                if token == WAKER {
+                    continue;
+                }
+                if let Some(job) = self.jobs.get_mut(&token) {
+                    job.readable |=
+                        event.is_readable() || event.is_read_closed() || event.is_error();
+                    job.writable |=
+                        event.is_writable() || event.is_write_closed() || event.is_error();
+                }
+                self.service(token, t);
+            }
+            if !self.take_commands(t) && self.jobs.is_empty() {
+                return; // every handle is gone, and nothing is in flight
+            }
+            self.fire_timers(t);
+            self.pool.expire(t);
+            self.idle.store(self.pool.len(), Ordering::SeqCst);
+        }
+    }
+
+    /// Takes what callers asked; false once every handle is gone.
+    fn take_commands(&mut self, t: Now) -> bool {
+        self.woken.store(false, Ordering::SeqCst);
+        loop {
+            match self.commands.try_recv() {
+                Ok(Command::Start(start)) => self.start(*start, t),
+                Ok(Command::Resume(id)) => {
+                    let token = Token(id as usize);
+                    if let Some(job) = self.jobs.get_mut(&token) {
+                        job.paused.store(false, Ordering::SeqCst);
+                    }
+                    self.service(token, t);
+                }
+                Ok(Command::BodyPiece(id, piece)) => {
+                    let token = Token(id as usize);
+                    if let Some(job) = self.jobs.get_mut(&token) {
+                        job.awaiting_body = false;
+                        let sent = if piece.is_empty() {
+                            job.fetch.finish_body(t)
+                        } else {
+                            job.fetch.send_body(t, &piece)
+                        };
+                        let _ = sent; // an error shows at the next step
+                    }
+                    self.service(token, t);
+                }
+                Ok(Command::Cancel(id)) => self.finish(Token(id as usize), None),
+                Err(mpsc::TryRecvError::Empty) => return true,
+                Err(mpsc::TryRecvError::Disconnected) => return false,
+            }
+        }
+    }
+
+    fn start(&mut self, start: Start, t: Now) {
+        let token = Token(start.id as usize);
+        let (addrs, fetch_error) = match start.addrs {
+            Ok(a) => (a, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        let fetch = Fetch::new(start.request, Arc::clone(&self.config), t);
+        let job = Job {
+            fetch,
+            conn: None,
+            connecting: false,
+            addrs,
+            readable: false,
+            writable: false,
+            events: start.events,
+            paused: start.paused,
+            held: None,
+            awaiting_body: false,
+            scheduled: None,
+            told_head: false,
+        };
+        if let Some(e) = fetch_error {
+            let _ = job.events.try_send(Event::Failed(e));
+            return;
+        }
+        self.jobs.insert(token, job);
+        self.service(token, t);
+    }
+
+    /// Does what the fetch says until it must wait.
+    fn service(&mut self, token: Token, t: Now) {
+        let Some(job) = self.jobs.get_mut(&token) else {
+            return;
+        };
+        if let Some(event) = job.held.take() {
+            let end = matches!(event, Event::End);
+            match job.events.try_send(event) {
+                Ok(()) if end => {
+                    self.finish(token, None);
+                    return;
+                }
+                Ok(()) => {}
+                Err(TrySendError::Full(event)) => {
+                    job.held = Some(event);
+                    job.paused.store(true, Ordering::SeqCst);
+                    return;
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    self.finish(token, None);
+                    return;
+                }
+            }
+        }
+        if job.connecting {
+            let done = job.conn.as_mut().map(Conn::connected);
+            match done {
+                Some(Ok(true)) => {
+                    job.connecting = false;
+                    if let Err(e) = job.fetch.connected(t) {
+                        self.finish(token, Some(e));
+                        return;
+                    }
+                }
+                Some(Ok(false)) => {
+                    self.schedule(token);
+                    return;
+                }
+                Some(Err(e)) => {
+                    self.close_conn(token);
+                    if !self.connect_next(token, t, Some(e)) {
+                        return;
+                    }
+                }
+                None => {}
+            }
+        }
+        loop {
+            let Some(job) = self.jobs.get_mut(&token) else {
+                return;
+            };
+            let step = match job.fetch.next(t) {
+                Ok(step) => step,
+                Err(e) => {
+                    self.finish(token, Some(e));
+                    return;
+                }
+            };
+            match step {
+                FetchStep::Connect { fresh } => {
+                    let origin = job.fetch.origin().clone();
+                    if !fresh {
+                        let pooled = self.pool.take(&origin, t);
+                        self.idle.store(self.pool.len(), Ordering::SeqCst);
+                        if let Some(mut conn) = pooled {
+                            let registered = self.poll.registry().register(
+                                conn.source(),
+                                token,
+                                Interest::READABLE | Interest::WRITABLE,
+                            );
+                            let job = self.jobs.get_mut(&token).expect("present");
+                            if registered.is_ok() {
+                                job.conn = Some(conn);
+                                job.readable = true;
+                                job.writable = true;
+                                if let Err(e) = job.fetch.reused(t) {
+                                    self.finish(token, Some(e));
+                                    return;
+                                }
+                                continue;
+                            }
+                        }
+                    }
+                    if !self.connect_next(token, t, None) {
+                        return;
+                    }
+                    let Some(job) = self.jobs.get_mut(&token) else {
+                        return;
+                    };
+                    if job.connecting {
+                        break;
+                    }
+                }
+                FetchStep::Write => {
+                    let Some(conn) = job.conn.as_mut().filter(|_| job.writable) else {
+                        break;
+                    };
+                    match conn.write(job.fetch.transmit()) {
+                        Ok(0) => job.fetch.io_failed(io::ErrorKind::WriteZero.into()),
+                        Ok(n) => job.fetch.advance(t, n),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            job.writable = false;
+                            break;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => job.fetch.io_failed(e),
+                    }
+                }
+                FetchStep::Read => {
+                    let Some(conn) = job.conn.as_mut().filter(|_| job.readable) else {
+                        break;
+                    };
+                    match conn.read(&mut self.buf) {
+                        Ok(0) => job.fetch.receive_eof(t),
+                        Ok(n) => job.fetch.receive(t, &self.buf[..n]),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            job.readable = false;
+                            break;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => job.fetch.io_failed(e),
+                    }
+                }
+                FetchStep::SendBody => {
+                    if !job.awaiting_body {
+                        job.awaiting_body = true;
+                        if job.events.try_send(Event::WantBody).is_err() {
+                            self.finish(token, None);
+                            return;
+                        }
+                    }
+                    break;
+                }
+                FetchStep::Head => {
+                    let head = job.fetch.response().cloned();
+                    let url = job.fetch.url().clone();
+                    let len = job.fetch.content_length();
+                    job.told_head = true;
+                    if let Some(head) = head {
+                        if job.events.try_send(Event::Head(head, url, len)).is_err() {
+                            self.finish(token, None);
+                            return;
+                        }
+                    }
+                }
+                FetchStep::Body => {
+                    let piece = job.fetch.body().to_vec();
+                    let n = piece.len();
+                    job.fetch.consume(n);
+                    match job.events.try_send(Event::Body(piece)) {
+                        Ok(()) => {}
+                        Err(TrySendError::Full(event)) => {
+                            // The caller reads slower than the server sends: stop reading
+                            // until it takes what is queued (back-pressure).
+                            job.held = Some(event);
+                            job.paused.store(true, Ordering::SeqCst);
+                            break;
+                        }
+                        Err(TrySendError::Disconnected(_)) => {
+                            self.finish(token, None);
+                            return;
+                        }
+                    }
+                }
+                FetchStep::Release { reusable } => {
+                    if let Some(mut conn) = job.conn.take() {
+                        let _ = self.poll.registry().deregister(conn.source());
+                        if reusable {
+                            let origin = job.fetch.origin().clone();
+                            self.pool.put(origin, conn, t);
+                            // Before the caller hears of the end.
+                            self.idle.store(self.pool.len(), Ordering::SeqCst);
+                        }
+                    }
+                }
+                FetchStep::Done => {
+                    match job.events.try_send(Event::End) {
+                        Err(TrySendError::Full(event)) => {
+                            job.held = Some(event);
+                            job.paused.store(true, Ordering::SeqCst);
+                            // The connection is released already; wait for the reader.
+                            return;
+                        }
+                        _ => self.finish(token, None),
+                    }
+                    return;
+                }
+            }
+        }
+        self.schedule(token);
+    }
+
+    /// Starts a non-blocking connect to the next address; false when the job ended.
+    fn connect_next(&mut self, token: Token, t: Now, failed: Option<io::Error>) -> bool {
+        let Some(job) = self.jobs.get_mut(&token) else {
+            return false;
+        };
+        let mut last = failed;
+        let attempt = if let Some(path) = &self.config.unix_socket {
+            if last.is_some() {
+                None
+            } else {
+                Some(UnixStream::connect(path).map(Conn::Unix))
+            }
+        } else if job.addrs.is_empty() {
+            None
+        } else {
+            let addr = job.addrs.remove(0);
+            Some(TcpStream::connect(addr).map(|s| {
+                let _ = s.set_nodelay(true);
+                Conn::Tcp(s)
+            }))
+        };
+        match attempt {
+            Some(Ok(mut conn)) => {
+                if let Err(e) = self.poll.registry().register(
+                    conn.source(),
+                    token,
+                    Interest::READABLE | Interest::WRITABLE,
+                ) {
+                    self.finish(token, Some(ClientError::Connect(e)));
+                    return false;
+                }
+                let job = self.jobs.get_mut(&token).expect("present");
+                job.conn = Some(conn);
+                job.connecting = true;
+                job.readable = false;
+                job.writable = false;
+                true
+            }
+            Some(Err(e)) => {
+                last = Some(e);
+                self.connect_next_or_fail(token, t, last)
+            }
+            None => {
+                let e = last.unwrap_or_else(|| {
+                    io::Error::new(io::ErrorKind::NotFound, "no address to connect to")
+                });
+                self.finish(token, Some(ClientError::from_connect(e)));
+                false
+            }
+        }
+    }
+
+    fn connect_next_or_fail(&mut self, token: Token, t: Now, last: Option<io::Error>) -> bool {
+        let more = self
+            .jobs
+            .get(&token)
+            .is_some_and(|j| !j.addrs.is_empty() && self.config.unix_socket.is_none());
+        if more {
+            return self.connect_next(token, t, None);
+        }
+        let e = last.unwrap_or_else(|| io::Error::other("connect failed"));
+        self.finish(token, Some(ClientError::from_connect(e)));
+        false
+    }
+
+    fn close_conn(&mut self, token: Token) {
+        if let Some(job) = self.jobs.get_mut(&token) {
+            if let Some(mut conn) = job.conn.take() {
+                let _ = self.poll.registry().deregister(conn.source());
+            }
+        }
+    }
+
+    /// Ends a job (telling its caller `error`, if any); its connection is closed.
+    fn finish(&mut self, token: Token, error: Option<ClientError>) {
+        self.close_conn(token);
+        if let Some(job) = self.jobs.remove(&token) {
+            if let Some(e) = error {
+                let _ = job.events.try_send(Event::Failed(e));
+            }
+        }
+    }
+
+    fn schedule(&mut self, token: Token) {
+        let Some(job) = self.jobs.get_mut(&token) else {
+            return;
+        };
+        if let Some(deadline) = job.fetch.poll_timeout() {
+            if job.scheduled.is_none_or(|s| deadline < s) {
+                job.scheduled = Some(deadline);
+                self.timers.push(Reverse((deadline, token)));
+            }
+        }
+    }
+
+    fn fire_timers(&mut self, t: Now) {
+        while let Some(Reverse((deadline, token))) = self.timers.peek().copied() {
+            if deadline > t.instant {
+                break;
+            }
+            self.timers.pop();
+            let Some(job) = self.jobs.get_mut(&token) else {
+                continue;
+            };
+            if job.scheduled != Some(deadline) {
+                continue;
+            }
+            job.scheduled = None;
+            job.fetch.handle_timeout(t);
+            self.service(token, t);
+        }
+    }
+}
+
+/// The handle side of a loop: commands in, the thread, and waking it.
+struct Shared {
+    commands: Mutex<Sender<Command>>,
+    waker: Arc<Waker>,
+    woken: Arc<AtomicBool>,
+    next_id: AtomicU64,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    config: Arc<ClientConfig>,
+    idle: Arc<AtomicUsize>,
+}
+
+impl Shared {
+    fn send(&self, command: Command) -> Result<(), ClientError> {
+        let sent = self
+            .commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(command);
+        if sent.is_err() {
+            return Err(ClientError::Io(io::Error::other("the client loop stopped")));
+        }
+        if !self.woken.swap(true, Ordering::SeqCst) {
+            let _ = self.waker.wake();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Closing the command channel, then waking the loop, lets it end once its fetches
+        // are done.
+        let (dead, _) = mpsc::channel();
+        *self.commands.lock().unwrap_or_else(|e| e.into_inner()) = dead;
+        let _ = self.waker.wake();
+        if let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            if t.thread().id() != thread::current().id() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+/// An HTTP client whose fetches all run on one mio event-loop thread. Cloning is cheap;
+/// clones share the loop and its keep-alive pool. The loop thread ends when the last clone
+/// and the last response are gone.
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client::new()
+    }
+}
+
+impl Client {
+    /// A client with [`ClientConfig::default`].
+    pub fn new() -> Self {
+        Client::with_config(ClientConfig::default())
+    }
+
+    /// A client with `config`; its loop thread starts now.
+    ///
+    /// # Panics
+    /// If the operating system refuses an event queue or a thread (out of resources).
+    pub fn with_config(config: ClientConfig) -> Self {
+        Client::try_with_config(config).expect("start the client's event loop")
+    }
+
+    /// A client with `config`, or why its loop could not start.
+    pub fn try_with_config(config: ClientConfig) -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let (tx, rx) = mpsc::channel();
+        let config = Arc::new(config);
+        let woken = Arc::new(AtomicBool::new(false));
+        let idle = Arc::new(AtomicUsize::new(0));
+        let event_loop = Loop {
+            poll,
+            idle: Arc::clone(&idle),
+            pool: Pool::new(&config),
+            config: Arc::clone(&config),
+            jobs: HashMap::new(),
+            timers: BinaryHeap::new(),
+            commands: rx,
+            woken: Arc::clone(&woken),
+            buf: vec![0; READ_BUF],
+        };
+        let thread = thread::Builder::new()
+            .name("netloom-mio-client".into())
+            .spawn(move || event_loop.run())?;
+        Ok(Client {
+            shared: Arc::new(Shared {
+                commands: Mutex::new(tx),
+                waker,
+                woken,
+                next_id: AtomicU64::new(1),
+                thread: Mutex::new(Some(thread)),
+                config,
+                idle,
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.shared.config
+    }
+
+    /// How many idle connections the loop's pool held at the end of its last turn.
+    pub fn idle_connections(&self) -> usize {
+        self.shared.idle.load(Ordering::SeqCst)
+    }
+
+    /// A request to build and [`send`](RequestBuilder::send).
+    pub fn request(&self, method: &str, url: &str) -> RequestBuilder {
+        RequestBuilder {
+            client: self.clone(),
+            request: ClientRequest::new(method, url),
+            upload: None,
+        }
+    }
+
+    /// `POST url`, to build on.
+    pub fn post(&self, url: &str) -> RequestBuilder {
+        self.request("POST", url)
+    }
+
+    /// `GET url`, following redirects; the body streams as you read it.
+    pub fn get(&self, url: &str) -> Result<Response, ClientError> {
+        self.request("GET", url).send()
+    }
+
+    /// Sends `request` through the loop and waits for its head; a streamed body is read from
+    /// `upload` on this thread as the loop asks for it.
+    pub fn send(
         &self,
-        host: &str,
-        port: u16,
-        config: &ClientConfig,
-    ) -> Result<ClientConn, ClientError> {
-        let addrs = resolve(host, port)?;
-        let mut conn = ClientConn::connect(&addrs[..], or_forever(config.connect_timeout))
-            .map_err(ClientError::from_connect)?;
-        conn.set_timeout(or_forever(config.read_timeout));
-        Ok(conn)
+        request: ClientRequest,
+        mut upload: Option<Box<dyn Read + Send>>,
+    ) -> Result<Response, ClientError> {
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        // Resolving blocks, so it happens here rather than in the loop.
+        let addrs = if self.shared.config.unix_socket.is_some() {
+            Ok(Vec::new())
+        } else {
+            resolve(request.target().host(), request.target().port())
+        };
+        let (tx, events) = mpsc::sync_channel(QUEUED_PIECES);
+        let paused = Arc::new(AtomicBool::new(false));
+        self.shared.send(Command::Start(Box::new(Start {
+            id,
+            request,
+            addrs,
+            events: tx,
+            paused: Arc::clone(&paused),
+        })))?;
+        let mut buf = vec![0u8; READ_BUF];
+        loop {
+            match events.recv() {
+                Ok(Event::Head(head, url, content_length)) => {
+                    return Ok(Response {
+                        head,
+                        url,
+                        content_length,
+                        events,
+                        paused,
+                        piece: Vec::new(),
+                        pos: 0,
+                        id,
+                        shared: Arc::clone(&self.shared),
+                        finished: None,
+                    })
+                }
+                Ok(Event::WantBody) => {
+                    let piece = match upload.as_mut() {
+                        None => Vec::new(),
+                        Some(up) => match up.read(&mut buf) {
+                            Ok(n) => buf[..n].to_vec(),
+                            Err(e) => {
+                                let _ = self.shared.send(Command::Cancel(id));
+                                return Err(ClientError::Io(io::Error::new(
+                                    e.kind(),
+                                    format!("reading the request body: {e}"),
+                                )));
+                            }
+                        },
+                    };
+                    self.shared.send(Command::BodyPiece(id, piece))?;
+                }
+                Ok(Event::Failed(e)) => return Err(e),
+                Ok(Event::Body(_) | Event::End) | Err(_) => return Err(ClientError::NoResponse),
+            }
+        }
+    }
+
+    /// Saves `url` to `path` through a temporary file renamed when complete; see
+    /// `netloom_std::http_client::Client::retrieve`.
+    pub fn retrieve(
+        &self,
+        url: &str,
+        path: impl AsRef<Path>,
+        mut progress: impl FnMut(u64, Option<u64>),
+    ) -> Result<u64, ClientError> {
+        let mut resp = self.get(url)?;
+        if !(200..300).contains(&resp.status()) {
+            return Err(ClientError::Status {
+                code: resp.status(),
+                reason: resp.reason().to_owned(),
+            });
+        }
+        let mut part = PartFile::create(path.as_ref()).map_err(ClientError::Io)?;
+        let total = resp.content_length();
+        let mut done = 0u64;
+        progress(done, total);
+        while let Some(chunk) = resp.chunk()? {
+            part.write_all(chunk).map_err(ClientError::Io)?;
+            done += chunk.len() as u64;
+            let n = chunk.len();
+            resp.consume(n);
+            progress(done, total);
+        }
+        part.finish().map_err(ClientError::Io)?;
+        Ok(done)
     }
 }
 
-/// A client over mio connections with `config`.
-pub fn client(config: ClientConfig) -> Client {
-    Client::with_connector(MioConnector, config)
+fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ClientError> {
+    let unknown = || {
+        ClientError::Connect(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("unknown host '{host}'"),
+        ))
+    };
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|_| unknown())?
+        .collect();
+    if addrs.is_empty() {
+        return Err(unknown());
+    }
+    Ok(addrs)
 }
 
-/// `GET url` with a default client (Python's `urlopen`); see
-/// [`Client::get`](netloom_std::http_client::Client::get).
+/// A request being built: [`Client::request`] makes one, [`send`](Self::send) sends it.
+pub struct RequestBuilder {
+    client: Client,
+    request: Result<ClientRequest, ClientError>,
+    upload: Option<Box<dyn Read + Send>>,
+}
+
+impl std::fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("request", &self.request)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestBuilder {
+    fn map(mut self, f: impl FnOnce(ClientRequest) -> ClientRequest) -> Self {
+        self.request = self.request.map(f);
+        self
+    }
+
+    /// Adds a header field (it replaces a default field of the same name).
+    pub fn header(self, name: &str, value: &str) -> Self {
+        self.map(|r| r.header(name, value))
+    }
+
+    /// Sets `Content-Type`.
+    pub fn content_type(self, value: &str) -> Self {
+        self.map(|r| r.content_type(value))
+    }
+
+    /// HTTP Basic credentials, sent to this URL's origin only.
+    pub fn basic_auth(self, user: &str, password: &str) -> Self {
+        self.map(|r| r.basic_auth(user, password))
+    }
+
+    /// The whole request must be done within `limit`.
+    pub fn timeout(self, limit: Duration) -> Self {
+        self.map(|r| r.timeout(limit))
+    }
+
+    /// Which redirects this request follows.
+    pub fn redirects(self, policy: RedirectPolicy) -> Self {
+        self.map(|r| r.redirects(policy))
+    }
+
+    /// The body: these bytes, with a `Content-Length`.
+    pub fn body(self, bytes: impl Into<Vec<u8>>) -> Self {
+        let bytes = bytes.into();
+        self.map(|r| r.body(bytes))
+    }
+
+    /// A body read from `reader` (on the calling thread) as it is sent: with a
+    /// `Content-Length` of `len` when given, chunked otherwise.
+    pub fn body_reader(mut self, reader: impl Read + Send + 'static, len: Option<u64>) -> Self {
+        self.upload = Some(Box::new(reader));
+        self.map(|r| r.streamed_body(len))
+    }
+
+    /// Sends the request and returns the response once its head has arrived.
+    pub fn send(self) -> Result<Response, ClientError> {
+        let request = self.request?;
+        self.client.send(request, self.upload)
+    }
+}
+
+/// A response: the head, the final URL, and the body as a blocking [`Read`], fed by the
+/// loop as it arrives (a few pieces ahead of the reader at most: back-pressure reaches the
+/// server). A body cut short is an error, the same typed error on every later read.
+pub struct Response {
+    head: http::Response,
+    url: Url,
+    content_length: Option<u64>,
+    events: Receiver<Event>,
+    paused: Arc<AtomicBool>,
+    piece: Vec<u8>,
+    pos: usize,
+    id: u64,
+    shared: Arc<Shared>,
+    /// The end, or the failure, once seen.
+    finished: Option<Result<(), ClientError>>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("url", &self.url.as_str())
+            .field("status", &self.head.status())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Response {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.head.status()
+    }
+
+    /// The reason phrase the server sent.
+    pub fn reason(&self) -> &str {
+        self.head.reason()
+    }
+
+    /// The header fields.
+    pub fn headers(&self) -> &Headers {
+        self.head.headers()
+    }
+
+    /// The whole response head.
+    pub fn head(&self) -> &http::Response {
+        &self.head
+    }
+
+    /// The URL after redirects.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The declared body length, if any.
+    pub fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+
+    /// The next body bytes (`None` at the end); say how many were used with
+    /// [`consume`](Response::consume).
+    pub fn chunk(&mut self) -> Result<Option<&[u8]>, ClientError> {
+        if self.pos < self.piece.len() {
+            return Ok(Some(&self.piece[self.pos..]));
+        }
+        if let Some(done) = &self.finished {
+            return done.clone().map(|()| None);
+        }
+        let event = loop {
+            match self.events.recv_timeout(Duration::from_secs(3600)) {
+                Ok(e) => break Ok(e),
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break Err(()),
+            }
+        };
+        if self.paused.load(Ordering::SeqCst) {
+            let _ = self.shared.send(Command::Resume(self.id));
+        }
+        match event {
+            Ok(Event::Body(piece)) => {
+                self.piece = piece;
+                self.pos = 0;
+                Ok(Some(&self.piece[..]))
+            }
+            Ok(Event::End) => {
+                self.finished = Some(Ok(()));
+                Ok(None)
+            }
+            Ok(Event::Failed(e)) => {
+                self.finished = Some(Err(e.clone()));
+                Err(e)
+            }
+            Ok(Event::Head(..) | Event::WantBody) | Err(()) => {
+                let e = ClientError::Io(io::Error::other("the client loop stopped"));
+                self.finished = Some(Err(e.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    /// `n` bytes of the last [`chunk`](Response::chunk) were used.
+    pub fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.piece.len());
+    }
+
+    /// The whole body.
+    pub fn bytes(&mut self) -> Result<Vec<u8>, ClientError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.chunk()? {
+            out.extend_from_slice(chunk);
+            let n = chunk.len();
+            self.consume(n);
+        }
+        Ok(out)
+    }
+
+    /// The whole body as text (invalid UTF-8 replaced).
+    pub fn text(&mut self) -> Result<String, ClientError> {
+        let bytes = self.bytes()?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+impl Read for Response {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.chunk().map_err(io::Error::from)? {
+            Some(chunk) => {
+                let n = chunk.len().min(buf.len());
+                buf[..n].copy_from_slice(&chunk[..n]);
+                self.consume(n);
+                Ok(n)
+            }
+            None => Ok(0),
+        }
+    }
+}
+
+impl Drop for Response {
+    fn drop(&mut self) {
+        if self.finished.is_none() {
+            // Not read to the end: the loop drops the fetch and closes its connection.
+            let _ = self.shared.send(Command::Cancel(self.id));
+        }
+    }
+}
+
+/// `GET url` with a default [`Client`] (Python's `urlopen`).
 pub fn get(url: &str) -> Result<Response, ClientError> {
-    client(ClientConfig::default()).get(url)
+    Client::new().get(url)
 }
 
-/// Saves `url` to `path` with a default client (Python's `urlretrieve`); see
-/// [`Client::retrieve`](netloom_std::http_client::Client::retrieve).
+/// Saves `url` to `path` with a default [`Client`] (Python's `urlretrieve`).
 pub fn retrieve(
     url: &str,
     path: impl AsRef<Path>,
     progress: impl FnMut(u64, Option<u64>),
 ) -> Result<u64, ClientError> {
-    client(ClientConfig::default()).retrieve(url, path, progress)
+    Client::new().retrieve(url, path, progress)
 }

@@ -1,72 +1,110 @@
-//! An async HTTP/1.1 client: `urlopen` and `urlretrieve` as `async fn`s on async-io.
+//! An async HTTP/1.1 client: `urlopen` and `urlretrieve` as `async fn`s on async-io, over TCP
+//! or a Unix socket.
 //!
-//! [`Client::get`] gives a [`Response`] whose body is a streaming
-//! [`AsyncRead`]; [`Client::retrieve`] saves a URL through a
-//! temporary file renamed on success. Redirects, keep-alive reuse (with one retry when a
-//! pooled connection turns out stale), connect and read timeouts behave as in
-//! `netloom_std::http_client`: every rule comes from [`netloom_core::http::client`], and this
-//! module only moves bytes, with [`async_io::Timer`] for the timeouts. Works under any
+//! Every rule is the core's [`Fetch`] (redirects, credentials per origin, the stale retry,
+//! the `1xx` cap, the connect, read, head and total deadlines); this module connects, moves
+//! bytes with async-io, sleeps with [`async_io::Timer`], and keeps the pool. Works under any
 //! executor.
 //!
 //! ```no_run
 //! use futures_lite::AsyncReadExt;
+//! use netloom_smol::http_client::Client;
 //!
 //! # fn main() -> Result<(), netloom_smol::http_client::ClientError> {
 //! smol::block_on(async {
-//!     let mut resp = netloom_smol::http_client::get("http://127.0.0.1:8000/").await?;
+//!     let client = Client::new();
+//!     let mut resp = client.get("http://127.0.0.1:8000/").await?;
 //!     let mut body = Vec::new();
 //!     resp.read_to_end(&mut body).await?;
-//!     netloom_smol::http_client::retrieve("http://127.0.0.1:8000/f", "f", |_, _| {}).await?;
+//!     let resp = client
+//!         .post("http://127.0.0.1:8000/echo")
+//!         .content_type("text/plain")
+//!         .body("hi")
+//!         .send()
+//!         .await?;
+//!     client.retrieve("http://127.0.0.1:8000/f", "f", |_, _| {}).await?;
 //!     Ok(())
 //! })
 //! # }
 //! ```
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use async_io::{Async, Timer};
-use futures_lite::{future, AsyncRead, AsyncWriteExt};
-use netloom_core::http::client::{
-    body_length, build_request, is_success, part_path, BodyCursor, Exchange, Redirects, Step,
-    Target,
-};
+use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Origin, Pool};
 use netloom_core::http::{self, Headers};
+use netloom_core::Now;
+use netloom_files::PartFile;
 
-pub use netloom_core::http::client::{ClientConfig, ClientError, Url, Waiting};
+pub use netloom_core::http::client::{ClientConfig, ClientError, RedirectPolicy, Url, Waiting};
 
-/// Size of the buffer each response reads the socket with.
+/// Size of the buffer each transfer reads the socket with.
 const READ_BUF: usize = 64 * 1024;
 
-/// A redirect's body is drained (so its connection can be reused) up to this many bytes.
-const DRAIN_LIMIT: u64 = 64 * 1024;
+fn now() -> Now {
+    Now::new(Instant::now(), SystemTime::now())
+}
 
-/// The connection type.
-type Stream = Async<TcpStream>;
+/// A connection to a server: TCP, or a Unix socket ([`ClientConfig::unix_socket`]).
+#[derive(Debug)]
+enum Conn {
+    Tcp(Async<TcpStream>),
+    Unix(Async<UnixStream>),
+}
 
-/// Runs `fut` for at most `limit` (zero: no limit); running out is
-/// [`ClientError::Timeout`]`(waiting)`.
-async fn timed<T>(
-    limit: Duration,
-    waiting: Waiting,
-    fut: impl Future<Output = Result<T, ClientError>>,
-) -> Result<T, ClientError> {
-    if limit.is_zero() {
-        return fut.await;
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Conn::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        }
     }
-    future::or(fut, async {
-        Timer::after(limit).await;
-        Err(ClientError::Timeout(waiting))
-    })
-    .await
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Conn::Unix(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Conn::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Tcp(s) => Pin::new(s).poll_close(cx),
+            Conn::Unix(s) => Pin::new(s).poll_close(cx),
+        }
+    }
+}
+
+type SharedPool = Arc<Mutex<Pool<Conn>>>;
+
+fn lock(pool: &SharedPool) -> MutexGuard<'_, Pool<Conn>> {
+    pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ClientError> {
@@ -85,64 +123,51 @@ async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ClientError> 
     Ok(addrs)
 }
 
-async fn connect(host: &str, port: u16, config: &ClientConfig) -> Result<Stream, ClientError> {
+/// Awaits `fut` until `deadline` at most; `None` if the deadline came first.
+async fn until<T>(deadline: Option<Instant>, fut: impl Future<Output = T>) -> Option<T> {
+    match deadline {
+        None => Some(fut.await),
+        Some(at) => {
+            future::or(async { Some(fut.await) }, async {
+                Timer::at(at).await;
+                None
+            })
+            .await
+        }
+    }
+}
+
+async fn connect(
+    origin: &Origin,
+    config: &ClientConfig,
+    deadline: Option<Instant>,
+) -> Result<Conn, ClientError> {
+    if let Some(path) = &config.unix_socket {
+        return Async::<UnixStream>::connect(path)
+            .await
+            .map(Conn::Unix)
+            .map_err(ClientError::from_connect);
+    }
     let mut last = None;
-    for addr in resolve(host, port).await? {
-        let attempt = timed(config.connect_timeout, Waiting::Connect, async {
-            Async::<TcpStream>::connect(addr)
-                .await
-                .map_err(ClientError::from_connect)
-        });
-        match attempt.await {
-            Ok(s) => {
+    for addr in resolve(&origin.host, origin.port).await? {
+        match until(deadline, Async::<TcpStream>::connect(addr)).await {
+            None => return Err(ClientError::Timeout(Waiting::Connect)),
+            Some(Ok(s)) => {
                 let _ = s.get_ref().set_nodelay(true);
-                return Ok(s);
+                return Ok(Conn::Tcp(s));
             }
-            Err(e) => last = Some(e),
+            Some(Err(e)) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| {
-        ClientError::Connect(io::Error::new(
-            io::ErrorKind::NotFound,
-            "no address to connect to",
-        ))
-    }))
+    Err(ClientError::from_connect(last.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::NotFound, "no address to connect to")
+    })))
 }
 
-/// Idle keep-alive connections by host and port.
-struct Pool {
-    idle: HashMap<(String, u16), Vec<Stream>>,
-    max_per_host: usize,
-}
-
-type SharedPool = Arc<Mutex<Pool>>;
-
-fn lock(pool: &SharedPool) -> MutexGuard<'_, Pool> {
-    pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Pool {
-    fn take(&mut self, key: &(String, u16)) -> Option<Stream> {
-        let list = self.idle.get_mut(key)?;
-        let s = list.pop();
-        if list.is_empty() {
-            self.idle.remove(key);
-        }
-        s
-    }
-
-    fn put(&mut self, key: (String, u16), stream: Stream) {
-        let list = self.idle.entry(key).or_default();
-        if list.len() < self.max_per_host {
-            list.push(stream);
-        }
-    }
-}
-
-/// An async HTTP client with a keep-alive pool. Cloning is cheap; clones share the pool.
+/// An async HTTP client with a keep-alive pool. Cloning is cheap and clones share the pool.
 #[derive(Clone)]
 pub struct Client {
-    config: ClientConfig,
+    config: Arc<ClientConfig>,
     pool: SharedPool,
 }
 
@@ -160,30 +185,6 @@ impl Default for Client {
     }
 }
 
-/// Which download a temporary file belongs to, within this process.
-static PART_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Removes a temporary download file unless the download succeeded.
-struct PartFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for PartFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-fn file_error(what: &str, path: &Path, e: io::Error) -> ClientError {
-    ClientError::Io(io::Error::new(
-        e.kind(),
-        format!("{what} {}: {e}", path.display()),
-    ))
-}
-
 impl Client {
     /// A client with [`ClientConfig::default`].
     pub fn new() -> Self {
@@ -192,13 +193,9 @@ impl Client {
 
     /// A client with `config`.
     pub fn with_config(config: ClientConfig) -> Self {
-        let pool = Pool {
-            idle: HashMap::new(),
-            max_per_host: config.max_idle_per_host,
-        };
         Client {
-            config,
-            pool: Arc::new(Mutex::new(pool)),
+            pool: Arc::new(Mutex::new(Pool::new(&config))),
+            config: Arc::new(config),
         }
     }
 
@@ -207,342 +204,378 @@ impl Client {
         &self.config
     }
 
-    /// How many idle connections the pool holds now (all hosts).
+    /// How many idle connections the pool holds now (all origins).
     pub fn idle_connections(&self) -> usize {
-        lock(&self.pool).idle.values().map(Vec::len).sum()
+        lock(&self.pool).len()
     }
 
-    /// `GET url`, following redirects. Any status is a response (a `404` is not an error);
-    /// the body streams from the socket as you read it.
-    pub async fn get(&self, url: &str) -> Result<Response, ClientError> {
-        self.request("GET", url, &[]).await
-    }
-
-    /// Sends `method url` with `body`, following redirects as
-    /// [`redirect`](netloom_core::http::client::redirect) says (301/302 turn a `POST` into a
-    /// `GET`, 303 always `GET`s, 307/308 resend method and body).
-    pub async fn request(
-        &self,
-        method: &str,
-        url: &str,
-        body: &[u8],
-    ) -> Result<Response, ClientError> {
-        let mut target = Target::parse(url)?;
-        let mut method = method.to_owned();
-        let mut body = body;
-        let mut redirects = Redirects::new(self.config.max_redirects);
-        loop {
-            let mut resp = self.send(&target, &method, body).await?;
-            match redirects.follow(target.url(), &method, &resp.head)? {
-                None => return Ok(resp),
-                Some(next) => {
-                    resp.discard(DRAIN_LIMIT).await;
-                    target = Target::from_url(next.url)?;
-                    method = next.method;
-                    if !next.keep_body {
-                        body = &[];
-                    }
-                }
-            }
+    /// A request to build and [`send`](RequestBuilder::send).
+    pub fn request(&self, method: &str, url: &str) -> RequestBuilder {
+        RequestBuilder {
+            client: self.clone(),
+            request: ClientRequest::new(method, url),
+            upload: None,
         }
     }
 
-    /// Saves `url` to `path` through a temporary file next to it, renamed when the body is
-    /// complete and removed on any failure; `progress(bytes_done, total)` is called as the
-    /// body arrives. A non-2xx status is [`ClientError::Status`] and writes nothing. Returns
-    /// the body size.
+    /// `POST url`, to build on.
+    pub fn post(&self, url: &str) -> RequestBuilder {
+        self.request("POST", url)
+    }
+
+    /// `GET url`, following redirects; the body streams as you read it.
+    pub async fn get(&self, url: &str) -> Result<Response, ClientError> {
+        self.request("GET", url).send().await
+    }
+
+    /// Sends `request`; a streamed body is read from `upload`.
+    pub async fn send(
+        &self,
+        request: ClientRequest,
+        upload: Option<Pin<Box<dyn AsyncRead + Send>>>,
+    ) -> Result<Response, ClientError> {
+        let mut transfer = Transfer {
+            fetch: Fetch::new(request, Arc::clone(&self.config), now()),
+            conn: None,
+            pool: Arc::clone(&self.pool),
+            config: Arc::clone(&self.config),
+            upload,
+            buf: vec![0; READ_BUF],
+            timer: None,
+        };
+        match transfer.run().await? {
+            FetchStep::Head => Ok(Response { transfer }),
+            _ => Err(ClientError::NoResponse),
+        }
+    }
+
+    /// Saves `url` to `path` through a temporary file renamed when complete; see
+    /// `netloom_std::http_client::Client::retrieve`.
     pub async fn retrieve(
         &self,
         url: &str,
         path: impl AsRef<Path>,
         mut progress: impl FnMut(u64, Option<u64>),
     ) -> Result<u64, ClientError> {
-        let dest = path.as_ref();
         let mut resp = self.get(url).await?;
-        if !is_success(resp.status()) {
+        if !(200..300).contains(&resp.status()) {
             return Err(ClientError::Status {
                 code: resp.status(),
                 reason: resp.reason().to_owned(),
             });
         }
-        let n = PART_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let part_name = part_path(dest, std::process::id(), n).ok_or_else(|| {
-            ClientError::Io(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("'{}' is not a file name", dest.display()),
-            ))
-        })?;
-        let mut file = smol::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&part_name)
-            .await
-            .map_err(|e| file_error("cannot create", &part_name, e))?;
-        let mut part = PartFile {
-            path: part_name,
-            keep: false,
-        };
+        let mut part = PartFile::create(path.as_ref()).map_err(ClientError::Io)?;
         let total = resp.content_length();
         let mut done = 0u64;
         progress(done, total);
-        while let Some(chunk) = resp.next_chunk().await? {
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| file_error("cannot write", &part.path, e))?;
+        while let Some(chunk) = resp.chunk().await? {
+            part.write_all(chunk).map_err(ClientError::Io)?;
             done += chunk.len() as u64;
+            let n = chunk.len();
+            resp.consume(n);
             progress(done, total);
         }
-        file.flush()
-            .await
-            .map_err(|e| file_error("cannot write", &part.path, e))?;
-        drop(file);
-        smol::fs::rename(&part.path, dest)
-            .await
-            .map_err(|e| file_error("cannot rename to", dest, e))?;
-        part.keep = true;
+        part.finish().map_err(ClientError::Io)?;
         Ok(done)
     }
+}
 
-    async fn send(
-        &self,
-        target: &Target,
-        method: &str,
-        body: &[u8],
-    ) -> Result<Response, ClientError> {
-        let key = (target.host().to_owned(), target.port());
-        let idle = lock(&self.pool).take(&key);
-        if let Some(stream) = idle {
-            match self
-                .attempt(stream, target, method, body, key.clone())
-                .await
-            {
-                Ok(resp) => return Ok(resp),
-                Err((_, true)) => {}
-                Err((e, false)) => return Err(e),
-            }
-        }
-        let stream = connect(target.host(), target.port(), &self.config).await?;
-        self.attempt(stream, target, method, body, key)
-            .await
-            .map_err(|(e, _)| e)
-    }
+/// A request being built: [`Client::request`] makes one, [`send`](Self::send) sends it.
+pub struct RequestBuilder {
+    client: Client,
+    request: Result<ClientRequest, ClientError>,
+    upload: Option<Pin<Box<dyn AsyncRead + Send>>>,
+}
 
-    /// Writes the request and reads up to the final response head; on error, says whether
-    /// the connection looked stale.
-    async fn attempt(
-        &self,
-        mut stream: Stream,
-        target: &Target,
-        method: &str,
-        body: &[u8],
-        key: (String, u16),
-    ) -> Result<Response, (ClientError, bool)> {
-        let mut exchange = Exchange::for_config(&self.config);
-        let req = build_request(
-            &self.config,
-            method,
-            target,
-            body_length(method, body.len()),
-        );
-        let mut out = Vec::with_capacity(256 + body.len());
-        exchange
-            .start(req, body, &mut out)
-            .map_err(|e| (e, false))?;
-        let written = timed(self.config.read_timeout, Waiting::Write, async {
-            stream
-                .write_all(&out)
-                .await
-                .map_err(|e| ClientError::from_io(e, Waiting::Write))
-        })
-        .await;
-        if let Err(e) = written {
-            let stale = exchange.is_stale(&e);
-            return Err((e, stale));
-        }
-        let mut wire = Wire {
-            exchange,
-            stream: Some(stream),
-            buf: Vec::new(),
-            key,
-            pool: Arc::clone(&self.pool),
-            read_timeout: self.config.read_timeout,
-            timer: None,
-        };
-        let head = match future::poll_fn(|cx| wire.poll_step(cx)).await {
-            Ok(Step::Head(h)) => h,
-            Ok(_) => {
-                let e = ClientError::Protocol(http::Error::InvalidStatusLine);
-                return Err((e, false));
-            }
-            Err(e) => {
-                let stale = wire.exchange.is_stale(&e);
-                return Err((e, stale));
-            }
-        };
-        Ok(Response {
-            head,
-            url: target.url().clone(),
-            wire,
-            cursor: BodyCursor::default(),
-        })
+impl std::fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("request", &self.request)
+            .finish_non_exhaustive()
     }
 }
 
-/// The socket side of a response: reads into the exchange with a timer per wait, and hands
-/// the connection back to the pool at a reusable end.
-struct Wire {
-    exchange: Exchange,
-    stream: Option<Stream>,
-    buf: Vec<u8>,
-    key: (String, u16),
+impl RequestBuilder {
+    fn map(mut self, f: impl FnOnce(ClientRequest) -> ClientRequest) -> Self {
+        self.request = self.request.map(f);
+        self
+    }
+
+    /// Adds a header field (it replaces a default field of the same name).
+    pub fn header(self, name: &str, value: &str) -> Self {
+        self.map(|r| r.header(name, value))
+    }
+
+    /// Sets `Content-Type`.
+    pub fn content_type(self, value: &str) -> Self {
+        self.map(|r| r.content_type(value))
+    }
+
+    /// HTTP Basic credentials, sent to this URL's origin only.
+    pub fn basic_auth(self, user: &str, password: &str) -> Self {
+        self.map(|r| r.basic_auth(user, password))
+    }
+
+    /// The whole request must be done within `limit`.
+    pub fn timeout(self, limit: Duration) -> Self {
+        self.map(|r| r.timeout(limit))
+    }
+
+    /// Which redirects this request follows.
+    pub fn redirects(self, policy: RedirectPolicy) -> Self {
+        self.map(|r| r.redirects(policy))
+    }
+
+    /// The body: these bytes, with a `Content-Length`.
+    pub fn body(self, bytes: impl Into<Vec<u8>>) -> Self {
+        let bytes = bytes.into();
+        self.map(|r| r.body(bytes))
+    }
+
+    /// A body read from `reader` as it is sent: with a `Content-Length` of `len` when given,
+    /// chunked otherwise.
+    pub fn body_reader(
+        mut self,
+        reader: impl AsyncRead + Send + 'static,
+        len: Option<u64>,
+    ) -> Self {
+        self.upload = Some(Box::pin(reader));
+        self.map(|r| r.streamed_body(len))
+    }
+
+    /// Sends the request; the response comes once its head has arrived.
+    pub async fn send(self) -> Result<Response, ClientError> {
+        let request = self.request?;
+        self.client.send(request, self.upload).await
+    }
+}
+
+/// One fetch in progress: the core's [`Fetch`] and the connection it runs on.
+struct Transfer {
+    fetch: Fetch,
+    conn: Option<Conn>,
     pool: SharedPool,
-    read_timeout: Duration,
-    timer: Option<Timer>,
+    config: Arc<ClientConfig>,
+    upload: Option<Pin<Box<dyn AsyncRead + Send>>>,
+    buf: Vec<u8>,
+    /// The deadline being waited for while a body read is pending.
+    timer: Option<(Instant, Timer)>,
 }
 
-impl Wire {
-    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Result<Step, ClientError>> {
+impl Transfer {
+    fn next(&mut self) -> Result<FetchStep, ClientError> {
+        self.fetch.next(now()).inspect_err(|_| self.conn = None)
+    }
+
+    fn release(&mut self, reusable: bool) {
+        if let Some(conn) = self.conn.take() {
+            if reusable {
+                lock(&self.pool).put(self.fetch.origin().clone(), conn, now());
+            }
+        }
+    }
+
+    /// Runs the fetch until it has something for the caller: the head, body bytes, or the
+    /// end.
+    async fn run(&mut self) -> Result<FetchStep, ClientError> {
         loop {
-            match self.exchange.step() {
-                Err(e) => return Poll::Ready(Err(e)),
-                Ok(Step::NeedInput) => {}
-                Ok(Step::End { reusable }) => {
-                    if let Some(stream) = self.stream.take() {
-                        if reusable {
-                            lock(&self.pool).put(self.key.clone(), stream);
+            match self.next()? {
+                FetchStep::Connect { fresh } => {
+                    let origin = self.fetch.origin().clone();
+                    let pooled = (!fresh)
+                        .then(|| lock(&self.pool).take(&origin, now()))
+                        .flatten();
+                    match pooled {
+                        Some(c) => {
+                            self.conn = Some(c);
+                            self.fetch.reused(now())?;
+                        }
+                        None => {
+                            let conn = connect(&origin, &self.config, self.fetch.poll_timeout())
+                                .await
+                                .map_err(|e| self.fetch.connect_failed(e))?;
+                            self.conn = Some(conn);
+                            self.fetch.connected(now())?;
                         }
                     }
-                    return Poll::Ready(Ok(Step::End { reusable }));
                 }
-                Ok(other) => return Poll::Ready(Ok(other)),
-            }
-            let Some(stream) = self.stream.as_mut() else {
-                self.exchange.receive_eof();
-                continue;
-            };
-            if self.buf.len() < READ_BUF {
-                self.buf.resize(READ_BUF, 0);
-            }
-            match Pin::new(stream).poll_read(cx, &mut self.buf) {
-                Poll::Ready(Ok(0)) => {
-                    self.timer = None;
-                    self.exchange.receive_eof();
-                }
-                Poll::Ready(Ok(n)) => {
-                    self.timer = None;
-                    self.exchange.receive(&self.buf[..n]);
-                }
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
-                Poll::Ready(Err(e)) => {
-                    self.timer = None;
-                    self.stream = None;
-                    return Poll::Ready(Err(ClientError::from_io(e, Waiting::Read)));
-                }
-                Poll::Pending => {
-                    if self.read_timeout.is_zero() {
-                        return Poll::Pending;
-                    }
-                    let limit = self.read_timeout;
-                    let timer = self.timer.get_or_insert_with(|| Timer::after(limit));
-                    return match Pin::new(timer).poll(cx) {
-                        Poll::Ready(_) => {
-                            self.timer = None;
-                            self.stream = None;
-                            Poll::Ready(Err(ClientError::Timeout(Waiting::Read)))
-                        }
-                        Poll::Pending => Poll::Pending,
+                FetchStep::Write => {
+                    let deadline = self.fetch.poll_timeout();
+                    let Some(conn) = self.conn.as_mut() else {
+                        self.fetch.io_failed(io::ErrorKind::NotConnected.into());
+                        continue;
                     };
+                    match until(deadline, conn.write(self.fetch.transmit())).await {
+                        None => self.fetch.handle_timeout(now()),
+                        Some(Ok(0)) => self.fetch.io_failed(io::ErrorKind::WriteZero.into()),
+                        Some(Ok(n)) => self.fetch.advance(now(), n),
+                        Some(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Some(Err(e)) => self.fetch.io_failed(e),
+                    }
                 }
+                FetchStep::Read => {
+                    let deadline = self.fetch.poll_timeout();
+                    let Some(conn) = self.conn.as_mut() else {
+                        self.fetch.receive_eof(now());
+                        continue;
+                    };
+                    match until(deadline, conn.read(&mut self.buf)).await {
+                        None => self.fetch.handle_timeout(now()),
+                        Some(Ok(0)) => self.fetch.receive_eof(now()),
+                        Some(Ok(n)) => self.fetch.receive(now(), &self.buf[..n]),
+                        Some(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Some(Err(e)) => self.fetch.io_failed(e),
+                    }
+                }
+                FetchStep::SendBody => {
+                    let piece = match self.upload.as_mut() {
+                        Some(up) => up.read(&mut self.buf).await,
+                        None => Ok(0),
+                    };
+                    match piece {
+                        Ok(0) => self.fetch.finish_body(now())?,
+                        Ok(n) => self.fetch.send_body(now(), &self.buf[..n])?,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            let e = ClientError::Io(io::Error::new(
+                                e.kind(),
+                                format!("reading the request body: {e}"),
+                            ));
+                            return Err(self.fetch.connect_failed(e));
+                        }
+                    }
+                }
+                FetchStep::Release { reusable } => self.release(reusable),
+                step @ (FetchStep::Head | FetchStep::Body | FetchStep::Done) => return Ok(step),
+            }
+        }
+    }
+
+    /// The body phase, poll by poll (for `AsyncRead`): past the head a fetch only reads and
+    /// releases.
+    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<Result<FetchStep, ClientError>> {
+        loop {
+            match self.next()? {
+                FetchStep::Read => {
+                    let Some(conn) = self.conn.as_mut() else {
+                        self.fetch.receive_eof(now());
+                        continue;
+                    };
+                    match Pin::new(conn).poll_read(cx, &mut self.buf) {
+                        Poll::Ready(Ok(0)) => self.fetch.receive_eof(now()),
+                        Poll::Ready(Ok(n)) => {
+                            self.timer = None;
+                            self.fetch.receive(now(), &self.buf[..n]);
+                        }
+                        Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Poll::Ready(Err(e)) => self.fetch.io_failed(e),
+                        Poll::Pending => {
+                            let Some(deadline) = self.fetch.poll_timeout() else {
+                                return Poll::Pending;
+                            };
+                            if !matches!(&self.timer, Some((at, _)) if *at == deadline) {
+                                self.timer = Some((deadline, Timer::at(deadline)));
+                            }
+                            if let Some((_, timer)) = self.timer.as_mut() {
+                                if Pin::new(timer).poll(cx).is_pending() {
+                                    return Poll::Pending;
+                                }
+                            }
+                            self.timer = None;
+                            self.fetch.handle_timeout(now());
+                        }
+                    }
+                }
+                FetchStep::Release { reusable } => self.release(reusable),
+                step @ (FetchStep::Body | FetchStep::Done) => return Poll::Ready(Ok(step)),
+                // Nothing else comes after the head.
+                _ => return Poll::Ready(Err(ClientError::NoResponse)),
             }
         }
     }
 }
 
-/// A response: status, headers, final URL, and the body as a streaming
-/// [`AsyncRead`].
-///
-/// Reading the body to the end returns the connection to the client's pool (when the server
-/// allows reuse); dropping the response earlier closes it. A body cut short by the server is
-/// an error from `read` ([`io::ErrorKind::UnexpectedEof`] carrying
-/// [`ClientError::BodyIncomplete`]), never a silently short body.
+/// A response: status, headers, the final URL, and the body as a streaming [`AsyncRead`]
+/// (read to the end, it returns its connection to the pool; a body cut short is an error,
+/// the same typed error on every later read).
 pub struct Response {
-    head: http::Response,
-    url: Url,
-    wire: Wire,
-    cursor: BodyCursor,
+    transfer: Transfer,
 }
 
 impl std::fmt::Debug for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Response")
-            .field("url", &self.url.as_str())
-            .field("head", &self.head)
+            .field("url", &self.url().as_str())
+            .field("status", &self.status())
             .finish_non_exhaustive()
     }
 }
 
 impl Response {
-    /// The status code.
-    pub fn status(&self) -> u16 {
-        self.head.status()
+    fn head_ref(&self) -> &http::Response {
+        self.transfer
+            .fetch
+            .response()
+            .expect("a response has its head")
     }
 
-    /// The reason phrase the server sent (may be empty).
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.head_ref().status()
+    }
+
+    /// The reason phrase the server sent.
     pub fn reason(&self) -> &str {
-        self.head.reason()
+        self.head_ref().reason()
     }
 
     /// The header fields.
     pub fn headers(&self) -> &Headers {
-        self.head.headers()
+        self.head_ref().headers()
     }
 
     /// The whole response head.
     pub fn head(&self) -> &http::Response {
-        &self.head
+        self.head_ref()
     }
 
-    /// The URL this response came from, after redirects.
+    /// The URL after redirects.
     pub fn url(&self) -> &Url {
-        &self.url
+        self.transfer.fetch.url()
     }
 
-    /// The body length the server declared (`Content-Length`), if any.
+    /// The declared body length, if any.
     pub fn content_length(&self) -> Option<u64> {
-        self.wire.exchange.expected()
+        self.transfer.fetch.content_length()
     }
 
-    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Vec<u8>>, ClientError>> {
-        if let Some(ready) = self.cursor.pending() {
-            return Poll::Ready(ready);
-        }
-        loop {
-            let step = match self.wire.poll_step(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(step) => step,
-            };
-            if let Some(ready) = self.cursor.on_step(step) {
-                return Poll::Ready(ready);
-            }
-        }
+    /// The next body bytes as they came (`None` at the end), without copying; say how many
+    /// were used with [`consume`](Response::consume).
+    pub async fn chunk(&mut self) -> Result<Option<&[u8]>, ClientError> {
+        let step = future::poll_fn(|cx| self.transfer.poll_body(cx)).await?;
+        Ok((step == FetchStep::Body).then(|| self.transfer.fetch.body()))
     }
 
-    /// The next piece of the body as the socket delivered it, `None` at the end.
-    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ClientError> {
-        future::poll_fn(|cx| self.poll_chunk(cx)).await
+    /// `n` bytes of the last [`chunk`](Response::chunk) were used.
+    pub fn consume(&mut self, n: usize) {
+        self.transfer.fetch.consume(n);
     }
 
-    /// Reads and drops up to `limit` more body bytes so the connection can be reused; a
-    /// longer body (or an error) closes it.
-    async fn discard(&mut self, limit: u64) {
-        let mut seen = 0u64;
-        while seen <= limit {
-            match self.next_chunk().await {
-                Ok(Some(c)) => seen += c.len() as u64,
-                _ => return,
-            }
+    /// The whole body.
+    pub async fn bytes(&mut self) -> Result<Vec<u8>, ClientError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.chunk().await? {
+            out.extend_from_slice(chunk);
+            let n = chunk.len();
+            self.consume(n);
         }
-        self.wire.stream = None;
+        Ok(out)
+    }
+
+    /// The whole body as text (invalid UTF-8 replaced).
+    pub async fn text(&mut self) -> Result<String, ClientError> {
+        let bytes = self.bytes().await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 }
 
@@ -556,15 +589,18 @@ impl AsyncRead for Response {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        if this.cursor.is_drained() {
-            match this.poll_chunk(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
-                Poll::Ready(Ok(None)) => return Poll::Ready(Ok(0)),
-                Poll::Ready(Ok(Some(c))) => this.cursor.set_chunk(c),
+        match this.transfer.poll_body(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e.into())),
+            Poll::Ready(Ok(FetchStep::Body)) => {
+                let chunk = this.transfer.fetch.body();
+                let n = chunk.len().min(buf.len());
+                buf[..n].copy_from_slice(&chunk[..n]);
+                this.transfer.fetch.consume(n);
+                Poll::Ready(Ok(n))
             }
+            Poll::Ready(Ok(_)) => Poll::Ready(Ok(0)),
         }
-        Poll::Ready(Ok(this.cursor.copy_to(buf)))
     }
 }
 
@@ -573,8 +609,7 @@ pub async fn get(url: &str) -> Result<Response, ClientError> {
     Client::new().get(url).await
 }
 
-/// Saves `url` to `path` with a default [`Client`] (Python's `urlretrieve`); see
-/// [`Client::retrieve`].
+/// Saves `url` to `path` with a default [`Client`] (Python's `urlretrieve`).
 pub async fn retrieve(
     url: &str,
     path: impl AsRef<Path>,

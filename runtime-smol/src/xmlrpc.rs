@@ -15,13 +15,12 @@ use std::io;
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
 
-use futures_lite::AsyncReadExt;
 use netloom_core::http::client::{ClientConfig, ClientError, Target};
 use netloom_core::http::Headers;
 use netloom_core::xmlrpc::proxy::{
-    read_multicall_reply, read_reply, CallError, CallRequest, ProxyOptions,
+    read_multicall_reply, read_reply, CallError, CallRequest, ProxyOptions, ReplyBody,
 };
-use netloom_core::xmlrpc::{Error as XmlError, Fault, FromValue, IntoParams, Multicall, Value};
+use netloom_core::xmlrpc::{Fault, FromValue, IntoParams, Multicall, Value};
 
 use netloom_core::xmlrpc::http::{HttpOptions, XmlRpcHandler};
 use netloom_core::xmlrpc::Dispatcher;
@@ -52,8 +51,9 @@ pub fn server_with(
 
 /// A proxy for calling methods on a remote XML-RPC server, like CPython's `ServerProxy`,
 /// with `async fn`s. Same behaviour as `netloom_std::xmlrpc::ServerProxy`: one keep-alive
-/// connection, gzip, and a [`CallError`] that keeps transport failures, HTTP error statuses
-/// and faults apart.
+/// connection, compressed answers, no redirect that would drop the call, credentials from
+/// the URL, and a [`CallError`] that keeps transport failures, HTTP error statuses and faults
+/// apart.
 ///
 /// ```no_run
 /// smol::block_on(async {
@@ -64,30 +64,30 @@ pub fn server_with(
 /// })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ServerProxy {
     client: Client,
-    url: String,
+    target: Target,
     options: ProxyOptions,
 }
 
 impl ServerProxy {
-    /// A proxy for the server at `url` (`http://host:port/path`), with default settings.
+    /// A proxy for the server at `url`, with default settings.
     pub fn new(url: &str) -> Result<Self, ClientError> {
         Self::with_config(url, ClientConfig::default(), ProxyOptions::default())
     }
 
-    /// A proxy with the given HTTP client settings (timeouts...) and XML-RPC options.
+    /// A proxy with the given HTTP client settings and XML-RPC options.
     pub fn with_config(
         url: &str,
         mut config: ClientConfig,
         options: ProxyOptions,
     ) -> Result<Self, ClientError> {
-        Target::parse(url)?; // a bad or https URL fails here, not at the first call
+        let target = Target::parse(url)?;
         options.configure(&mut config);
         Ok(ServerProxy {
             client: Client::with_config(config),
-            url: url.to_owned(),
+            target,
             options,
         })
     }
@@ -110,7 +110,7 @@ impl ServerProxy {
         params: &[Value],
     ) -> Result<Value, CallError<ClientError>> {
         let req = CallRequest::call(method, params, &self.options);
-        let (status, reason, headers, body) = self.post(&req.body).await?;
+        let (status, reason, headers, body) = self.post(req).await?;
         read_reply(status, &reason, &headers, body, &self.options)
     }
 
@@ -120,7 +120,7 @@ impl ServerProxy {
         calls: &Multicall,
     ) -> Result<Vec<Result<Value, Fault>>, CallError<ClientError>> {
         let req = CallRequest::multicall(calls, &self.options);
-        let (status, reason, headers, body) = self.post(&req.body).await?;
+        let (status, reason, headers, body) = self.post(req).await?;
         read_multicall_reply(status, &reason, &headers, body, &self.options)
     }
 
@@ -129,30 +129,24 @@ impl ServerProxy {
         self.call("system.listMethods", ()).await
     }
 
-    async fn post(&self, body: &[u8]) -> Result<Reply, CallError<ClientError>> {
+    async fn post(&self, call: CallRequest) -> Result<Reply, CallError<ClientError>> {
+        let request = call.http_request(self.target.clone(), &self.options);
         let mut resp = self
             .client
-            .request("POST", &self.url, body)
+            .send(request, None)
             .await
             .map_err(CallError::Transport)?;
-        let max = self.options.max_response_bytes();
-        let mut buf = Vec::new();
-        (&mut resp)
-            .take(max as u64 + 1)
-            .read_to_end(&mut buf)
-            .await
-            .map_err(|e| CallError::Transport(ClientError::from(e)))?;
-        if buf.len() > max {
-            return Err(CallError::BadResponse(XmlError::BodyTooLarge {
-                len: buf.len(),
-                limit: max,
-            }));
+        let mut body = ReplyBody::new(&self.options);
+        while let Some(chunk) = resp.chunk().await.map_err(CallError::Transport)? {
+            body.push(chunk)?;
+            let n = chunk.len();
+            resp.consume(n);
         }
         Ok((
             resp.status(),
             resp.reason().to_owned(),
             resp.headers().clone(),
-            buf,
+            body.into_bytes(),
         ))
     }
 }

@@ -1,82 +1,125 @@
-//! A blocking HTTP/1.1 client: `urlopen` and `urlretrieve` over `std::net`.
+//! A blocking HTTP/1.1 client: `urlopen` and `urlretrieve` over `std::net` (or a Unix socket).
 //!
-//! [`get`] gives a [`Response`] whose body is a streaming [`Read`]; [`retrieve`] saves a URL
-//! to a file through a temporary file renamed on success, so a failure never leaves a
-//! partial file. A [`Client`] follows redirects (301, 302, 303, 307, 308, at most
-//! [`ClientConfig::max_redirects`]), keeps idle keep-alive connections per host for reuse, and
-//! applies connect and read timeouts. Only `http://` URLs are supported for now.
-//!
-//! Everything about HTTP (the request head, framing, redirect rules, when a connection can
-//! be reused) comes from [`netloom_core::http::client`]; this module moves bytes. It is
-//! generic over a [`Connector`], so other blocking transports (netloom-mio's poll-driven
-//! connection, say) reuse it whole.
+//! Every rule is the core's [`Fetch`]: redirects, credentials that never leave their origin,
+//! the retry of a stale pooled connection, the `1xx` cap, the connect, read, head and total
+//! deadlines. This module connects, moves bytes and keeps the pool.
 //!
 //! ```no_run
 //! use std::io::Read;
+//! use netloom_std::http_client::Client;
 //!
 //! # fn main() -> Result<(), netloom_std::http_client::ClientError> {
-//! let mut resp = netloom_std::http_client::get("http://127.0.0.1:8000/")?;
+//! let client = Client::new();
+//! let mut resp = client.get("http://127.0.0.1:8000/")?;
 //! println!("{} {}", resp.status(), resp.reason());
-//! let mut body = String::new();
-//! resp.read_to_string(&mut body)?;
+//! let text = resp.text()?;
 //!
-//! let bytes = netloom_std::http_client::retrieve(
-//!     "http://127.0.0.1:8000/big.iso",
-//!     "big.iso",
-//!     |done, total| eprintln!("{done} of {total:?} bytes"),
-//! )?;
+//! let resp = client
+//!     .post("http://127.0.0.1:8000/echo")
+//!     .header("X-Trace", "1")
+//!     .content_type("application/json")
+//!     .basic_auth("alice", "s3cret")
+//!     .body(br#"{"a":1}"#.to_vec())
+//!     .send()?;
+//!
+//! client.retrieve("http://127.0.0.1:8000/big.iso", "big.iso", |done, total| {
+//!     eprintln!("{done} of {total:?} bytes")
+//! })?;
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use netloom_core::http::client::{
-    body_length, build_request, is_success, part_path, BodyCursor, Exchange, Redirects, Step,
-    Target,
-};
+use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Origin, Pool};
 use netloom_core::http::{self, Headers};
+use netloom_files::PartFile;
 
-pub use netloom_core::http::client::{ClientConfig, ClientError, Url, Waiting};
+use crate::server::now;
+use crate::timeouts::Armed;
 
-/// Size of the buffer each response reads the socket with.
+pub use netloom_core::http::client::{ClientConfig, ClientError, RedirectPolicy, Url, Waiting};
+
+/// Size of the buffer each transfer reads the socket with.
 const READ_BUF: usize = 64 * 1024;
 
-/// A redirect's body is drained (so its connection can be reused) up to this many bytes;
-/// a longer one closes the connection instead.
-const DRAIN_LIMIT: u64 = 64 * 1024;
+/// A connection to a server: TCP, or a Unix socket
+/// ([`ClientConfig::unix_socket`]).
+#[derive(Debug)]
+enum Conn {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
 
-/// How a [`Client`] opens connections.
-///
-/// Implement it to run the client over another blocking transport; the stream only has to
-/// read and write, honouring the config's timeouts (a read that times out should fail with
-/// [`io::ErrorKind::TimedOut`] or [`io::ErrorKind::WouldBlock`]).
-pub trait Connector {
-    /// The connection type.
-    type Stream: Read + Write;
+impl Conn {
+    fn set_read_timeout(&self, d: Option<Duration>) -> io::Result<()> {
+        match self {
+            Conn::Tcp(s) => s.set_read_timeout(d),
+            Conn::Unix(s) => s.set_read_timeout(d),
+        }
+    }
 
-    /// Opens a connection to `host:port`, within
-    /// [`connect_timeout`](ClientConfig::connect_timeout) per address, with reads and writes
-    /// bounded by [`read_timeout`](ClientConfig::read_timeout). Errors:
-    /// [`ClientError::Connect`] or [`ClientError::Timeout`] (see
-    /// [`ClientError::from_connect`]).
-    fn connect(
-        &self,
-        host: &str,
-        port: u16,
-        config: &ClientConfig,
-    ) -> Result<Self::Stream, ClientError>;
+    fn set_write_timeout(&self, d: Option<Duration>) -> io::Result<()> {
+        match self {
+            Conn::Tcp(s) => s.set_write_timeout(d),
+            Conn::Unix(s) => s.set_write_timeout(d),
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.read(buf),
+            Conn::Unix(s) => s.read(buf),
+        }
+    }
+
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.write(buf),
+            Conn::Unix(s) => s.write(buf),
+        }
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        let _ = match self {
+            Conn::Tcp(s) => s.shutdown(Shutdown::Both),
+            Conn::Unix(s) => s.shutdown(Shutdown::Both),
+        };
+    }
+}
+
+/// A pooled connection, with its socket timeouts as last set.
+#[derive(Debug)]
+struct Pooled {
+    conn: Conn,
+    read: ArmedDebug,
+    write: ArmedDebug,
+}
+
+#[derive(Default)]
+struct ArmedDebug(Armed);
+
+impl std::fmt::Debug for ArmedDebug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Armed")
+    }
+}
+
+type SharedPool = Arc<Mutex<Pool<Pooled>>>;
+
+fn lock(pool: &SharedPool) -> MutexGuard<'_, Pool<Pooled>> {
+    pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Resolves `host:port`; a name that does not resolve is [`ClientError::Connect`] saying
 /// "unknown host".
-pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ClientError> {
+fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ClientError> {
     let unknown = || {
         ClientError::Connect(io::Error::new(
             io::ErrorKind::NotFound,
@@ -93,102 +136,49 @@ pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ClientError> {
     Ok(addrs)
 }
 
-/// `Some(d)` unless `d` is zero (which means "no timeout").
-fn nonzero(d: Duration) -> Option<Duration> {
-    (!d.is_zero()).then_some(d)
-}
-
-/// The default [`Connector`]: a blocking [`TcpStream`], `TCP_NODELAY`, read and write
-/// timeouts set on the socket.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TcpConnector;
-
-impl Connector for TcpConnector {
-    type Stream = TcpStream;
-
-    fn connect(
-        &self,
-        host: &str,
-        port: u16,
-        config: &ClientConfig,
-    ) -> Result<TcpStream, ClientError> {
-        let mut last = None;
-        for addr in resolve(host, port)? {
-            let attempt = match nonzero(config.connect_timeout) {
-                Some(t) => TcpStream::connect_timeout(&addr, t),
-                None => TcpStream::connect(addr),
-            };
-            match attempt {
-                Ok(s) => {
-                    let setup = s
-                        .set_read_timeout(nonzero(config.read_timeout))
-                        .and_then(|()| s.set_write_timeout(nonzero(config.read_timeout)))
-                        .and_then(|()| s.set_nodelay(true));
-                    return setup.map(|()| s).map_err(ClientError::Io);
-                }
-                Err(e) => last = Some(e),
+/// Connects to `origin` (or the configured Unix socket) by `deadline`.
+fn connect(
+    origin: &Origin,
+    config: &ClientConfig,
+    deadline: Option<Instant>,
+) -> Result<Conn, ClientError> {
+    if let Some(path) = &config.unix_socket {
+        return UnixStream::connect(path)
+            .map(Conn::Unix)
+            .map_err(ClientError::from_connect);
+    }
+    let mut last = None;
+    for addr in resolve(&origin.host, origin.port)? {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let attempt = match left {
+            Some(d) if d.is_zero() => return Err(ClientError::Timeout(Waiting::Connect)),
+            Some(d) => TcpStream::connect_timeout(&addr, d),
+            None => TcpStream::connect(addr),
+        };
+        match attempt {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(Conn::Tcp(s));
             }
-        }
-        Err(ClientError::from_connect(last.unwrap_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, "no address to connect to")
-        })))
-    }
-}
-
-/// Idle keep-alive connections by host and port.
-struct Pool<S> {
-    idle: HashMap<(String, u16), Vec<S>>,
-    max_per_host: usize,
-}
-
-type SharedPool<S> = Arc<Mutex<Pool<S>>>;
-
-fn lock<S>(pool: &SharedPool<S>) -> MutexGuard<'_, Pool<S>> {
-    pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl<S> Pool<S> {
-    fn take(&mut self, key: &(String, u16)) -> Option<S> {
-        let list = self.idle.get_mut(key)?;
-        let s = list.pop();
-        if list.is_empty() {
-            self.idle.remove(key);
-        }
-        s
-    }
-
-    fn put(&mut self, key: (String, u16), stream: S) {
-        let list = self.idle.entry(key).or_default();
-        if list.len() < self.max_per_host {
-            list.push(stream);
+            Err(e) => last = Some(e),
         }
     }
+    Err(ClientError::from_connect(last.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::NotFound, "no address to connect to")
+    })))
 }
 
-/// A blocking HTTP client with a keep-alive pool, generic over its [`Connector`].
+/// A blocking HTTP client with a keep-alive pool.
 ///
-/// Cloning is cheap and clones share the pool. Idle connections are kept per host and
-/// port (at most [`ClientConfig::max_idle_per_host`]); a response returns its connection to
-/// the pool when its body has been read to the end and the server allows reuse. A pooled
-/// connection the server has closed meanwhile is detected by the request getting no
-/// response byte, and the request is sent once more on a fresh connection.
-pub struct Client<C: Connector = TcpConnector> {
-    connector: C,
-    config: ClientConfig,
-    pool: SharedPool<C::Stream>,
+/// Cloning is cheap and clones share the pool. A response returns its connection to the pool
+/// when its body has been read to the end and the server allows reuse.
+#[derive(Clone)]
+pub struct Client {
+    config: Arc<ClientConfig>,
+    pool: SharedPool,
 }
 
-impl<C: Connector + Clone> Clone for Client<C> {
-    fn clone(&self) -> Self {
-        Client {
-            connector: self.connector.clone(),
-            config: self.config.clone(),
-            pool: Arc::clone(&self.pool),
-        }
-    }
-}
-
-impl<C: Connector> std::fmt::Debug for Client<C> {
+impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("config", &self.config)
@@ -196,84 +186,23 @@ impl<C: Connector> std::fmt::Debug for Client<C> {
     }
 }
 
-impl Default for Client<TcpConnector> {
+impl Default for Client {
     fn default() -> Self {
         Client::new()
     }
 }
 
-impl Client<TcpConnector> {
-    /// A client over `std::net` with [`ClientConfig::default`].
+impl Client {
+    /// A client with [`ClientConfig::default`].
     pub fn new() -> Self {
         Client::with_config(ClientConfig::default())
     }
 
-    /// A client over `std::net` with `config`.
+    /// A client with `config`.
     pub fn with_config(config: ClientConfig) -> Self {
-        Client::with_connector(TcpConnector, config)
-    }
-}
-
-/// Which download a temporary file belongs to, within this process.
-static PART_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Removes a temporary download file unless the download succeeded.
-struct PartFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for PartFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Opens the temporary file a download to `dest` goes through (see
-/// [`part_path`](netloom_core::http::client::part_path)); it is removed again when the returned
-/// guard drops unless [`finish_part`] renamed it into place.
-fn create_part(dest: &Path) -> Result<(File, PartFile), ClientError> {
-    let n = PART_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let path = part_path(dest, std::process::id(), n).ok_or_else(|| {
-        ClientError::Io(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("'{}' is not a file name", dest.display()),
-        ))
-    })?;
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|e| file_error("cannot create", &path, e))?;
-    Ok((file, PartFile { path, keep: false }))
-}
-
-fn finish_part(mut part: PartFile, dest: &Path) -> Result<(), ClientError> {
-    fs::rename(&part.path, dest).map_err(|e| file_error("cannot rename to", dest, e))?;
-    part.keep = true;
-    Ok(())
-}
-
-fn file_error(what: &str, path: &Path, e: io::Error) -> ClientError {
-    ClientError::Io(io::Error::new(
-        e.kind(),
-        format!("{what} {}: {e}", path.display()),
-    ))
-}
-
-impl<C: Connector> Client<C> {
-    /// A client that opens its connections with `connector`.
-    pub fn with_connector(connector: C, config: ClientConfig) -> Self {
-        let pool = Pool {
-            idle: HashMap::new(),
-            max_per_host: config.max_idle_per_host,
-        };
         Client {
-            connector,
-            config,
-            pool: Arc::new(Mutex::new(pool)),
+            pool: Arc::new(Mutex::new(Pool::new(&config))),
+            config: Arc::new(config),
         }
     }
 
@@ -282,44 +211,54 @@ impl<C: Connector> Client<C> {
         &self.config
     }
 
-    /// How many idle connections the pool holds now (all hosts).
+    /// How many idle connections the pool holds now (all origins).
     pub fn idle_connections(&self) -> usize {
-        lock(&self.pool).idle.values().map(Vec::len).sum()
+        lock(&self.pool).len()
+    }
+
+    /// A request to build and [`send`](RequestBuilder::send).
+    pub fn request(&self, method: &str, url: &str) -> RequestBuilder {
+        RequestBuilder {
+            client: self.clone(),
+            request: ClientRequest::new(method, url),
+            upload: None,
+        }
+    }
+
+    /// `GET url`, to build on.
+    pub fn get_request(&self, url: &str) -> RequestBuilder {
+        self.request("GET", url)
+    }
+
+    /// `POST url`, to build on.
+    pub fn post(&self, url: &str) -> RequestBuilder {
+        self.request("POST", url)
     }
 
     /// `GET url`, following redirects. The response's status may be anything (a `404` is a
     /// response, not an error); its body streams from the socket as you read it.
-    pub fn get(&self, url: &str) -> Result<Response<C::Stream>, ClientError> {
-        self.request("GET", url, &[])
+    pub fn get(&self, url: &str) -> Result<Response, ClientError> {
+        self.request("GET", url).send()
     }
 
-    /// Sends `method url` with `body` (given a `Content-Length`; none for an empty body on
-    /// `GET`-like methods), following redirects as [`redirect`](netloom_core::http::client::redirect)
-    /// says: 301/302 turn a `POST` into a `GET`, 303 always `GET`s, 307/308 resend the same
-    /// method and body.
-    pub fn request(
+    /// Sends `request`; a streamed body ([`RequestBody::Stream`]) is read from `upload`.
+    pub fn send(
         &self,
-        method: &str,
-        url: &str,
-        body: &[u8],
-    ) -> Result<Response<C::Stream>, ClientError> {
-        let mut target = Target::parse(url)?;
-        let mut method = method.to_owned();
-        let mut body = body;
-        let mut redirects = Redirects::new(self.config.max_redirects);
-        loop {
-            let mut resp = self.send(&target, &method, body)?;
-            match redirects.follow(target.url(), &method, &resp.head)? {
-                None => return Ok(resp),
-                Some(next) => {
-                    resp.discard(DRAIN_LIMIT);
-                    target = Target::from_url(next.url)?;
-                    method = next.method;
-                    if !next.keep_body {
-                        body = &[];
-                    }
-                }
-            }
+        request: ClientRequest,
+        upload: Option<Box<dyn Read + Send>>,
+    ) -> Result<Response, ClientError> {
+        let fetch = Fetch::new(request, Arc::clone(&self.config), now());
+        let mut transfer = Transfer {
+            fetch,
+            conn: None,
+            pool: Arc::clone(&self.pool),
+            config: Arc::clone(&self.config),
+            upload,
+            buf: vec![0; READ_BUF],
+        };
+        match transfer.pump()? {
+            FetchStep::Head => Ok(Response { transfer }),
+            _ => Err(ClientError::NoResponse),
         }
     }
 
@@ -334,157 +273,234 @@ impl<C: Connector> Client<C> {
         path: impl AsRef<Path>,
         mut progress: impl FnMut(u64, Option<u64>),
     ) -> Result<u64, ClientError> {
-        let dest = path.as_ref();
         let mut resp = self.get(url)?;
-        if !is_success(resp.status()) {
+        if !(200..300).contains(&resp.status()) {
             return Err(ClientError::Status {
                 code: resp.status(),
                 reason: resp.reason().to_owned(),
             });
         }
-        let (mut file, part) = create_part(dest)?;
+        let mut part = PartFile::create(path.as_ref()).map_err(ClientError::Io)?;
         let total = resp.content_length();
         let mut done = 0u64;
         progress(done, total);
-        while let Some(chunk) = resp.next_chunk()? {
-            file.write_all(&chunk)
-                .map_err(|e| file_error("cannot write", &part.path, e))?;
+        while let Some(chunk) = resp.chunk()? {
+            part.write_all(chunk).map_err(ClientError::Io)?;
             done += chunk.len() as u64;
+            let n = chunk.len();
+            resp.consume(n);
             progress(done, total);
         }
-        drop(file);
-        finish_part(part, dest)?;
+        part.finish().map_err(ClientError::Io)?;
         Ok(done)
     }
+}
 
-    /// One request on one connection: an idle pooled one first (retried once on a fresh
-    /// connection if it turns out stale), else a new one.
-    fn send(
-        &self,
-        target: &Target,
-        method: &str,
-        body: &[u8],
-    ) -> Result<Response<C::Stream>, ClientError> {
-        let key = (target.host().to_owned(), target.port());
-        let idle = lock(&self.pool).take(&key);
-        if let Some(stream) = idle {
-            match self.attempt(stream, target, method, body, key.clone()) {
-                Ok(resp) => return Ok(resp),
-                Err((_, true)) => {}
-                Err((e, false)) => return Err(e),
-            }
-        }
-        let stream = self
-            .connector
-            .connect(target.host(), target.port(), &self.config)?;
-        self.attempt(stream, target, method, body, key)
-            .map_err(|(e, _)| e)
-    }
+/// A request being built: [`Client::request`] and its shortcuts make one, [`send`](Self::send)
+/// sends it.
+pub struct RequestBuilder {
+    client: Client,
+    request: Result<ClientRequest, ClientError>,
+    upload: Option<Box<dyn Read + Send>>,
+}
 
-    /// Writes the request and reads up to the final response head. On error, says whether
-    /// the connection looked stale.
-    fn attempt(
-        &self,
-        mut stream: C::Stream,
-        target: &Target,
-        method: &str,
-        body: &[u8],
-        key: (String, u16),
-    ) -> Result<Response<C::Stream>, (ClientError, bool)> {
-        let mut exchange = Exchange::for_config(&self.config);
-        let req = build_request(
-            &self.config,
-            method,
-            target,
-            body_length(method, body.len()),
-        );
-        let mut out = Vec::with_capacity(256 + body.len());
-        exchange
-            .start(req, body, &mut out)
-            .map_err(|e| (e, false))?;
-        if let Err(e) = stream.write_all(&out).and_then(|()| stream.flush()) {
-            let e = ClientError::from_io(e, Waiting::Write);
-            let stale = exchange.is_stale(&e);
-            return Err((e, stale));
-        }
-        let mut body = BodyReader {
-            exchange,
-            stream: Some(stream),
-            buf: Vec::new(),
-            key,
-            pool: Arc::clone(&self.pool),
-        };
-        let head = match body.step() {
-            Ok(Step::Head(h)) => h,
-            Ok(_) => {
-                let e = ClientError::Protocol(http::Error::InvalidStatusLine);
-                return Err((e, false));
-            }
-            Err(e) => {
-                let stale = body.exchange.is_stale(&e);
-                return Err((e, stale));
-            }
-        };
-        Ok(Response {
-            head,
-            url: target.url().clone(),
-            body,
-            cursor: BodyCursor::default(),
-        })
+impl std::fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("request", &self.request)
+            .finish_non_exhaustive()
     }
 }
 
-/// The socket side of a response body: reads the socket into the exchange, and hands the
-/// connection back to the pool at a reusable end.
-struct BodyReader<S> {
-    exchange: Exchange,
-    stream: Option<S>,
+impl RequestBuilder {
+    fn map(mut self, f: impl FnOnce(ClientRequest) -> ClientRequest) -> Self {
+        self.request = self.request.map(f);
+        self
+    }
+
+    /// Adds a header field (it replaces a default field of the same name).
+    pub fn header(self, name: &str, value: &str) -> Self {
+        self.map(|r| r.header(name, value))
+    }
+
+    /// Sets `Content-Type`.
+    pub fn content_type(self, value: &str) -> Self {
+        self.map(|r| r.content_type(value))
+    }
+
+    /// HTTP Basic credentials, sent to this URL's origin only.
+    pub fn basic_auth(self, user: &str, password: &str) -> Self {
+        self.map(|r| r.basic_auth(user, password))
+    }
+
+    /// The whole request must be done within `limit`.
+    pub fn timeout(self, limit: Duration) -> Self {
+        self.map(|r| r.timeout(limit))
+    }
+
+    /// Which redirects this request follows.
+    pub fn redirects(self, policy: RedirectPolicy) -> Self {
+        self.map(|r| r.redirects(policy))
+    }
+
+    /// The body: these bytes, with a `Content-Length`.
+    pub fn body(self, bytes: impl Into<Vec<u8>>) -> Self {
+        let bytes = bytes.into();
+        self.map(|r| r.body(bytes))
+    }
+
+    /// A body read from `reader` as it is sent: with a `Content-Length` of `len` when given,
+    /// chunked otherwise. It is sent once: a redirect that would resend it is returned as
+    /// the response.
+    pub fn body_reader(mut self, reader: impl Read + Send + 'static, len: Option<u64>) -> Self {
+        self.upload = Some(Box::new(reader));
+        self.map(|r| r.streamed_body(len))
+    }
+
+    /// Sends the request and returns the response once its head has arrived.
+    pub fn send(self) -> Result<Response, ClientError> {
+        let request = self.request?;
+        self.client.send(request, self.upload)
+    }
+}
+
+/// One fetch in progress: the core's [`Fetch`] and the connection it runs on.
+struct Transfer {
+    fetch: Fetch,
+    conn: Option<Pooled>,
+    pool: SharedPool,
+    config: Arc<ClientConfig>,
+    upload: Option<Box<dyn Read + Send>>,
     buf: Vec<u8>,
-    key: (String, u16),
-    pool: SharedPool<S>,
 }
 
-impl<S: Read + Write> BodyReader<S> {
-    /// The next step that is not `NeedInput`, reading the socket as needed.
-    fn step(&mut self) -> Result<Step, ClientError> {
+impl Transfer {
+    /// Runs the fetch until it has something for the caller: the head, body bytes, or the
+    /// end ([`FetchStep::Head`], [`FetchStep::Body`], [`FetchStep::Done`]).
+    fn pump(&mut self) -> Result<FetchStep, ClientError> {
         loop {
-            match self.exchange.step()? {
-                Step::NeedInput => self.fill()?,
-                Step::End { reusable } => {
-                    if let Some(stream) = self.stream.take() {
-                        if reusable {
-                            lock(&self.pool).put(self.key.clone(), stream);
+            let t = now();
+            let step = match self.fetch.next(t) {
+                Ok(step) => step,
+                Err(e) => {
+                    self.conn = None;
+                    return Err(e);
+                }
+            };
+            match step {
+                FetchStep::Connect { fresh } => {
+                    let origin = self.fetch.origin().clone();
+                    let pooled = (!fresh)
+                        .then(|| lock(&self.pool).take(&origin, t))
+                        .flatten();
+                    match pooled {
+                        Some(p) => {
+                            self.conn = Some(p);
+                            self.fetch.reused(t)?;
+                        }
+                        None => {
+                            let conn = connect(&origin, &self.config, self.fetch.poll_timeout())
+                                .map_err(|e| self.fetch.connect_failed(e))?;
+                            self.conn = Some(Pooled {
+                                conn,
+                                read: ArmedDebug::default(),
+                                write: ArmedDebug::default(),
+                            });
+                            self.fetch.connected(now())?;
                         }
                     }
-                    return Ok(Step::End { reusable });
                 }
-                other => return Ok(other),
+                FetchStep::Write => self.write(t),
+                FetchStep::Read => self.read(t),
+                FetchStep::SendBody => self.upload_piece(t)?,
+                FetchStep::Release { reusable } => {
+                    if let Some(conn) = self.conn.take() {
+                        if reusable {
+                            lock(&self.pool).put(self.fetch.origin().clone(), conn, t);
+                        }
+                    }
+                }
+                FetchStep::Head | FetchStep::Body | FetchStep::Done => return Ok(step),
             }
         }
     }
 
-    fn fill(&mut self) -> Result<(), ClientError> {
-        let Some(stream) = self.stream.as_mut() else {
-            self.exchange.receive_eof();
-            return Ok(());
+    fn write(&mut self, t: netloom_core::Now) {
+        let Some(p) = self.conn.as_mut() else {
+            self.fetch.io_failed(io::ErrorKind::NotConnected.into());
+            return;
         };
-        if self.buf.len() < READ_BUF {
-            self.buf.resize(READ_BUF, 0);
+        let deadline = self.fetch.poll_timeout();
+        if !p
+            .write
+            .0
+            .arm(deadline, t.instant, |d| p.conn.set_write_timeout(d))
+        {
+            self.fetch.handle_timeout(now());
+            return;
         }
+        match p.conn.write(self.fetch.transmit()) {
+            Ok(0) => self.fetch.io_failed(io::ErrorKind::WriteZero.into()),
+            Ok(n) => self.fetch.advance(now(), n),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                self.fetch.handle_timeout(now())
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => self.fetch.io_failed(e),
+        }
+    }
+
+    fn read(&mut self, t: netloom_core::Now) {
+        let Some(p) = self.conn.as_mut() else {
+            self.fetch.receive_eof(t);
+            return;
+        };
+        let deadline = self.fetch.poll_timeout();
+        if !p
+            .read
+            .0
+            .arm(deadline, t.instant, |d| p.conn.set_read_timeout(d))
+        {
+            self.fetch.handle_timeout(now());
+            return;
+        }
+        match p.conn.read(&mut self.buf) {
+            Ok(0) => self.fetch.receive_eof(now()),
+            Ok(n) => self.fetch.receive(now(), &self.buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                self.fetch.handle_timeout(now())
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => self.fetch.io_failed(e),
+        }
+    }
+
+    /// The next piece of a streamed upload.
+    fn upload_piece(&mut self, t: netloom_core::Now) -> Result<(), ClientError> {
+        let Some(upload) = self.upload.as_mut() else {
+            return self.fetch.finish_body(t);
+        };
         loop {
-            match stream.read(&mut self.buf) {
-                Ok(0) => {
-                    self.exchange.receive_eof();
-                    return Ok(());
-                }
-                Ok(n) => {
-                    self.exchange.receive(&self.buf[..n]);
-                    return Ok(());
-                }
+            match upload.read(&mut self.buf) {
+                Ok(0) => return self.fetch.finish_body(t),
+                Ok(n) => return self.fetch.send_body(t, &self.buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.stream = None;
-                    return Err(ClientError::from_io(e, Waiting::Read));
+                    let e = ClientError::Io(io::Error::new(
+                        e.kind(),
+                        format!("reading the request body: {e}"),
+                    ));
+                    return Err(self.fetch.connect_failed(e));
                 }
             }
         }
@@ -497,94 +513,106 @@ impl<S: Read + Write> BodyReader<S> {
 /// end returns the connection to its client's pool (when the server allows reuse); dropping
 /// the response earlier closes the connection. A body cut short by the server is an error
 /// from `read` ([`io::ErrorKind::UnexpectedEof`], carrying
-/// [`ClientError::BodyIncomplete`]; get it back with [`ClientError::from_io`]), never a
-/// silently short body.
-pub struct Response<S = TcpStream> {
-    head: http::Response,
-    url: Url,
-    body: BodyReader<S>,
-    cursor: BodyCursor,
+/// [`ClientError::BodyIncomplete`]; get it back with [`ClientError::from_io`]), on every
+/// later read too; never a silently short body.
+pub struct Response {
+    transfer: Transfer,
 }
 
-impl<S> std::fmt::Debug for Response<S> {
+impl std::fmt::Debug for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Response")
-            .field("url", &self.url.as_str())
-            .field("head", &self.head)
+            .field("url", &self.url().as_str())
+            .field("status", &self.status())
             .finish_non_exhaustive()
     }
 }
 
-impl<S: Read + Write> Response<S> {
+impl Response {
+    fn head_ref(&self) -> &http::Response {
+        // A Response exists only once the fetch said Head.
+        self.transfer
+            .fetch
+            .response()
+            .expect("a response has its head")
+    }
+
     /// The status code.
     pub fn status(&self) -> u16 {
-        self.head.status()
+        self.head_ref().status()
     }
 
     /// The reason phrase the server sent (may be empty).
     pub fn reason(&self) -> &str {
-        self.head.reason()
+        self.head_ref().reason()
     }
 
     /// The header fields.
     pub fn headers(&self) -> &Headers {
-        self.head.headers()
+        self.head_ref().headers()
     }
 
     /// The whole response head.
     pub fn head(&self) -> &http::Response {
-        &self.head
+        self.head_ref()
     }
 
     /// The URL this response came from, after redirects.
     pub fn url(&self) -> &Url {
-        &self.url
+        self.transfer.fetch.url()
     }
 
     /// The body length the server declared (`Content-Length`), if any.
     pub fn content_length(&self) -> Option<u64> {
-        self.body.exchange.expected()
+        self.transfer.fetch.content_length()
     }
 
-    /// The next piece of the body as the socket delivered it, `None` at the end. Bytes
-    /// already handed out by `read` are not returned again.
-    pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ClientError> {
-        if let Some(ready) = self.cursor.pending() {
-            return ready;
-        }
-        loop {
-            if let Some(ready) = self.cursor.on_step(self.body.step()) {
-                return ready;
-            }
+    /// The next body bytes as they came (`None` at the end), without copying; say how many
+    /// were used with [`consume`](Response::consume).
+    pub fn chunk(&mut self) -> Result<Option<&[u8]>, ClientError> {
+        match self.transfer.pump()? {
+            FetchStep::Body => Ok(Some(self.transfer.fetch.body())),
+            _ => Ok(None),
         }
     }
 
-    /// Reads and drops up to `limit` more body bytes so the connection can be reused; a
-    /// longer body (or an error) just closes it.
-    fn discard(&mut self, limit: u64) {
-        let mut seen = 0u64;
-        while seen <= limit {
-            match self.next_chunk() {
-                Ok(Some(c)) => seen += c.len() as u64,
-                _ => return,
-            }
+    /// `n` bytes of the last [`chunk`](Response::chunk) were used.
+    pub fn consume(&mut self, n: usize) {
+        self.transfer.fetch.consume(n);
+    }
+
+    /// The whole body as text (invalid UTF-8 replaced).
+    pub fn text(&mut self) -> Result<String, ClientError> {
+        let bytes = self.bytes()?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The whole body.
+    pub fn bytes(&mut self) -> Result<Vec<u8>, ClientError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.chunk()? {
+            out.extend_from_slice(chunk);
+            let n = chunk.len();
+            self.consume(n);
         }
-        self.body.stream = None;
+        Ok(out)
     }
 }
 
-impl<S: Read + Write> Read for Response<S> {
+impl Read for Response {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
-        if self.cursor.is_drained() {
-            match self.next_chunk().map_err(io::Error::from)? {
-                Some(c) => self.cursor.set_chunk(c),
-                None => return Ok(0),
+        match self.chunk().map_err(io::Error::from)? {
+            Some(chunk) => {
+                let n = chunk.len().min(buf.len());
+                buf[..n].copy_from_slice(&chunk[..n]);
+                self.consume(n);
+                Ok(n)
             }
+            None => Ok(0),
         }
-        Ok(self.cursor.copy_to(buf))
     }
 }
 
@@ -603,3 +631,9 @@ pub fn retrieve(
 ) -> Result<u64, ClientError> {
     Client::new().retrieve(url, path, progress)
 }
+
+// Responses move between threads (a body read elsewhere).
+const _: fn() = || {
+    fn assert_send<T: Send>() {}
+    assert_send::<Response>();
+};

@@ -18,5 +18,6 @@ pub mod tcp;
 pub mod xmlrpc;
 
 mod server;
+mod timeouts;
 
 pub use server::{ServerConfig, ServerHandle};

@@ -11,7 +11,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::{self, Read};
+use std::io;
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
 
@@ -19,13 +19,11 @@ use netloom_core::http::client::{ClientConfig, ClientError, Target};
 use netloom_core::http::Headers;
 use netloom_core::xmlrpc::http::{HttpOptions, XmlRpcHandler};
 use netloom_core::xmlrpc::proxy::{
-    read_multicall_reply, read_reply, CallError, CallRequest, ProxyOptions,
+    read_multicall_reply, read_reply, CallError, CallRequest, ProxyOptions, ReplyBody,
 };
-use netloom_core::xmlrpc::{
-    Dispatcher, Error as XmlError, Fault, FromValue, IntoParams, Multicall, Value,
-};
+use netloom_core::xmlrpc::{Dispatcher, Fault, FromValue, IntoParams, Multicall, Value};
 
-use crate::http_client::{Client, Connector, TcpConnector};
+use crate::http_client::Client;
 use crate::http_server;
 
 /// An XML-RPC server: this runtime's HTTP server with an [`XmlRpcHandler`]. Configure,
@@ -51,9 +49,12 @@ pub fn server_with(
 
 /// A proxy for calling methods on a remote XML-RPC server, like CPython's `ServerProxy`.
 ///
-/// Calls reuse one keep-alive connection, send `Accept-Encoding: gzip` and decode gzipped
-/// answers (capped), and fail with a [`CallError`] that keeps a transport failure, an HTTP
-/// error status (CPython's `ProtocolError`) and an XML-RPC [`Fault`] apart.
+/// Calls reuse one keep-alive connection, ask for compressed answers and decode them
+/// (capped), and fail with a [`CallError`] that keeps a transport failure, an HTTP error
+/// status (CPython's `ProtocolError`) and an XML-RPC [`Fault`] apart. A redirect that would
+/// turn the call into a `GET` is refused, naming where it pointed
+/// ([`ProxyOptions::redirects`]); credentials in the URL (`http://user:pw@host/RPC2`) are
+/// sent as Basic auth, as `xmlrpc.client` does.
 ///
 /// ```no_run
 /// use netloom_std::xmlrpc::ServerProxy;
@@ -68,14 +69,14 @@ pub fn server_with(
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
-pub struct ServerProxy<C: Connector = TcpConnector> {
-    client: Client<C>,
-    url: String,
+#[derive(Debug, Clone)]
+pub struct ServerProxy {
+    client: Client,
+    target: Target,
     options: ProxyOptions,
 }
 
-impl ServerProxy<TcpConnector> {
+impl ServerProxy {
     /// A proxy for the server at `url` (`http://host:port/path`), with default settings.
     pub fn new(url: &str) -> Result<Self, ClientError> {
         Self::with_config(url, ClientConfig::default(), ProxyOptions::default())
@@ -84,26 +85,14 @@ impl ServerProxy<TcpConnector> {
     /// A proxy with the given HTTP client settings (timeouts...) and XML-RPC options.
     pub fn with_config(
         url: &str,
-        config: ClientConfig,
-        options: ProxyOptions,
-    ) -> Result<Self, ClientError> {
-        Self::with_connector(TcpConnector, url, config, options)
-    }
-}
-
-impl<C: Connector> ServerProxy<C> {
-    /// A proxy whose connections come from `connector` (how other runtimes reuse this one).
-    pub fn with_connector(
-        connector: C,
-        url: &str,
         mut config: ClientConfig,
         options: ProxyOptions,
     ) -> Result<Self, ClientError> {
-        Target::parse(url)?; // a bad or https URL fails here, not at the first call
+        let target = Target::parse(url)?; // a bad URL fails here, not at the first call
         options.configure(&mut config);
         Ok(ServerProxy {
-            client: Client::with_connector(connector, config),
-            url: url.to_owned(),
+            client: Client::with_config(config),
+            target,
             options,
         })
     }
@@ -126,8 +115,8 @@ impl<C: Connector> ServerProxy<C> {
         method: &str,
         params: &[Value],
     ) -> Result<Value, CallError<ClientError>> {
-        let req = CallRequest::call(method, params, &self.options);
-        let (status, reason, headers, body) = self.post(&req.body)?;
+        let (status, reason, headers, body) =
+            self.post(CallRequest::call(method, params, &self.options))?;
         read_reply(status, &reason, &headers, body, &self.options)
     }
 
@@ -136,8 +125,8 @@ impl<C: Connector> ServerProxy<C> {
         &self,
         calls: &Multicall,
     ) -> Result<Vec<Result<Value, Fault>>, CallError<ClientError>> {
-        let req = CallRequest::multicall(calls, &self.options);
-        let (status, reason, headers, body) = self.post(&req.body)?;
+        let (status, reason, headers, body) =
+            self.post(CallRequest::multicall(calls, &self.options))?;
         read_multicall_reply(status, &reason, &headers, body, &self.options)
     }
 
@@ -146,28 +135,23 @@ impl<C: Connector> ServerProxy<C> {
         self.call("system.listMethods", ())
     }
 
-    fn post(&self, body: &[u8]) -> Result<Reply, CallError<ClientError>> {
+    fn post(&self, call: CallRequest) -> Result<Reply, CallError<ClientError>> {
+        let request = call.http_request(self.target.clone(), &self.options);
         let mut resp = self
             .client
-            .request("POST", &self.url, body)
+            .send(request, None)
             .map_err(CallError::Transport)?;
-        let max = self.options.max_response_bytes();
-        let mut buf = Vec::new();
-        (&mut resp)
-            .take(max as u64 + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| CallError::Transport(ClientError::from(e)))?;
-        if buf.len() > max {
-            return Err(CallError::BadResponse(XmlError::BodyTooLarge {
-                len: buf.len(),
-                limit: max,
-            }));
+        let mut body = ReplyBody::new(&self.options);
+        while let Some(chunk) = resp.chunk().map_err(CallError::Transport)? {
+            body.push(chunk)?;
+            let n = chunk.len();
+            resp.consume(n);
         }
         Ok((
             resp.status(),
             resp.reason().to_owned(),
             resp.headers().clone(),
-            buf,
+            body.into_bytes(),
         ))
     }
 }

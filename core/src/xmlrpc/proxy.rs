@@ -12,6 +12,7 @@ use super::{
     encode_call, parse_multicall_response, parse_response, ConvertError, Error, Fault, Limits,
     Multicall, Response, Value,
 };
+use crate::http::client::{ClientRequest, RedirectPolicy, Target};
 use crate::http::Headers;
 
 /// Why a call did not produce a value. `T` is the runtime's transport error.
@@ -86,6 +87,12 @@ pub struct ProxyOptions {
     /// Whether to ask for compressed answers (`Accept-Encoding: gzip, deflate`; `identity`
     /// otherwise). Default: true.
     pub accept_gzip: bool,
+    /// Which redirects a call follows. Default [`RedirectPolicy::KeepMethod`]: a 307 or 308
+    /// (which resend the `POST` with its body) is followed, anything else is
+    /// [`ClientError::RedirectRefused`](crate::http::client::ClientError::RedirectRefused)
+    /// naming the status and the `Location`, so a call is never turned into a `GET` that
+    /// drops it. [`RedirectPolicy::Refuse`] follows none, as CPython's `ServerProxy`.
+    pub redirects: RedirectPolicy,
 }
 
 impl Default for ProxyOptions {
@@ -94,6 +101,7 @@ impl Default for ProxyOptions {
             limits: Limits::default(),
             max_decoded_body: 20 * 1024 * 1024,
             accept_gzip: true,
+            redirects: RedirectPolicy::KeepMethod,
         }
     }
 }
@@ -127,6 +135,20 @@ impl CallRequest {
             body,
             headers: options.headers(),
         }
+    }
+
+    /// The HTTP request that carries the call to `target`: a `POST` with its headers and
+    /// body, following only the redirects [`ProxyOptions::redirects`] allows, and sent once
+    /// more on a fresh connection when a kept-alive one turns out closed before any answer
+    /// came (as CPython's transport does).
+    pub fn http_request(self, target: Target, options: &ProxyOptions) -> ClientRequest {
+        let mut req = ClientRequest::to("POST", target)
+            .redirects(options.redirects)
+            .retry_on_stale(true);
+        for (name, value) in &self.headers {
+            req = req.header(name, value);
+        }
+        req.body(self.body)
     }
 }
 
@@ -173,6 +195,42 @@ impl ProxyOptions {
     /// The most response bytes worth reading before giving up: the decoding limit.
     pub fn max_response_bytes(&self) -> usize {
         self.limits.max_body_bytes
+    }
+}
+
+/// An answer's body as a proxy gathers it, piece by piece, up to
+/// [`ProxyOptions::max_response_bytes`]: a runtime's proxy pushes what its client reads.
+#[derive(Debug)]
+pub struct ReplyBody {
+    buf: Vec<u8>,
+    max: usize,
+}
+
+impl ReplyBody {
+    /// An empty body for an answer under `options`.
+    pub fn new(options: &ProxyOptions) -> Self {
+        ReplyBody {
+            buf: Vec::new(),
+            max: options.max_response_bytes(),
+        }
+    }
+
+    /// Adds a piece; an answer larger than allowed is refused as it arrives.
+    pub fn push<T>(&mut self, piece: &[u8]) -> Result<(), CallError<T>> {
+        let len = self.buf.len() + piece.len();
+        if len > self.max {
+            return Err(CallError::BadResponse(Error::BodyTooLarge {
+                len,
+                limit: self.max,
+            }));
+        }
+        self.buf.extend_from_slice(piece);
+        Ok(())
+    }
+
+    /// The body gathered.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
     }
 }
 

@@ -1,37 +1,48 @@
-//! The HTTP client's pure logic, shared by every runtime: URL targets, request heads,
-//! redirect rules, typed client errors, configuration, and [`Exchange`], a sans-IO
-//! request/response cycle over a client-role [`Connection`].
+//! The HTTP client role, decided once for every runtime: [`Fetch`] runs a whole request
+//! (redirects, credentials per origin, the retry of a stale pooled connection, the `1xx`
+//! cap, the connect, read, head and total deadlines) and says what to do next
+//! ([`FetchStep`]); a runtime's client connects, moves bytes, sleeps until
+//! [`Fetch::poll_timeout`] and keeps a [`Pool`] of idle connections by [`Origin`].
 //!
-//! A runtime's client is a thin loop around these pieces:
-//!
-//! 1. [`Target::parse`] the URL (`http://` only), connect to [`Target::host`] and
-//!    [`Target::port`] (or take an idle pooled connection),
-//! 2. [`Exchange::start`] with [`build_request`] and write the bytes it produced,
-//! 3. feed what the socket reads to [`Exchange::receive`] / [`Exchange::receive_eof`] while
-//!    [`Exchange::step`] says [`Step::NeedInput`]; it yields the head, then body chunks,
-//!    then [`Step::End`] saying whether the socket may go back to the pool,
-//! 4. ask [`Redirects::follow`] whether the response sends us elsewhere.
+//! | file | holds |
+//! |------|-------|
+//! | `fetch.rs` | [`Fetch`], [`FetchStep`]: the client state machine |
+//! | `request.rs` | [`ClientRequest`], [`RequestBody`] |
+//! | `config.rs` | [`ClientConfig`], the request head it makes |
+//! | `redirect.rs` | [`RedirectPolicy`] and the RFC 9110 §15.4 rules |
+//! | `pool.rs` | [`Pool`]: idle connections by origin |
+//! | `target.rs` | [`Target`], [`Origin`], [`Scheme`] |
+//! | `exchange.rs` | [`Exchange`]: one request/response cycle on one connection |
+//! | `error.rs` | [`ClientError`], [`Waiting`] |
 //!
 //! ```
-//! use netloom_core::http::client::{build_request, ClientConfig, Exchange, Step, Target};
+//! use std::sync::Arc;
+//! use std::time::{Instant, SystemTime};
+//! use netloom_core::http::client::{ClientConfig, ClientRequest, Fetch, FetchStep};
+//! use netloom_core::Now;
 //!
-//! let target = Target::parse("http://example.com/a?b#frag").unwrap();
-//! assert_eq!((target.host(), target.port()), ("example.com", 80));
-//! let config = ClientConfig::default();
-//! let mut ex = Exchange::new(config.limits.clone());
-//! let mut out = Vec::new();
-//! ex.start(build_request(&config, "GET", &target, None), &[], &mut out).unwrap();
-//! assert!(out.starts_with(b"GET /a?b HTTP/1.1\r\n"));
-//!
-//! ex.receive(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
-//! let Step::Head(resp) = ex.step().unwrap() else { panic!() };
-//! assert_eq!(resp.status(), 200);
-//! assert_eq!(ex.step().unwrap(), Step::Data(b"hi".to_vec()));
-//! assert_eq!(ex.step().unwrap(), Step::End { reusable: true });
+//! let now = Now::new(Instant::now(), SystemTime::now());
+//! let request = ClientRequest::new("GET", "http://example.com/a?b#frag")?;
+//! let mut fetch = Fetch::new(request, Arc::new(ClientConfig::default()), now);
+//! assert_eq!(fetch.next(now)?, FetchStep::Connect { fresh: false });
+//! fetch.connected(now)?; // a TCP connection to fetch.origin() is there
+//! assert_eq!(fetch.next(now)?, FetchStep::Write);
+//! assert!(fetch.transmit().starts_with(b"GET /a?b HTTP/1.1\r\nHost: example.com\r\n"));
+//! let n = fetch.transmit().len();
+//! fetch.advance(now, n);
+//! assert_eq!(fetch.next(now)?, FetchStep::Read);
+//! fetch.receive(now, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+//! assert_eq!(fetch.next(now)?, FetchStep::Head);
+//! assert_eq!(fetch.response().unwrap().status(), 200);
+//! assert_eq!(fetch.next(now)?, FetchStep::Body);
+//! assert_eq!(fetch.body(), b"hi");
+//! fetch.consume(2);
+//! assert_eq!(fetch.next(now)?, FetchStep::Release { reusable: true }); // back to the pool
+//! assert_eq!(fetch.next(now)?, FetchStep::Done);
+//! # Ok::<(), netloom_core::http::client::ClientError>(())
 //! ```
 
 mod config;
-mod cursor;
 mod error;
 mod exchange;
 mod fetch;
@@ -47,7 +58,6 @@ mod tests;
 pub use url::Url;
 
 pub use config::{body_length, build_request, ClientConfig};
-pub use cursor::BodyCursor;
 pub use error::{ClientError, Waiting};
 pub use exchange::{Exchange, Step};
 pub use fetch::{Fetch, FetchStep};
