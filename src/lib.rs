@@ -26,5 +26,5 @@ pub mod static_files;
 mod xmlrpc_client;
 
 pub use http_client::{HttpClient, HttpResponse};
-pub use select::{RunningServer, Runtime};
+pub use select::{Listener, RunningServer, Runtime};
 pub use xmlrpc_client::{XmlRpcError, XmlRpcProxy};

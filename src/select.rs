@@ -8,10 +8,11 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use netloom_core::frame::Service;
+use netloom_core::frame::{Addr, Service};
 use netloom_core::http::server::Handler;
 use netloom_core::http::Limits as HttpLimits;
 use netloom_core::ServerConfig;
+pub use netloom_io::Listener;
 
 /// Which runtime drives the sockets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,13 +61,21 @@ impl FromStr for Runtime {
 
 /// A server running in the background on some runtime. Dropping it stops it.
 pub struct RunningServer {
-    addr: SocketAddr,
+    addr: Addr,
     stop: Option<Box<dyn FnOnce() + Send>>,
 }
 
 impl RunningServer {
-    /// The address it listens on.
+    /// The TCP address it listens on (`0.0.0.0:0` for a Unix-socket server: see
+    /// [`addr`](RunningServer::addr)).
     pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+            .socket_addr()
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Where it listens: a TCP address, or a Unix domain socket.
+    pub fn addr(&self) -> Addr {
         self.addr
     }
 
@@ -77,7 +86,7 @@ impl RunningServer {
         }
     }
 
-    pub(crate) fn new(addr: SocketAddr, stop: impl FnOnce() + Send + 'static) -> Self {
+    pub(crate) fn new(addr: Addr, stop: impl FnOnce() + Send + 'static) -> Self {
         RunningServer {
             addr,
             stop: Some(Box::new(stop)),
@@ -86,7 +95,7 @@ impl RunningServer {
 
     /// Runs a smol server future on its own thread until its shutdown handle is used.
     pub(crate) fn smol_thread<F>(
-        addr: SocketAddr,
+        addr: Addr,
         handle: netloom_smol::ShutdownHandle,
         run: impl FnOnce() -> F + Send + 'static,
     ) -> io::Result<Self>
@@ -119,6 +128,14 @@ impl fmt::Debug for RunningServer {
     }
 }
 
+/// Where `listener` listens.
+fn listener_addr(listener: &Listener) -> io::Result<Addr> {
+    match listener {
+        Listener::Tcp(l) => l.local_addr().map(Addr::Inet),
+        Listener::Unix(..) => Ok(Addr::Unix),
+    }
+}
+
 /// How long the clients below wait on each operation.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -141,19 +158,21 @@ impl Runtime {
     /// the listener's backlog).
     pub fn spawn_tcp_on<S>(
         self,
-        listener: std::net::TcpListener,
+        listener: impl Into<Listener>,
         service: S,
         config: ServerConfig,
     ) -> io::Result<RunningServer>
     where
         S: Service + Send + Sync + 'static,
     {
+        let listener = listener.into();
+        let addr = listener_addr(&listener)?;
         match self {
             Runtime::Std => {
                 let h = netloom_std::tcp::Server::from_listener(listener, service)
                     .config(config)
                     .spawn()?;
-                Ok(RunningServer::new(h.local_addr(), move || {
+                Ok(RunningServer::new(addr, move || {
                     let _ = h.shutdown();
                 }))
             }
@@ -161,16 +180,15 @@ impl Runtime {
                 let h = netloom_mio::tcp::Server::from_listener(listener, service)
                     .config(config)
                     .spawn()?;
-                Ok(RunningServer::new(h.local_addr(), move || {
+                Ok(RunningServer::new(addr, move || {
                     let _ = h.shutdown();
                 }))
             }
             Runtime::Smol => {
                 let server =
                     netloom_smol::tcp::Server::from_listener(listener, service)?.config(config);
-                let local = server.local_addr()?;
                 let handle = server.shutdown_handle();
-                RunningServer::smol_thread(local, handle, move || server.run())
+                RunningServer::smol_thread(addr, handle, move || server.run())
             }
         }
     }
@@ -192,7 +210,7 @@ impl Runtime {
     /// Starts an HTTP server for `handler` on an already bound listener, in the background.
     pub fn spawn_http_on<H>(
         self,
-        listener: std::net::TcpListener,
+        listener: impl Into<Listener>,
         handler: H,
         config: ServerConfig,
         limits: HttpLimits,
@@ -200,13 +218,15 @@ impl Runtime {
     where
         H: Handler + Send + Sync + 'static,
     {
+        let listener = listener.into();
+        let addr = listener_addr(&listener)?;
         match self {
             Runtime::Std => {
                 let h = netloom_std::http_server::Server::from_listener(listener, handler)
                     .config(config)
                     .limits(limits)
                     .spawn()?;
-                Ok(RunningServer::new(h.local_addr(), move || {
+                Ok(RunningServer::new(addr, move || {
                     let _ = h.shutdown();
                 }))
             }
@@ -215,7 +235,7 @@ impl Runtime {
                     .config(config)
                     .limits(limits)
                     .spawn()?;
-                Ok(RunningServer::new(h.local_addr(), move || {
+                Ok(RunningServer::new(addr, move || {
                     let _ = h.shutdown();
                 }))
             }
@@ -223,9 +243,8 @@ impl Runtime {
                 let server = netloom_smol::http_server::Server::from_listener(listener, handler)?
                     .config(config)
                     .limits(limits);
-                let local = server.local_addr()?;
                 let handle = server.shutdown_handle();
-                RunningServer::smol_thread(local, handle, move || server.run())
+                RunningServer::smol_thread(addr, handle, move || server.run())
             }
         }
     }
@@ -247,7 +266,7 @@ impl Runtime {
     /// Serves HTTP with `handler` on an already bound listener, on this thread, forever.
     pub fn serve_http<H>(
         self,
-        listener: std::net::TcpListener,
+        listener: impl Into<Listener>,
         handler: H,
         config: ServerConfig,
         limits: HttpLimits,
@@ -274,7 +293,7 @@ impl Runtime {
     }
 
     /// Serves a framed TCP service on this thread, forever.
-    pub fn serve_tcp<S>(self, listener: std::net::TcpListener, service: S) -> io::Result<()>
+    pub fn serve_tcp<S>(self, listener: impl Into<Listener>, service: S) -> io::Result<()>
     where
         S: Service + Send + Sync + 'static,
     {

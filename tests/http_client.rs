@@ -161,7 +161,10 @@ type Peers = Arc<Mutex<Vec<u16>>>;
 
 fn routes(peers: Peers) -> impl Fn(IncomingRequest) -> OutgoingResponse + Send + Sync + 'static {
     move |req: IncomingRequest| {
-        peers.lock().unwrap().push(req.conn.peer.port());
+        peers
+            .lock()
+            .unwrap()
+            .push(req.conn.peer.port().unwrap_or(0));
         let target = req.head.target().to_owned();
         let redirect = |code: u16, to: &str| OutgoingResponse::new(code).header("Location", to);
         match target.as_str() {
@@ -184,7 +187,7 @@ fn routes(peers: Peers) -> impl Fn(IncomingRequest) -> OutgoingResponse + Send +
             "/rel" => redirect(302, "len"),
             "/loop" => redirect(302, "/loop"),
             "/to-https" => redirect(301, "https://127.0.0.1/"),
-            "/peer" => OutgoingResponse::text(200, req.conn.peer.port().to_string()),
+            "/peer" => OutgoingResponse::text(200, req.conn.peer.port().unwrap_or(0).to_string()),
             t if t.starts_with("/r/") => {
                 let mut parts = t[3..].splitn(2, '/');
                 let code = parts.next().and_then(|c| c.parse().ok()).unwrap_or(500);

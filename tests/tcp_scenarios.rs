@@ -197,16 +197,46 @@ fn connection_bound_makes_extra_clients_wait_not_fail() {
             .spawn_tcp(loopback(), SixteenServer::new(log), config)
             .unwrap();
         let addr = server.local_addr();
-        // Takes the only slot and idles; the idle timeout frees it.
-        let _hog = TcpStream::connect(addr).unwrap();
+        // Takes the only slot part-way through its frame, then stalls: busy, it keeps its
+        // place until the idle timeout ends it.
+        let mut hog = TcpStream::connect(addr).unwrap();
+        hog.write_all(b"Hi there").unwrap();
         thread::sleep(Duration::from_millis(50));
         let start = std::time::Instant::now();
         let (_, reply) = rt.exchange(&[addr], seed::CLIENT_MESSAGE, 16).unwrap();
         assert_eq!(&reply, seed::SERVER_REPLY);
-        // Served only once the idle hog was dropped: the bound held.
+        // Served only once the hog was dropped: the bound held.
         assert!(
-            start.elapsed() >= Duration::from_millis(150),
-            "bound not enforced"
+            start.elapsed() >= Duration::from_millis(200),
+            "bound not enforced: served after {:?}",
+            start.elapsed()
+        );
+    });
+}
+
+#[test]
+fn at_the_bound_a_silent_connection_gives_way_to_a_client() {
+    each_runtime(|rt| {
+        let (log, _lines) = collector();
+        let config = ServerConfig {
+            max_connections: 1,
+            ..ServerConfig::default()
+        };
+        let server = rt
+            .spawn_tcp(loopback(), SixteenServer::new(log), config)
+            .unwrap();
+        let addr = server.local_addr();
+        // Says nothing at all: after a short grace it gives its place up, long before its
+        // idle timeout (60 s).
+        let _silent = TcpStream::connect(addr).unwrap();
+        thread::sleep(Duration::from_millis(50));
+        let start = std::time::Instant::now();
+        let (_, reply) = rt.exchange(&[addr], seed::CLIENT_MESSAGE, 16).unwrap();
+        assert_eq!(&reply, seed::SERVER_REPLY);
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
         );
     });
 }

@@ -63,7 +63,10 @@ async fn serve<H: Handler + Send + Sync + 'static>(l: TcpListener, c: ServerConf
             continue;
         };
         let _ = stream.set_nodelay(c.nodelay);
-        let conn = service.connection(ConnInfo { local, peer });
+        let conn = service.connection(ConnInfo {
+            local: local.into(),
+            peer: peer.into(),
+        });
         tokio::spawn(drive(Served::new(conn, &c, Some(ticket), now()), stream));
     }
     bound.begin_shutdown();

@@ -484,8 +484,8 @@ fn serve(pieces: &[&[u8]], limits: &http::Limits, eof: bool, deferred: bool) -> 
     use netloom_core::Duplex;
     let handler: std::sync::Arc<fn(_) -> _> = std::sync::Arc::new(fuzz_handler);
     let info = frame::ConnInfo {
-        local: std::net::SocketAddr::from(([127, 0, 0, 1], 80)),
-        peer: std::net::SocketAddr::from(([127, 0, 0, 1], 9)),
+        local: std::net::SocketAddr::from(([127, 0, 0, 1], 80)).into(),
+        peer: std::net::SocketAddr::from(([127, 0, 0, 1], 9)).into(),
     };
     let mut conn = if deferred {
         http::server::ServerConn::deferred(handler, info, limits.clone())

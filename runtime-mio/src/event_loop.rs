@@ -13,11 +13,13 @@ use std::task::{Wake, Waker};
 use std::thread::{self, JoinHandle};
 use std::time::{Instant, SystemTime};
 
-use mio::net::{TcpListener, TcpStream};
+use mio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use mio::{Events, Interest, Poll, Token};
+use netloom_core::frame::Addr;
 use netloom_core::frame::ConnInfo;
 use netloom_core::serve::{Acceptor, Admit, Next, Served};
 use netloom_core::{Duplex, Now, ServerConfig};
+use netloom_io::Listener;
 use netloom_workers::Workers;
 
 const LISTENER: Token = Token(0);
@@ -29,19 +31,120 @@ fn now() -> Now {
     Now::new(Instant::now(), SystemTime::now())
 }
 
+/// An accepted connection of either transport.
+enum Conn {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Conn {
+    fn source(&mut self) -> &mut dyn mio::event::Source {
+        match self {
+            Conn::Tcp(s) => s,
+            Conn::Unix(s) => s,
+        }
+    }
+
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match self {
+            Conn::Tcp(s) => s.shutdown(how),
+            Conn::Unix(s) => s.shutdown(how),
+        }
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.read(buf),
+            Conn::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.write(buf),
+            Conn::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The listening socket of a loop.
+enum MioListener {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+impl MioListener {
+    fn source(&mut self) -> &mut dyn mio::event::Source {
+        match self {
+            MioListener::Tcp(l) => l,
+            MioListener::Unix(l) => l,
+        }
+    }
+
+    fn accept(&self) -> io::Result<(Conn, ConnInfo)> {
+        match self {
+            MioListener::Tcp(l) => {
+                let (s, peer) = l.accept()?;
+                let local = s.local_addr()?;
+                Ok((
+                    Conn::Tcp(s),
+                    ConnInfo {
+                        local: Addr::Inet(local),
+                        peer: Addr::Inet(peer),
+                    },
+                ))
+            }
+            MioListener::Unix(l) => {
+                let (s, _) = l.accept()?;
+                Ok((
+                    Conn::Unix(s),
+                    ConnInfo {
+                        local: Addr::Unix,
+                        peer: Addr::Unix,
+                    },
+                ))
+            }
+        }
+    }
+}
+
 /// A running mio server, stopped with [`shutdown`](ServerHandle::shutdown) or when dropped.
 #[derive(Debug)]
 pub struct ServerHandle {
-    addr: SocketAddr,
+    addr: Addr,
     /// One stop flag and waker per event loop.
     loops: Vec<(Arc<AtomicBool>, Arc<mio::Waker>)>,
     threads: Vec<JoinHandle<io::Result<()>>>,
+    /// The listener the loops' handles came from; a Unix socket's file goes with it, after
+    /// the loops have stopped.
+    listener: Option<Listener>,
 }
 
 impl ServerHandle {
-    /// The address the server listens on.
+    /// The TCP address the server listens on (`0.0.0.0:0` for a Unix-socket server: see
+    /// [`addr`](ServerHandle::addr)).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+            .socket_addr()
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Where the server listens: a TCP address, or a Unix domain socket.
+    pub fn addr(&self) -> Addr {
+        self.addr
+    }
+
+    /// The path of a Unix-socket server's socket.
+    pub fn unix_path(&self) -> Option<std::path::PathBuf> {
+        self.listener.as_ref().and_then(Listener::path)
     }
 
     /// Stops the server gracefully: the listener is closed at once, idle keep-alive
@@ -99,7 +202,7 @@ impl Wake for RoomWaker {
 }
 
 struct Entry<C: Duplex> {
-    stream: TcpStream,
+    stream: Conn,
     served: Served<C>,
     /// The deadline a timer is queued for, if any (later queued entries are stale).
     scheduled: Option<Instant>,
@@ -118,7 +221,7 @@ pub(crate) struct EventLoop<C: Duplex, F> {
     poll: Poll,
     /// `None` once shutdown has begun (the listening socket closes at once), or after it
     /// failed for good.
-    listener: Option<TcpListener>,
+    listener: Option<MioListener>,
     config: ServerConfig,
     factory: F,
     conns: HashMap<Token, Entry<C>>,
@@ -151,16 +254,19 @@ where
     F: FnMut(ConnInfo) -> C,
 {
     pub(crate) fn new(
-        std_listener: std::net::TcpListener,
+        std_listener: Listener,
         config: ServerConfig,
         factory: F,
         workers: Option<Workers>,
     ) -> io::Result<Self> {
         std_listener.set_nonblocking(true)?;
-        let mut listener = TcpListener::from_std(std_listener);
+        let mut listener = match std_listener {
+            Listener::Tcp(l) => MioListener::Tcp(TcpListener::from_std(l)),
+            Listener::Unix(l, _) => MioListener::Unix(UnixListener::from_std(l)),
+        };
         let poll = Poll::new()?;
         poll.registry()
-            .register(&mut listener, LISTENER, Interest::READABLE)?;
+            .register(listener.source(), LISTENER, Interest::READABLE)?;
         let waker = Arc::new(mio::Waker::new(poll.registry(), WAKER)?);
         let (done, completions) = mpsc::channel();
         let room = Arc::new(RoomWaker {
@@ -258,7 +364,7 @@ where
     fn begin_drain(&mut self) {
         self.drain_deadline = Some(Instant::now() + self.config.shutdown_grace);
         if let Some(mut listener) = self.listener.take() {
-            let _ = self.poll.registry().deregister(&mut listener);
+            let _ = self.poll.registry().deregister(listener.source());
         }
         self.acceptor.admission().begin_shutdown();
         self.service_all(now());
@@ -287,7 +393,7 @@ where
                 return;
             };
             match listener.accept() {
-                Ok((stream, peer)) => self.admit(stream, peer, t),
+                Ok((stream, info)) => self.admit(stream, info, t),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) => match self.acceptor.failed(e, t) {
                     // A descriptor reclaimed from an idle connection: close it now.
@@ -306,7 +412,7 @@ where
         }
     }
 
-    fn admit(&mut self, mut stream: TcpStream, peer: SocketAddr, t: Now) {
+    fn admit(&mut self, mut stream: Conn, info: ConnInfo, t: Now) {
         let (ticket, victim) = match self.acceptor.accepted(t) {
             Admit::Admitted { ticket, victim } => (ticket, victim),
             // Room was there a moment ago on this very thread; if not, refuse this one.
@@ -316,22 +422,23 @@ where
             // It gave way: the core closes it as soon as it is asked.
             self.service(conn_token(victim), t);
         }
-        let Ok(local) = stream.local_addr() else {
-            return;
-        };
-        if self.config.nodelay {
-            let _ = stream.set_nodelay(true);
+        if let (Conn::Tcp(s), true) = (&stream, self.config.nodelay) {
+            let _ = s.set_nodelay(true);
         }
         let token = conn_token(ticket.id());
         if self
             .poll
             .registry()
-            .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+            .register(
+                stream.source(),
+                token,
+                Interest::READABLE | Interest::WRITABLE,
+            )
             .is_err()
         {
             return;
         }
-        let conn = (self.factory)(ConnInfo { local, peer });
+        let conn = (self.factory)(info);
         let served = Served::new(conn, &self.config, Some(ticket), t);
         self.conns.insert(
             token,
@@ -400,7 +507,7 @@ where
                 }
                 Next::Close => {
                     if let Some(mut entry) = self.conns.remove(&token) {
-                        let _ = self.poll.registry().deregister(&mut entry.stream);
+                        let _ = self.poll.registry().deregister(entry.stream.source());
                     }
                     return;
                 }
@@ -455,7 +562,7 @@ fn conn_token(id: u64) -> Token {
 /// Starts `config.event_loops` loop threads sharing `listener` (each with its own poll and
 /// its share of the connection bound); the handle stops them.
 pub(crate) fn spawn<C, F>(
-    listener: std::net::TcpListener,
+    listener: Listener,
     config: ServerConfig,
     factory: F,
 ) -> io::Result<ServerHandle>
@@ -463,7 +570,10 @@ where
     C: Duplex + 'static,
     F: FnMut(ConnInfo) -> C + Clone + Send + 'static,
 {
-    let addr = listener.local_addr()?;
+    let addr = match &listener {
+        Listener::Tcp(l) => Addr::Inet(l.local_addr()?),
+        Listener::Unix(..) => Addr::Unix,
+    };
     let loops = config.event_loops.max(1);
     let mut per_loop = config.clone();
     per_loop.max_connections = (config.max_connections / loops).max(1);
@@ -471,6 +581,7 @@ where
         addr,
         loops: Vec::with_capacity(loops),
         threads: Vec::with_capacity(loops),
+        listener: None,
     };
     // One pool for all the loops (its threads start only when jobs come).
     let workers = (config.handler_threads > 0).then(|| Workers::new(config.handler_threads));
@@ -500,15 +611,12 @@ where
             .map_err(|_| io::Error::other("event loop thread died"))??;
         handle.loops.push(pair);
     }
+    handle.listener = Some(listener);
     Ok(handle)
 }
 
 /// Runs the loops until they fail: [`spawn`] and wait.
-pub(crate) fn run<C, F>(
-    listener: std::net::TcpListener,
-    config: ServerConfig,
-    factory: F,
-) -> io::Result<()>
+pub(crate) fn run<C, F>(listener: Listener, config: ServerConfig, factory: F) -> io::Result<()>
 where
     C: Duplex + 'static,
     F: FnMut(ConnInfo) -> C + Clone + Send + 'static,

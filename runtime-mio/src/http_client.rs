@@ -36,7 +36,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Pool};
 use netloom_core::http::{self, Headers};
 use netloom_core::Now;
-use netloom_files::PartFile;
+use netloom_io::PartFile;
 
 pub use netloom_core::http::client::{ClientConfig, ClientError, RedirectPolicy, Url, Waiting};
 

@@ -22,10 +22,11 @@ use netloom_core::http::Limits;
 use netloom_core::ServerConfig;
 
 use crate::event_loop::{self, ServerHandle};
+use crate::Listener;
 
 /// An HTTP server serving one [`Handler`] from one event-loop thread.
 pub struct Server<H> {
-    listener: TcpListener,
+    listener: Listener,
     handler: Arc<H>,
     config: ServerConfig,
     limits: Limits,
@@ -40,10 +41,20 @@ where
         Ok(Self::from_listener(TcpListener::bind(addr)?, handler))
     }
 
-    /// Serves on an already bound listener.
-    pub fn from_listener(listener: TcpListener, handler: H) -> Self {
+    /// Binds a Unix domain socket at `path` (a live socket there is never replaced, a
+    /// stale one is; the file is removed when the server stops).
+    pub fn bind_unix(path: impl AsRef<std::path::Path>, handler: H) -> io::Result<Self> {
+        Ok(Self::from_listener(
+            Listener::bind_unix(path.as_ref())?,
+            handler,
+        ))
+    }
+
+    /// Serves on an already bound listener (a `TcpListener`, a `UnixListener`, or a
+    /// [`Listener`]).
+    pub fn from_listener(listener: impl Into<Listener>, handler: H) -> Self {
         Server {
-            listener,
+            listener: listener.into(),
             handler: Arc::new(handler),
             config: ServerConfig::default(),
             limits: Limits::default(),
@@ -62,7 +73,7 @@ where
         self
     }
 
-    /// The bound address.
+    /// The bound TCP address (an error for a Unix-socket server).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }

@@ -25,3 +25,4 @@ mod event_loop;
 
 pub use event_loop::ServerHandle;
 pub use netloom_core::ServerConfig;
+pub use netloom_io::Listener;

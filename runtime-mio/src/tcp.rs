@@ -20,6 +20,7 @@ use netloom_core::frame::{Bound, Decoder, FixedDecoder, Service};
 use netloom_core::ServerConfig;
 
 use crate::event_loop::{self, ServerHandle};
+use crate::Listener;
 
 pub use crate::client::ClientConn as Client;
 
@@ -56,7 +57,7 @@ impl Client {
 
 /// A framed TCP server on one event-loop thread.
 pub struct Server<S> {
-    listener: TcpListener,
+    listener: Listener,
     service: Arc<S>,
     config: ServerConfig,
 }
@@ -70,10 +71,20 @@ where
         Ok(Self::from_listener(TcpListener::bind(addr)?, service))
     }
 
-    /// Serves on an already bound listener.
-    pub fn from_listener(listener: TcpListener, service: S) -> Self {
+    /// Binds a Unix domain socket at `path` (a live socket there is never replaced, a
+    /// stale one is; the file is removed when the server stops).
+    pub fn bind_unix(path: impl AsRef<std::path::Path>, service: S) -> io::Result<Self> {
+        Ok(Self::from_listener(
+            Listener::bind_unix(path.as_ref())?,
+            service,
+        ))
+    }
+
+    /// Serves on an already bound listener (a `TcpListener`, a `UnixListener`, or a
+    /// [`Listener`]).
+    pub fn from_listener(listener: impl Into<Listener>, service: S) -> Self {
         Server {
-            listener,
+            listener: listener.into(),
             service: Arc::new(service),
             config: ServerConfig::default(),
         }
@@ -85,7 +96,7 @@ where
         self
     }
 
-    /// The bound address.
+    /// The bound TCP address (an error for a Unix-socket server).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }

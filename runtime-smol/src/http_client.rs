@@ -43,7 +43,7 @@ use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Origin, Pool};
 use netloom_core::http::{self, Headers};
 use netloom_core::Now;
-use netloom_files::PartFile;
+use netloom_io::PartFile;
 
 pub use netloom_core::http::client::{ClientConfig, ClientError, RedirectPolicy, Url, Waiting};
 

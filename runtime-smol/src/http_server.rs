@@ -13,12 +13,12 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 
-use async_io::Async;
 use netloom_core::http::server::{Handler, HttpService};
 use netloom_core::http::Limits;
 use netloom_core::ServerConfig;
 
-use crate::server::{self, shutdown_pair, ShutdownHandle, ShutdownSignal};
+use crate::server::{self, shutdown_pair, ShutdownHandle, ShutdownSignal, SmolListener};
+use crate::Listener;
 
 /// An HTTP server serving one [`Handler`].
 ///
@@ -26,7 +26,7 @@ use crate::server::{self, shutdown_pair, ShutdownHandle, ShutdownSignal};
 /// blocks delays only its own connection; with `handler_threads: 0` they run on the
 /// executor's thread, which is fastest for handlers that never block.
 pub struct Server<H> {
-    listener: Async<TcpListener>,
+    listener: SmolListener,
     handler: Arc<H>,
     config: ServerConfig,
     limits: Limits,
@@ -43,11 +43,18 @@ where
         Self::from_listener(TcpListener::bind(addr)?, handler)
     }
 
-    /// Serves on an already bound listener.
-    pub fn from_listener(listener: TcpListener, handler: H) -> io::Result<Self> {
+    /// Binds a Unix domain socket at `path` (a live socket there is never replaced, a
+    /// stale one is; the file is removed when the server stops).
+    pub fn bind_unix(path: impl AsRef<std::path::Path>, handler: H) -> io::Result<Self> {
+        Self::from_listener(Listener::bind_unix(path.as_ref())?, handler)
+    }
+
+    /// Serves on an already bound listener (a `TcpListener`, a `UnixListener`, or a
+    /// [`Listener`]).
+    pub fn from_listener(listener: impl Into<Listener>, handler: H) -> io::Result<Self> {
         let (handle, signal) = shutdown_pair();
         Ok(Server {
-            listener: Async::new(listener)?,
+            listener: SmolListener::new(listener.into())?,
             handler: Arc::new(handler),
             config: ServerConfig::default(),
             limits: Limits::default(),
@@ -68,9 +75,9 @@ where
         self
     }
 
-    /// The bound address.
+    /// The bound TCP address (an error for a Unix-socket server).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.get_ref().local_addr()
+        self.listener.local_addr()
     }
 
     /// A handle that makes [`run`](Self::run) return.

@@ -21,4 +21,5 @@ pub mod xmlrpc;
 mod server;
 
 pub use netloom_core::ServerConfig;
+pub use netloom_io::Listener;
 pub use server::ShutdownHandle;

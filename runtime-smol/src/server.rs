@@ -1,22 +1,100 @@
 //! The accept loop, connection bound, timeouts and shutdown shared by every smol server.
 
 use std::cell::Cell;
-use std::io::{self, Read};
-use std::net::TcpStream;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::task::Waker;
 use std::time::{Duration, Instant, SystemTime};
 
 use async_io::{Async, Timer};
 use futures_lite::future;
 use futures_lite::AsyncWriteExt;
-use netloom_core::frame::ConnInfo;
+use netloom_core::frame::{Addr, ConnInfo};
 use netloom_core::serve::{Acceptor, Admit, Kicked, Next, Served};
 use netloom_core::{Duplex, Now, ServerConfig};
+use netloom_io::{Listener, SocketFile};
 use netloom_workers::Workers;
 use smol::channel::{self, Receiver, Sender};
 
 fn now() -> Now {
     Now::new(Instant::now(), SystemTime::now())
+}
+
+/// A listening socket of either transport, on async-io (a Unix socket's file is kept, and
+/// removed when the server stops).
+pub(crate) enum SmolListener {
+    Tcp(Async<TcpListener>),
+    // The socket file, removed when the server stops.
+    Unix(Async<UnixListener>, #[allow(dead_code)] Option<SocketFile>),
+}
+
+/// An accepted connection of either transport.
+pub(crate) enum SmolStream {
+    Tcp(Async<TcpStream>),
+    Unix(Async<UnixStream>),
+}
+
+impl SmolListener {
+    pub(crate) fn new(listener: Listener) -> io::Result<SmolListener> {
+        Ok(match listener {
+            Listener::Tcp(l) => SmolListener::Tcp(Async::new(l)?),
+            Listener::Unix(l, file) => SmolListener::Unix(Async::new(l)?, file),
+        })
+    }
+
+    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
+        match self {
+            SmolListener::Tcp(l) => l.get_ref().local_addr(),
+            SmolListener::Unix(..) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a Unix-socket server has no IP address",
+            )),
+        }
+    }
+
+    async fn accept(&self) -> io::Result<(SmolStream, ConnInfo)> {
+        match self {
+            SmolListener::Tcp(l) => {
+                let (s, peer) = l.accept().await?;
+                let local = s.get_ref().local_addr()?;
+                Ok((
+                    SmolStream::Tcp(s),
+                    ConnInfo {
+                        local: Addr::Inet(local),
+                        peer: Addr::Inet(peer),
+                    },
+                ))
+            }
+            SmolListener::Unix(l, _) => {
+                let (s, _) = l.accept().await?;
+                Ok((
+                    SmolStream::Unix(s),
+                    ConnInfo {
+                        local: Addr::Unix,
+                        peer: Addr::Unix,
+                    },
+                ))
+            }
+        }
+    }
+}
+
+/// Half-closing a socket of either transport.
+pub(crate) trait Shutdown {
+    fn shutdown_write(&self) -> io::Result<()>;
+}
+
+impl Shutdown for TcpStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(std::net::Shutdown::Write)
+    }
+}
+
+impl Shutdown for UnixStream {
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.shutdown(std::net::Shutdown::Write)
+    }
 }
 
 /// Stops a running server: [`shutdown`](ShutdownHandle::shutdown) makes its `run` future
@@ -60,7 +138,7 @@ impl ShutdownSignal {
 /// future, so no global executor is assumed. Every timer and connection decision is the
 /// core's (`netloom_core::serve`); this only awaits sockets, timers and jobs.
 pub(crate) async fn accept_loop<C, F>(
-    listener: Async<std::net::TcpListener>,
+    listener: SmolListener,
     config: &ServerConfig,
     signal: &ShutdownSignal,
     mut factory: F,
@@ -106,15 +184,19 @@ where
                     Admit::Full => continue,
                     Admit::ShuttingDown => return Ok::<(), io::Error>(()),
                 };
-                let Ok(local) = stream.get_ref().local_addr() else {
-                    continue;
-                };
-                if config.nodelay {
-                    let _ = stream.get_ref().set_nodelay(true);
-                }
-                let conn = factory(ConnInfo { local, peer });
+                let conn = factory(peer);
                 let served = Served::new(conn, config, Some(ticket), now());
-                ex.spawn(drive(served, stream, workers.clone())).detach();
+                match stream {
+                    SmolStream::Tcp(s) => {
+                        if config.nodelay {
+                            let _ = s.get_ref().set_nodelay(true);
+                        }
+                        ex.spawn(drive(served, s, workers.clone())).detach();
+                    }
+                    SmolStream::Unix(s) => {
+                        ex.spawn(drive(served, s, workers.clone())).detach();
+                    }
+                }
             }
         };
         future::or(accept, async {
@@ -189,11 +271,13 @@ async fn wait<T>(
 
 /// Drives one connection's [`Served`] until it says to close. Its jobs (handler calls) run on
 /// `workers`.
-pub(crate) async fn drive<C: Duplex>(
+pub(crate) async fn drive<C: Duplex, T: Shutdown + Write + async_io::IoSafe>(
     mut served: Served<C>,
-    mut stream: Async<TcpStream>,
+    mut stream: Async<T>,
     workers: Workers,
-) {
+) where
+    for<'a> &'a T: Read + Write,
+{
     // The result of the job out, if one is.
     let mut job: Option<Receiver<Option<C::Done>>> = None;
     loop {
@@ -249,7 +333,7 @@ pub(crate) async fn drive<C: Duplex>(
             }
             Next::ShutdownWrite => {
                 let _ = stream.flush().await;
-                let _ = stream.get_ref().shutdown(std::net::Shutdown::Write);
+                let _ = stream.get_ref().shutdown_write();
             }
             Next::Close => return,
         }
@@ -267,7 +351,10 @@ thread_local! {
 
 /// One non-blocking read from `io`, handed straight to `served` (end of stream included);
 /// `WouldBlock` when there is nothing, so that `read_with` waits.
-fn read_into<C: Duplex>(mut io: &TcpStream, served: &mut Served<C>) -> io::Result<()> {
+fn read_into<C: Duplex, T>(mut io: &T, served: &mut Served<C>) -> io::Result<()>
+where
+    for<'a> &'a T: Read,
+{
     // Taken out of the thread-local while in use, so a handler that somehow re-enters gets a
     // buffer of its own rather than a conflict.
     let mut buf = READ_BUFFER.with(Cell::take);

@@ -22,7 +22,8 @@ use futures_lite::{AsyncRead, AsyncReadExt};
 use netloom_core::frame::{Bound, Decoder, FixedDecoder, Service};
 use netloom_core::ServerConfig;
 
-use crate::server::{self, shutdown_pair, ShutdownHandle, ShutdownSignal};
+use crate::server::{self, shutdown_pair, ShutdownHandle, ShutdownSignal, SmolListener};
+use crate::Listener;
 
 /// How long [`connect`] waits for each address.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -68,7 +69,7 @@ pub async fn recvall(stream: &mut (impl AsyncRead + Unpin), len: usize) -> io::R
 
 /// A framed TCP server whose `run` future serves every connection.
 pub struct Server<S> {
-    listener: Async<TcpListener>,
+    listener: SmolListener,
     service: Arc<S>,
     config: ServerConfig,
     signal: ShutdownSignal,
@@ -84,9 +85,16 @@ where
         Self::from_listener(TcpListener::bind(addr)?, service)
     }
 
-    /// Serves on an already bound listener.
-    pub fn from_listener(listener: TcpListener, service: S) -> io::Result<Self> {
-        let listener = Async::new(listener)?;
+    /// Binds a Unix domain socket at `path` (a live socket there is never replaced, a
+    /// stale one is; the file is removed when the server stops).
+    pub fn bind_unix(path: impl AsRef<std::path::Path>, service: S) -> io::Result<Self> {
+        Self::from_listener(Listener::bind_unix(path.as_ref())?, service)
+    }
+
+    /// Serves on an already bound listener (a `TcpListener`, a `UnixListener`, or a
+    /// [`Listener`]).
+    pub fn from_listener(listener: impl Into<Listener>, service: S) -> io::Result<Self> {
+        let listener = SmolListener::new(listener.into())?;
         let (handle, signal) = shutdown_pair();
         Ok(Server {
             listener,
@@ -103,9 +111,9 @@ where
         self
     }
 
-    /// The bound address.
+    /// The bound TCP address (an error for a Unix-socket server).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.get_ref().local_addr()
+        self.listener.local_addr()
     }
 
     /// A handle that makes [`run`](Self::run) return.

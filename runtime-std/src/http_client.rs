@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Origin, Pool};
 use netloom_core::http::{self, Headers};
-use netloom_files::PartFile;
+use netloom_io::PartFile;
 
 use crate::server::now;
 use crate::timeouts::Armed;

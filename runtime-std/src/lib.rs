@@ -19,5 +19,7 @@ pub mod xmlrpc;
 
 mod server;
 mod timeouts;
+mod transport;
 
 pub use server::{ServerConfig, ServerHandle};
+pub use transport::Listener;

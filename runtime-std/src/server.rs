@@ -2,21 +2,23 @@
 //! [`Served`] says (see `netloom_core::serve` for the contract). Every timer and every
 //! connection decision is the core's; this file only blocks on sockets.
 
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::io;
+use std::net::{Shutdown, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Wake, Waker};
+use std::task::Waker;
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant, SystemTime};
 
-use netloom_core::frame::ConnInfo;
+use netloom_core::frame::{Addr, ConnInfo};
 use netloom_core::serve::{Acceptor, Admission, Admit, Next, Served, Ticket};
 pub use netloom_core::ServerConfig;
 use netloom_core::{Duplex, Now};
 
 use crate::timeouts::Armed;
+use crate::transport::{Accept, Listener, ListenerExt, Socket, Wake};
 
 /// Both clocks, read once per call into the core.
 pub(crate) fn now() -> Now {
@@ -26,7 +28,9 @@ pub(crate) fn now() -> Now {
 /// A running server, stopped with [`shutdown`](ServerHandle::shutdown) or when dropped.
 #[derive(Debug)]
 pub struct ServerHandle {
-    addr: SocketAddr,
+    addr: Addr,
+    path: Option<PathBuf>,
+    wake: Wake,
     stop: Arc<AtomicBool>,
     admission: Arc<Admission>,
     grace: Duration,
@@ -34,9 +38,23 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
-    /// The address the server listens on.
+    /// The TCP address the server listens on (`0.0.0.0:0` for a Unix-socket server: see
+    /// [`addr`](ServerHandle::addr)).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+            .socket_addr()
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Where the server listens: a TCP address, or a Unix domain socket
+    /// ([`unix_path`](ServerHandle::unix_path)).
+    pub fn addr(&self) -> Addr {
+        self.addr
+    }
+
+    /// The path of a Unix-socket server's socket.
+    pub fn unix_path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// Stops the server gracefully: stops accepting at once (the listener is closed before
@@ -57,7 +75,7 @@ impl ServerHandle {
         self.stop.store(true, Ordering::SeqCst);
         self.admission.begin_shutdown();
         // Wake the blocking accept; the loop sees the flag, returns and closes the listener.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        self.wake.wake();
         let accepted = thread
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("accept loop panicked")));
@@ -83,7 +101,7 @@ impl Drop for ServerHandle {
 /// Wakes a parked thread.
 struct Unpark(Thread);
 
-impl Wake for Unpark {
+impl std::task::Wake for Unpark {
     fn wake(self: Arc<Self>) {
         self.0.unpark();
     }
@@ -99,9 +117,9 @@ fn parker() -> Waker {
 
 /// Interrupts a connection thread blocked on its socket (the core kicked it: evicted, or the
 /// server is shutting down): its read or write returns at once.
-struct Interrupt(TcpStream);
+struct Interrupt<S>(S);
 
-impl Wake for Interrupt {
+impl<S: Socket + Sync> std::task::Wake for Interrupt<S> {
     fn wake(self: Arc<Self>) {
         let _ = self.0.shutdown(Shutdown::Both);
     }
@@ -111,8 +129,8 @@ impl Wake for Interrupt {
 }
 
 /// Accepts until `stop` is set, serving each connection on a thread of its own.
-fn serve<C, F>(
-    listener: TcpListener,
+fn serve<C, F, L>(
+    listener: L,
     config: ServerConfig,
     mut acceptor: Acceptor,
     stop: Arc<AtomicBool>,
@@ -121,6 +139,8 @@ fn serve<C, F>(
 where
     C: Duplex,
     F: Fn(ConnInfo) -> C + Send + Sync + 'static,
+    L: Accept,
+    L::Socket: Sync,
 {
     let make = Arc::new(make);
     let config = Arc::new(config);
@@ -136,7 +156,7 @@ where
         if stop.load(Ordering::SeqCst) {
             return Ok(());
         }
-        let (stream, peer) = match listener.accept() {
+        let (stream, info) = match listener.accept_conn() {
             Ok(pair) => pair,
             Err(e) => {
                 // Victims (descriptors reclaimed) are kicked through their tickets.
@@ -153,11 +173,8 @@ where
             Admit::Full => continue,
             Admit::ShuttingDown => return Ok(()),
         };
-        let Ok(local) = stream.local_addr() else {
-            continue;
-        };
         if config.nodelay {
-            let _ = stream.set_nodelay(true);
+            let _ = stream.set_nodelay();
         }
         // The clone lets the core interrupt this connection's blocked read (eviction,
         // shutdown). Without a descriptor for it, serve the connection anyway (its own
@@ -172,7 +189,7 @@ where
         let spawned = thread::Builder::new()
             .name("netloom-conn".into())
             .spawn(move || {
-                let conn = make(ConnInfo { local, peer });
+                let conn = make(info);
                 drive(conn, stream, &config, Some(ticket));
             });
         // A failed spawn drops the closure; the ticket in it frees the slot.
@@ -181,24 +198,23 @@ where
 }
 
 /// Runs the accept loop on this thread until the listener fails.
-pub(crate) fn run<C, F>(listener: TcpListener, config: ServerConfig, make: F) -> io::Result<()>
+pub(crate) fn run<C, F>(listener: Listener, config: ServerConfig, make: F) -> io::Result<()>
 where
     C: Duplex,
     F: Fn(ConnInfo) -> C + Send + Sync + 'static,
 {
     let acceptor = Acceptor::new(&config, now());
-    serve(
-        listener,
-        config,
-        acceptor,
-        Arc::new(AtomicBool::new(false)),
-        make,
-    )
+    let stop = Arc::new(AtomicBool::new(false));
+    match listener {
+        Listener::Tcp(l) => serve(l, config, acceptor, stop, make),
+        // The socket file goes when the loop ends.
+        Listener::Unix(l, _file) => serve(l, config, acceptor, stop, make),
+    }
 }
 
 /// Starts the accept loop on a background thread.
 pub(crate) fn spawn<C, F>(
-    listener: TcpListener,
+    listener: Listener,
     config: ServerConfig,
     make: F,
 ) -> io::Result<ServerHandle>
@@ -206,17 +222,25 @@ where
     C: Duplex,
     F: Fn(ConnInfo) -> C + Send + Sync + 'static,
 {
-    let addr = listener.local_addr()?;
+    let addr = listener.addr()?;
+    let path = listener.path();
+    let wake = listener.waker();
     let acceptor = Acceptor::new(&config, now());
     let admission = Arc::clone(acceptor.admission());
     let stop = Arc::new(AtomicBool::new(false));
     let grace = config.shutdown_grace;
     let s = Arc::clone(&stop);
-    let thread = thread::Builder::new()
-        .name("netloom-accept".into())
-        .spawn(move || serve(listener, config, acceptor, s, make))?;
+    let thread =
+        thread::Builder::new()
+            .name("netloom-accept".into())
+            .spawn(move || match listener {
+                Listener::Tcp(l) => serve(l, config, acceptor, s, make),
+                Listener::Unix(l, _file) => serve(l, config, acceptor, s, make),
+            })?;
     Ok(ServerHandle {
         addr,
+        path,
+        wake,
         stop,
         admission,
         grace,
@@ -225,9 +249,9 @@ where
 }
 
 /// Drives one connection over a blocking socket until its [`Served`] says to close.
-pub(crate) fn drive<C: Duplex>(
+pub(crate) fn drive<C: Duplex, S: Socket>(
     conn: C,
-    mut stream: TcpStream,
+    mut stream: S,
     config: &ServerConfig,
     ticket: Option<Ticket>,
 ) {

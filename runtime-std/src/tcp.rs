@@ -20,6 +20,7 @@ use std::time::Duration;
 use netloom_core::frame::{Bound, Decoder, FixedDecoder, Service};
 
 use crate::server::{self, ServerConfig, ServerHandle};
+use crate::Listener;
 
 /// How long [`connect`] waits for each address. Default for clients.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,7 +64,7 @@ pub fn recvall(stream: &mut impl Read, len: usize) -> io::Result<Vec<u8>> {
 
 /// A framed TCP server: binds, then serves a [`Service`] on every connection.
 pub struct Server<S> {
-    listener: TcpListener,
+    listener: Listener,
     service: Arc<S>,
     config: ServerConfig,
 }
@@ -77,10 +78,20 @@ where
         Ok(Self::from_listener(TcpListener::bind(addr)?, service))
     }
 
-    /// Serves on an already bound listener.
-    pub fn from_listener(listener: TcpListener, service: S) -> Self {
+    /// Binds a Unix domain socket at `path` (a live socket there is never replaced, a
+    /// stale one is; the file is removed when the server stops).
+    pub fn bind_unix(path: impl AsRef<std::path::Path>, service: S) -> io::Result<Self> {
+        Ok(Self::from_listener(
+            Listener::bind_unix(path.as_ref())?,
+            service,
+        ))
+    }
+
+    /// Serves on an already bound listener (a `TcpListener`, a `UnixListener`, or a
+    /// [`Listener`]).
+    pub fn from_listener(listener: impl Into<Listener>, service: S) -> Self {
         Server {
-            listener,
+            listener: listener.into(),
             service: Arc::new(service),
             config: ServerConfig::default(),
         }
@@ -92,7 +103,7 @@ where
         self
     }
 
-    /// The bound address.
+    /// The bound TCP address (an error for a Unix-socket server).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }

@@ -134,6 +134,10 @@ pub struct ServerFlags {
     /// Event-loop threads (mio; the other runtimes ignore it).
     #[arg(long, value_name = "N", default_value_t = server_default().event_loops)]
     pub event_loops: usize,
+    /// Listen on a Unix domain socket at this path instead of TCP (a live socket there is
+    /// never replaced; a stale one is; it is removed when the server stops).
+    #[arg(long, value_name = "PATH")]
+    pub unix: Option<std::path::PathBuf>,
 }
 
 impl ServerFlags {
@@ -194,9 +198,6 @@ fn client_default() -> ClientConfig {
 }
 
 /// How a client reaches the server: what `get` and the `xmlrpc` clients share.
-///
-/// `--max-time`, `--unix-socket`, `--cacert` and `--insecure` join this group with the
-/// client that supports them.
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Connection")]
 pub struct ConnectFlags {
@@ -206,6 +207,14 @@ pub struct ConnectFlags {
     /// Give up when the server sends nothing for this long (0: wait forever).
     #[arg(long, value_name = "SECS", default_value_t = Seconds(client_default().read_timeout))]
     pub read_timeout: Seconds,
+    /// Give up on the whole transfer (redirects and body included) after this long, as
+    /// curl's --max-time [default: no limit; the response head must come within 60s].
+    #[arg(short = 'm', long, value_name = "SECS")]
+    pub max_time: Option<Seconds>,
+    /// Connect through this Unix domain socket instead of TCP (the URL still gives the Host
+    /// and the path), as curl's --unix-socket.
+    #[arg(long, value_name = "PATH")]
+    pub unix_socket: Option<std::path::PathBuf>,
 }
 
 #[cfg(test)]

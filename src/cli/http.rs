@@ -79,10 +79,7 @@ pub fn serve(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
     let (dir, port) = args.dir_and_port()?;
     let files = StaticFiles::new(&dir)
         .map_err(|e| CliError::io(&format!("cannot serve {}", dir.display()), &e))?;
-    let listener = serve::listen(&args.bind, port)?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| CliError::io("listen", &e))?;
+    let (listener, addr) = serve::listen(&args.bind, port, args.server.unix.as_deref())?;
     let root = files.root().display().to_string();
     let handler = AccessLog::new(HtmlErrors(files));
     let in_flight = handler.in_flight();
@@ -97,10 +94,16 @@ pub fn serve(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
         )
         .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))?;
     let stop = Stop::watch()?;
-    println!(
-        "Serving HTTP on {} port {} (http://{addr}/) from {root} [{runtime}] ...",
-        addr.ip(),
-        addr.port(),
-    );
+    match &addr {
+        serve::Bound::Tcp(addr) => println!(
+            "Serving HTTP on {} port {} (http://{addr}/) from {root} [{runtime}] ...",
+            addr.ip(),
+            addr.port(),
+        ),
+        serve::Bound::Unix(path) => println!(
+            "Serving HTTP on unix socket {} from {root} [{runtime}] ...",
+            path.display()
+        ),
+    }
     serve::until_stopped(stop, server, grace, Some(in_flight))
 }

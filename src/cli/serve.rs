@@ -8,23 +8,59 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use netloom::http::server::{Body, Handler, IncomingRequest, OutgoingResponse, Rejection};
-use netloom::RunningServer;
+use netloom::{Listener, RunningServer};
 
 use super::args::Seconds;
 use super::error::{host_port, io_text, resolve_listen, CliError};
 use super::escape::escape;
 use super::signals::Stop;
 
-/// Binds `host:port` (port 0 picks a free one), with a one-line error.
-pub fn listen(host: &str, port: u16) -> Result<TcpListener, CliError> {
+/// Where a server ended up listening.
+pub enum Bound {
+    /// On TCP, at this address.
+    Tcp(std::net::SocketAddr),
+    /// On a Unix domain socket at this path.
+    Unix(std::path::PathBuf),
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bound::Tcp(a) => a.fmt(f),
+            Bound::Unix(p) => write!(f, "unix:{}", p.display()),
+        }
+    }
+}
+
+/// Binds `host:port` (port 0 picks a free one), or the Unix socket `unix` when given, with a
+/// one-line error.
+pub fn listen(
+    host: &str,
+    port: u16,
+    unix: Option<&std::path::Path>,
+) -> Result<(Listener, Bound), CliError> {
+    if let Some(path) = unix {
+        let listener = Listener::bind_unix(path).map_err(|e| {
+            CliError::msg(format!(
+                "cannot listen on {}: {}",
+                path.display(),
+                io_text(&e)
+            ))
+        })?;
+        return Ok((listener, Bound::Unix(path.to_path_buf())));
+    }
     let addrs = resolve_listen(host, port)?;
-    TcpListener::bind(&addrs[..]).map_err(|e| {
+    let listener = TcpListener::bind(&addrs[..]).map_err(|e| {
         CliError::msg(format!(
             "cannot listen on {}: {}",
             host_port(host, port),
             io_text(&e)
         ))
-    })
+    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::io("listen", &e))?;
+    Ok((Listener::Tcp(listener), Bound::Tcp(addr)))
 }
 
 /// Logs each request to stderr as Python's `http.server` (and `SimpleXMLRPCServer` with
@@ -78,7 +114,7 @@ impl<H: Handler> Handler for AccessLog<H> {
             req.head.target(),
             req.head.version().as_str()
         );
-        let peer = req.conn.peer.ip();
+        let peer = req.conn.peer.host();
         let mut resp = self.inner.handle(req);
         let when = chrono::Local::now().format("%d/%b/%Y %H:%M:%S");
         eprintln!(
@@ -107,7 +143,7 @@ impl<H: Handler> Handler for AccessLog<H> {
         let when = chrono::Local::now().format("%d/%b/%Y %H:%M:%S");
         eprintln!(
             "{} - - [{when}] \"{}\" {} -",
-            rejection.conn.peer.ip(),
+            rejection.conn.peer.host(),
             escape(rejection.start),
             rejection.status
         );

@@ -29,10 +29,7 @@ fn serve_tcp<S>(
 where
     S: netloom::frame::Service + Send + Sync + 'static,
 {
-    let listener = serve::listen(host, port)?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| CliError::io("listen", &e))?;
+    let (listener, addr) = serve::listen(host, port, flags.unix.as_deref())?;
     let config = flags.config(netloom::ServerConfig::default().handler_threads);
     let grace = config.shutdown_grace;
     let server = runtime

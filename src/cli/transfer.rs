@@ -6,8 +6,9 @@
 use std::io::Read;
 use std::time::Duration;
 
+#[cfg(test)]
 use base64::Engine as _;
-use netloom::http::client::{ClientConfig, ClientError, Target, Url, Waiting};
+use netloom::http::client::{ClientConfig, ClientError, ClientRequest, Target, Url, Waiting};
 use netloom::http::{Headers, Version};
 use netloom::Runtime;
 
@@ -46,6 +47,7 @@ impl Credentials {
         }
     }
 
+    #[cfg(test)]
     fn header_value(&self) -> String {
         let raw = format!("{}:{}", self.user, self.password);
         format!(
@@ -64,6 +66,10 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// How long a read may wait.
     pub read_timeout: Duration,
+    /// How long the whole transfer may take (`--max-time`).
+    pub max_time: Option<Duration>,
+    /// Connect through this Unix socket instead of TCP (`--unix-socket`).
+    pub unix_socket: Option<std::path::PathBuf>,
     /// Basic-auth credentials, sent to the URL's origin only.
     pub credentials: Option<Credentials>,
 }
@@ -75,6 +81,8 @@ impl Options {
             runtime,
             connect_timeout: flags.connect_timeout.0,
             read_timeout: flags.read_timeout.0,
+            max_time: flags.max_time.map(|s| s.0),
+            unix_socket: flags.unix_socket.clone(),
             credentials: None,
         }
     }
@@ -110,40 +118,28 @@ pub struct Response {
 }
 
 /// Sends `req` and returns the response head with a streaming body. Redirects are
-/// followed, except when the request carries credentials (they would go to whatever host
-/// the redirect names): then a redirect is an error.
+/// followed; credentials (`-u`, and `Authorization` or `Cookie` fields) go to the URL's
+/// origin only, never on to a redirect elsewhere.
 pub fn send(req: &Request<'_>, opts: &Options) -> Result<Response, ClientError> {
-    let mut headers = req.headers.clone();
-    if let Some(c) = &opts.credentials {
-        headers.retain(|(n, _)| !n.eq_ignore_ascii_case("Authorization"));
-        headers.push(("Authorization".to_owned(), c.header_value()));
-    }
-    let sensitive = headers.iter().any(|(n, _)| {
-        ["authorization", "cookie", "proxy-authorization"]
-            .iter()
-            .any(|s| n.eq_ignore_ascii_case(s))
-    });
-    let defaults = ClientConfig::default();
     let config = ClientConfig {
         connect_timeout: opts.connect_timeout,
         read_timeout: opts.read_timeout,
-        max_redirects: if sensitive { 0 } else { defaults.max_redirects },
-        headers,
-        ..defaults
+        total_timeout: opts.max_time,
+        unix_socket: opts.unix_socket.clone(),
+        ..ClientConfig::default()
     };
-    let resp = opts
-        .runtime
-        .http_client(config)
-        .request(req.method, req.url, req.body)
-        .map_err(|e| match e {
-            ClientError::TooManyRedirects { max: 0 } if sensitive => {
-                ClientError::InvalidUrl(
-                    "the server redirects elsewhere; credentials are not sent on a redirect (ask for the final URL)"
-                        .to_owned(),
-                )
-            }
-            other => other,
-        })?;
+    let mut request = ClientRequest::new(req.method, req.url)?;
+    for (name, value) in &req.headers {
+        request = request.header(name, value);
+    }
+    if let Some(c) = &opts.credentials {
+        request = request.basic_auth(&c.user, &c.password);
+    }
+    let bodiless = matches!(req.method, "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE");
+    if !req.body.is_empty() || !bodiless {
+        request = request.body(req.body.to_vec());
+    }
+    let resp = opts.runtime.http_client(config).send(request, None)?;
     Ok(Response {
         status: resp.status(),
         reason: resp.reason().to_owned(),

@@ -139,10 +139,7 @@ pub fn run(runtime: Runtime, command: XmlrpcCommand) -> Result<(), CliError> {
 }
 
 fn serve_calculator(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
-    let listener = serve::listen(&args.bind, args.port)?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| CliError::io("listen", &e))?;
+    let (listener, addr) = serve::listen(&args.bind, args.port, args.server.unix.as_deref())?;
     let calculator = XmlRpcHandler::new(Arc::new(seed::calculator()));
     // XML-RPC's own HTTP limits: its documents may be larger than the HTTP default allows.
     let limits = args.limits.limits(calculator.http_limits());
@@ -154,7 +151,16 @@ fn serve_calculator(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
         .spawn_http_on(listener, handler, config, limits)
         .map_err(|e| CliError::io(&format!("serving on {addr}"), &e))?;
     let stop = Stop::watch()?;
-    println!("Serving XML-RPC on http://{addr}/ [{runtime}]: add, subtract, multiply, divide, system.multicall, system.listMethods, system.methodHelp, system.methodSignature");
+    let methods = "add, subtract, multiply, divide, system.multicall, system.listMethods, system.methodHelp, system.methodSignature";
+    match &addr {
+        serve::Bound::Tcp(addr) => {
+            println!("Serving XML-RPC on http://{addr}/ [{runtime}]: {methods}")
+        }
+        serve::Bound::Unix(path) => println!(
+            "Serving XML-RPC on unix socket {} [{runtime}]: {methods}",
+            path.display()
+        ),
+    }
     serve::until_stopped(stop, server, grace, Some(in_flight))
 }
 

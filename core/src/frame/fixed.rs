@@ -26,6 +26,10 @@ impl FixedDecoder {
 }
 
 impl Decoder for FixedDecoder {
+    fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     fn receive(&mut self, data: &[u8]) {
         if !self.eof {
             self.buf.extend(data);

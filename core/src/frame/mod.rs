@@ -35,7 +35,7 @@ mod session;
 pub use error::FrameError;
 pub use fixed::FixedDecoder;
 pub use prefixed::{encode_prefixed, PrefixedDecoder, PREFIX_LEN};
-pub use session::{Bound, ConnInfo, Reply, Service, Session};
+pub use session::{Addr, Bound, ConnInfo, Reply, Service, Session};
 
 /// Limits for the framing decoders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,12 @@ pub trait Decoder {
     /// one); a runtime may use it as a read-size hint. Zero after an oversize prefix, which
     /// ends the stream.
     fn wanted(&self) -> usize;
+
+    /// Bytes received and not yet returned as a frame: a frame part-way in, when non-zero
+    /// (its connection is then busy, not idle). Default: 0.
+    fn buffered(&self) -> usize {
+        0
+    }
 
     /// Like [`next_frame`](Decoder::next_frame) for a caller that insists on one more frame: a
     /// clean EOF on a frame boundary is a [`FrameError::ShortRead`] with `received: 0` too, as in

@@ -35,6 +35,10 @@ impl Default for PrefixedDecoder {
 }
 
 impl Decoder for PrefixedDecoder {
+    fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     fn receive(&mut self, data: &[u8]) {
         // After a fatal error the stream is out of sync; keeping its bytes would only grow memory.
         if !self.eof && self.failed.is_none() {

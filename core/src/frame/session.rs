@@ -1,14 +1,76 @@
-use core::net::SocketAddr;
+use core::fmt;
+use core::net::{IpAddr, SocketAddr};
 
 use super::{Decoder, FrameError};
+
+/// One end of a connection: an IP address and port, or a Unix domain socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Addr {
+    /// A TCP end.
+    Inet(SocketAddr),
+    /// A Unix domain socket end (its path, when it has one, is the server's business: a
+    /// client's end is usually unnamed).
+    Unix,
+}
+
+impl Addr {
+    /// The IP address and port, for a TCP end.
+    pub fn socket_addr(&self) -> Option<SocketAddr> {
+        match self {
+            Addr::Inet(a) => Some(*a),
+            Addr::Unix => None,
+        }
+    }
+
+    /// The IP address, for a TCP end.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.socket_addr().map(|a| a.ip())
+    }
+
+    /// The port, for a TCP end.
+    pub fn port(&self) -> Option<u16> {
+        self.socket_addr().map(|a| a.port())
+    }
+
+    /// The host part as a log line shows it: the IP address, or `unix`.
+    pub fn host(&self) -> String {
+        match self {
+            Addr::Inet(a) => a.ip().to_string(),
+            Addr::Unix => "unix".to_owned(),
+        }
+    }
+}
+
+impl From<SocketAddr> for Addr {
+    fn from(a: SocketAddr) -> Addr {
+        Addr::Inet(a)
+    }
+}
+
+impl core::str::FromStr for Addr {
+    type Err = core::net::AddrParseError;
+    /// An `IP:port` address.
+    fn from_str(s: &str) -> Result<Addr, Self::Err> {
+        s.parse().map(Addr::Inet)
+    }
+}
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Addr::Inet(a) => a.fmt(f),
+            Addr::Unix => f.write_str("unix"),
+        }
+    }
+}
 
 /// The two ends of an accepted connection, for a [`Service`] to log or use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnInfo {
     /// Our socket's address.
-    pub local: SocketAddr,
+    pub local: Addr,
     /// The peer's address.
-    pub peer: SocketAddr,
+    pub peer: Addr,
 }
 
 /// What a [`Service`] wants done after a connection event.
@@ -190,6 +252,11 @@ impl<D: Decoder> Session<D> {
         self.closing && self.transmit().is_empty()
     }
 
+    /// Whether a frame is part-way in.
+    pub fn mid_frame(&self) -> bool {
+        !self.closing && self.decoder.buffered() > 0
+    }
+
     /// The framing error that ended the session, if any.
     pub fn error(&self) -> Option<&FrameError> {
         self.error.as_ref()
@@ -246,6 +313,9 @@ where
     }
     fn is_finished(&self) -> bool {
         self.session.is_finished()
+    }
+    fn mid_message(&self) -> bool {
+        self.session.mid_frame()
     }
 }
 

@@ -65,6 +65,18 @@ impl<'a> CallContext<'a> {
         self
     }
 
+    /// Sets the peer's address from a connection's end (a Unix socket peer has none).
+    pub fn with_peer_addr(mut self, peer: crate::frame::Addr) -> Self {
+        self.peer = peer.socket_addr();
+        self
+    }
+
+    /// Sets our own address from a connection's end.
+    pub fn with_local_addr(mut self, local: crate::frame::Addr) -> Self {
+        self.local = local.socket_addr();
+        self
+    }
+
     /// Sets what TLS established on the connection.
     pub fn with_tls(mut self, tls: &'a TlsInfo) -> Self {
         self.tls = Some(tls);

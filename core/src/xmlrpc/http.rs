@@ -113,8 +113,8 @@ impl<D: Deref<Target = Dispatcher>> crate::http::server::Handler for XmlRpcHandl
         };
         let ctx = CallContext::new(req.head.headers())
             .with_path(path)
-            .with_peer(req.conn.peer)
-            .with_local(req.conn.local);
+            .with_peer_addr(req.conn.peer)
+            .with_local_addr(req.conn.local);
         let mut response = self.dispatcher.handle_body_with(&body, &ctx);
         let mut gzipped = false;
         if let Some(threshold) = self.options.encode_threshold {

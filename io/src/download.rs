@@ -1,5 +1,3 @@
-//! # netloom-files
-//!
 //! Saving a download to a file the way every netloom runtime's `retrieve` does (Python's
 //! `urlretrieve`, without its partial files): the body goes into a temporary file beside the
 //! destination (so the final rename stays on one file system), which is renamed over the
@@ -8,19 +6,16 @@
 //!
 //! ```
 //! # fn main() -> std::io::Result<()> {
-//! let dir = std::env::temp_dir().join(format!("netloom-files-doc-{}", std::process::id()));
+//! let dir = std::env::temp_dir().join(format!("netloom-io-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir)?;
 //! let dest = dir.join("out.txt");
-//! let mut part = netloom_files::PartFile::create(&dest)?;
+//! let mut part = netloom_io::PartFile::create(&dest)?;
 //! part.write_all(b"hello")?;
 //! part.finish()?;
 //! assert_eq!(std::fs::read(&dest)?, b"hello");
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok(()) }
 //! ```
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
-
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
