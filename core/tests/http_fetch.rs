@@ -130,11 +130,14 @@ fn credentials_go_to_their_origin_and_are_dropped_on_a_redirect_elsewhere() {
     assert!(second.contains("\r\nAuthorization: Basic "), "{second}");
     assert!(second.contains("\r\nCookie: session=1\r\n"), "{second}");
     // Another origin: no credentials of any kind, other fields kept.
-    answer(
+    let (release, _) = answer(
         &mut f,
         t,
         b"HTTP/1.1 301 Moved\r\nLocation: http://two.example/there\r\nContent-Length: 0\r\n\r\n",
     );
+    // The connection released is the first origin's (the pool keeps it under that name).
+    assert_eq!(release, Some(true));
+    assert_eq!(f.origin().host, "one.example");
     let step = connect(&mut f, t);
     assert_eq!(step, FetchStep::Connect { fresh: false });
     assert_eq!(f.origin().host, "two.example");

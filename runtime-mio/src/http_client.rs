@@ -135,6 +135,12 @@ struct Job {
     /// A connect in progress, and the addresses still to try.
     connecting: bool,
     addrs: Vec<SocketAddr>,
+    /// Every address of the origin, for the next connect (a retry, say).
+    all_addrs: Vec<SocketAddr>,
+    /// The origin `all_addrs` were resolved for (a redirect elsewhere needs its own), and
+    /// whether a resolution is under way.
+    addrs_for: Option<netloom_core::http::client::Origin>,
+    resolving: bool,
     readable: bool,
     writable: bool,
     events: SyncSender<Event>,
@@ -158,6 +164,10 @@ struct Loop {
     commands: Receiver<Command>,
     woken: Arc<AtomicBool>,
     buf: Vec<u8>,
+    /// Names resolved on helper threads (resolving blocks), for redirects to other hosts.
+    resolved_tx: Sender<(u64, Result<Vec<SocketAddr>, ClientError>)>,
+    resolved: Receiver<(u64, Result<Vec<SocketAddr>, ClientError>)>,
+    waker: Arc<Waker>,
 }
 
 impl Loop {
@@ -191,7 +201,22 @@ impl Loop {
                 }
                 self.service(token, t);
             }
-            if !self.take_commands(t) && self.jobs.is_empty() {
+            let alive = self.take_commands(t);
+            while let Ok((id, addrs)) = self.resolved.try_recv() {
+                let token = Token(id as usize);
+                if let Some(job) = self.jobs.get_mut(&token) {
+                    job.resolving = false;
+                    match addrs {
+                        Ok(a) => job.all_addrs = a,
+                        Err(e) => {
+                            self.finish(token, Some(e));
+                            continue;
+                        }
+                    }
+                }
+                self.service(token, t);
+            }
+            if !alive && self.jobs.is_empty() {
                 return; // every handle is gone, and nothing is in flight
             }
             self.fire_timers(t);
@@ -239,12 +264,16 @@ impl Loop {
             Ok(a) => (a, None),
             Err(e) => (Vec::new(), Some(e)),
         };
+        let origin = start.request.target().origin().clone();
         let fetch = Fetch::new(start.request, Arc::clone(&self.config), t);
         let job = Job {
             fetch,
             conn: None,
             connecting: false,
+            all_addrs: addrs.clone(),
             addrs,
+            addrs_for: Some(origin),
+            resolving: false,
             readable: false,
             writable: false,
             events: start.events,
@@ -345,6 +374,38 @@ impl Loop {
                             }
                         }
                     }
+                    let job = self.jobs.get_mut(&token).expect("present");
+                    if job.resolving {
+                        break;
+                    }
+                    if job.addrs_for.as_ref() != Some(&origin) && self.config.unix_socket.is_none()
+                    {
+                        // A redirect to another origin: its own addresses.
+                        job.addrs_for = Some(origin.clone());
+                        match origin.host.parse::<std::net::IpAddr>() {
+                            Ok(ip) => job.all_addrs = vec![SocketAddr::new(ip, origin.port)],
+                            Err(_) => {
+                                job.resolving = true;
+                                let (tx, waker) =
+                                    (self.resolved_tx.clone(), Arc::clone(&self.waker));
+                                let id = token.0 as u64;
+                                let spawned = thread::Builder::new()
+                                    .name("netloom-resolve".into())
+                                    .spawn(move || {
+                                        let _ = tx.send((id, resolve(&origin.host, origin.port)));
+                                        let _ = waker.wake();
+                                    });
+                                if spawned.is_err() {
+                                    let e = ClientError::Io(io::Error::other("cannot resolve"));
+                                    self.finish(token, Some(e));
+                                    return;
+                                }
+                                break;
+                            }
+                        }
+                    }
+                    let job = self.jobs.get_mut(&token).expect("present");
+                    job.addrs = job.all_addrs.clone();
                     if !self.connect_next(token, t, None) {
                         return;
                     }
@@ -655,7 +716,11 @@ impl Client {
         let config = Arc::new(config);
         let woken = Arc::new(AtomicBool::new(false));
         let idle = Arc::new(AtomicUsize::new(0));
+        let (resolved_tx, resolved) = mpsc::channel();
         let event_loop = Loop {
+            resolved_tx,
+            resolved,
+            waker: Arc::clone(&waker),
             poll,
             idle: Arc::clone(&idle),
             pool: Pool::new(&config),

@@ -41,8 +41,9 @@ pub enum FetchStep {
     Head,
     /// Response body bytes are here: [`Fetch::body`], then [`Fetch::consume`] what was used.
     Body,
-    /// The fetch is done with the connection: return it to the pool if `reusable`, close it
-    /// otherwise. The fetch may go on (a redirect connects again).
+    /// The fetch is done with the connection to [`Fetch::origin`] (asked now, before the
+    /// next step): return it to the pool if `reusable`, close it otherwise. The fetch may go
+    /// on (a redirect connects again).
     Release {
         /// Whether the connection may carry another request.
         reusable: bool,
@@ -62,6 +63,8 @@ enum Phase {
     Body,
     /// Reading a redirect's body to its end (at most [`DRAIN_LIMIT`]).
     Drain,
+    /// The redirect's connection was released: on to the next hop.
+    Hop,
     Done,
     Failed,
 }
@@ -341,9 +344,11 @@ impl Fetch {
                         // A redirect's body that breaks: just do not reuse its connection.
                         Ok(Step::Head(_)) | Err(_) => false,
                     };
-                    self.hop(now)?;
+                    // Released first, while `origin` still names its connection's origin.
+                    self.phase = Phase::Hop;
                     return Ok(FetchStep::Release { reusable });
                 }
+                Phase::Hop => self.hop(now)?,
                 Phase::Done => return Ok(FetchStep::Done),
                 Phase::Failed => return Err(self.error.clone().unwrap_or(ClientError::NoResponse)),
             }
