@@ -20,9 +20,13 @@ pub const BANNER_PORT: u16 = 1234;
 /// Where a service's lines go.
 pub type Logger = Arc<dyn Fn(String) + Send + Sync>;
 
-/// A logger that prints each line to standard output.
+/// A logger that prints each line to standard output (a closed stdout loses the line; it
+/// never takes the server down).
 pub fn stdout_logger() -> Logger {
-    Arc::new(|line| println!("{line}"))
+    Arc::new(|line| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    })
 }
 
 /// Renders bytes the way Python's `repr(bytes)` does (`b'Hi there, server'`), so the output

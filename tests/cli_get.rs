@@ -573,17 +573,46 @@ fn method_data_headers_and_credentials_reach_the_server() {
 
 #[test]
 fn credentials_are_never_sent_on_to_a_redirect() {
-    let server = echo_server();
-    let url = format!("http://{}/redirect", server.local_addr());
+    // Two origins: the echo server, and a redirector on another port that sends the
+    // client on to it (`/away`), or back to itself (`/home`).
+    let echo = echo_server();
+    let echo_base = format!("http://{}", echo.local_addr());
+    let handler = move |req: IncomingRequest| match req.head.target() {
+        "/away" => OutgoingResponse::new(302).header("Location", format!("{echo_base}/landed")),
+        "/home" => OutgoingResponse::new(302).header("Location", "/seen"),
+        _ => OutgoingResponse::text(
+            200,
+            format!(
+                "authorization={}\n",
+                req.head.headers().get_str("Authorization").unwrap_or("-")
+            ),
+        ),
+    };
+    let redirector = Runtime::Std
+        .spawn_http(
+            loopback(),
+            handler,
+            ServerConfig::default(),
+            Limits::default(),
+        )
+        .unwrap();
+    let base = format!("http://{}", redirector.local_addr());
     for rt in RUNTIMES {
-        // Without credentials the redirect is followed...
-        let out = netloom_get(&[&url, "--runtime", rt]);
-        assert!(text(&out.stdout).starts_with("GET /elsewhere\n"), "{rt}");
-        // ...with them, it is refused rather than handed the password.
-        let out = netloom_get(&[&url, "-u", "ada:pw", "--runtime", rt]);
-        assert_one_line_error(&out, "credentials are not sent on a redirect");
-        let out = netloom_get(&[&url, "-H", "Authorization: Bearer t", "--runtime", rt]);
-        assert_one_line_error(&out, "credentials are not sent on a redirect");
+        // Another origin: followed, without the credentials of any kind.
+        for creds in [&["-u", "ada:pw"][..], &["-H", "Authorization: Bearer t"]] {
+            let mut args = vec![format!("{base}/away")];
+            args.extend(creds.iter().map(|s| s.to_string()));
+            args.extend(["--runtime".to_string(), rt.to_string()]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = netloom_get(&args);
+            assert!(out.status.success(), "{rt}: {}", text(&out.stderr));
+            let got = text(&out.stdout);
+            assert!(got.starts_with("GET /landed\n"), "{rt}: {got}");
+            assert!(got.contains("authorization=-\n"), "{rt}: leaked: {got}");
+        }
+        // The same origin: followed, credentials kept.
+        let out = netloom_get(&[&format!("{base}/home"), "-u", "ada:pw", "--runtime", rt]);
+        assert_eq!(text(&out.stdout), "authorization=Basic YWRhOnB3\n", "{rt}");
     }
 }
 
@@ -958,4 +987,78 @@ fn binary_output_to_a_terminal_asks_for_o() {
         assert!(ok, "{}", text(&tty));
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn max_time_ends_a_transfer_that_keeps_dripping() {
+    // A body of 100 bytes, one every 50 ms: each read is in time, the whole takes 5 s.
+    let l = TcpListener::bind(loopback()).unwrap();
+    let addr = l.local_addr().unwrap();
+    thread::spawn(move || {
+        for conn in l.incoming().take(3) {
+            let Ok(mut s) = conn else { return };
+            thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+                for _ in 0..100 {
+                    if s.write_all(b"x").is_err() {
+                        return;
+                    }
+                    thread::sleep(Duration::from_millis(50));
+                }
+            });
+        }
+    });
+    for rt in ["std", "mio", "smol"] {
+        let started = std::time::Instant::now();
+        let out = netloom_get(&[
+            &format!("http://{addr}/"),
+            "--max-time",
+            "0.6",
+            "--runtime",
+            rt,
+        ]);
+        assert_one_line_error(&out, "time limit");
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{rt}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn unix_socket_reaches_a_server_listening_on_one() {
+    let dir = temp_dir("cli-get-unix");
+    let path = dir.join("s.sock");
+    let handler = |req: IncomingRequest| {
+        OutgoingResponse::text(
+            200,
+            format!(
+                "{} for {}\n",
+                req.head.target(),
+                req.head.headers().get_str("Host").unwrap_or("-")
+            ),
+        )
+    };
+    let _server = Runtime::Std
+        .spawn_http_on(
+            netloom::Listener::bind_unix(&path).unwrap(),
+            handler,
+            ServerConfig::default(),
+            Limits::default(),
+        )
+        .unwrap();
+    for rt in ["std", "mio", "smol"] {
+        let out = netloom_get(&[
+            "--unix-socket",
+            path.to_str().unwrap(),
+            "http://svc.local/ping",
+            "--runtime",
+            rt,
+        ]);
+        assert!(out.status.success(), "{rt}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "/ping for svc.local\n", "{rt}");
+    }
 }

@@ -603,3 +603,122 @@ fn every_client_words_a_refused_connection_the_same() {
     }
     assert!(!std::path::Path::new("/tmp/never-written").exists());
 }
+
+/// Starts `netloom ARGS` and waits for its first line (it names the Unix socket).
+fn start_unix(args: &[&str]) -> (Child, String) {
+    let mut child = netloom()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    // Keep reading what it prints, so that its log lines never meet a closed pipe.
+    thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = out.read_to_end(&mut sink);
+    });
+    (child, line)
+}
+
+fn sigint_and_wait(child: &mut Child) {
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "did not stop");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn every_server_listens_on_a_unix_socket_and_removes_it_when_it_stops() {
+    let dir = temp_dir("cli-serve-unix");
+    std::fs::write(dir.join("f.txt"), "via unix\n").unwrap();
+    for rt in RUNTIMES {
+        // http serve, fetched by curl.
+        let sock = dir.join(format!("http-{rt}.sock"));
+        let (mut child, line) = start_unix(&[
+            "http",
+            "serve",
+            "-d",
+            dir.to_str().unwrap(),
+            "--unix",
+            sock.to_str().unwrap(),
+            "--runtime",
+            rt,
+        ]);
+        assert!(line.contains("unix socket"), "{rt}: {line}");
+        let out = Command::new("curl")
+            .args(["-s", "--max-time", "10", "--unix-socket"])
+            .arg(&sock)
+            .arg("http://localhost/f.txt")
+            .output()
+            .unwrap();
+        assert_eq!(text(&out.stdout), "via unix\n", "{rt}");
+        // A second server on the same live socket is refused, and the first keeps it.
+        let second = run(&["http", "serve", "--unix", sock.to_str().unwrap()]);
+        assert!(!second.status.success());
+        assert!(
+            text(&second.stderr).contains("already"),
+            "{}",
+            text(&second.stderr)
+        );
+        sigint_and_wait(&mut child);
+        assert!(!sock.exists(), "{rt}: socket file left behind");
+
+        // xmlrpc serve, called by our client through the socket.
+        let sock = dir.join(format!("rpc-{rt}.sock"));
+        let (mut child, _) = start_unix(&[
+            "xmlrpc",
+            "serve",
+            "--unix",
+            sock.to_str().unwrap(),
+            "--runtime",
+            rt,
+        ]);
+        let out = run(&[
+            "xmlrpc",
+            "call",
+            "--unix-socket",
+            sock.to_str().unwrap(),
+            "http://localhost/RPC2",
+            "add",
+            "40",
+            "2",
+            "--runtime",
+            rt,
+        ]);
+        assert_eq!(
+            text(&out.stdout).trim(),
+            "42",
+            "{rt}: {}",
+            text(&out.stderr)
+        );
+        sigint_and_wait(&mut child);
+
+        // The 16-octet exchange over a Unix socket.
+        let sock = dir.join(format!("tcp-{rt}.sock"));
+        let (mut child, _) = start_unix(&[
+            "tcp",
+            "server",
+            "127.0.0.1",
+            "--unix",
+            sock.to_str().unwrap(),
+            "--runtime",
+            rt,
+        ]);
+        let mut s = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+        s.write_all(b"Hi there, server").unwrap();
+        let mut reply = [0u8; 16];
+        s.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"Farewell, client");
+        sigint_and_wait(&mut child);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

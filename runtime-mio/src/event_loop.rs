@@ -123,9 +123,8 @@ pub struct ServerHandle {
     /// One stop flag and waker per event loop.
     loops: Vec<(Arc<AtomicBool>, Arc<mio::Waker>)>,
     threads: Vec<JoinHandle<io::Result<()>>>,
-    /// The listener the loops' handles came from; a Unix socket's file goes with it, after
-    /// the loops have stopped.
-    listener: Option<Listener>,
+    /// A Unix socket's file, removed when the handle goes (after the loops stopped).
+    socket_file: Option<netloom_io::SocketFile>,
 }
 
 impl ServerHandle {
@@ -143,8 +142,8 @@ impl ServerHandle {
     }
 
     /// The path of a Unix-socket server's socket.
-    pub fn unix_path(&self) -> Option<std::path::PathBuf> {
-        self.listener.as_ref().and_then(Listener::path)
+    pub fn unix_path(&self) -> Option<&std::path::Path> {
+        self.socket_file.as_ref().map(netloom_io::SocketFile::path)
     }
 
     /// Stops the server gracefully: the listener is closed at once, idle keep-alive
@@ -574,6 +573,12 @@ where
         Listener::Tcp(l) => Addr::Inet(l.local_addr()?),
         Listener::Unix(..) => Addr::Unix,
     };
+    // The loops own the listening socket (each a handle to it), so that it closes when
+    // they stop accepting; the handle keeps only a Unix socket's file.
+    let (listener, socket_file) = match listener {
+        Listener::Unix(l, file) => (Listener::Unix(l, None), file),
+        tcp => (tcp, None),
+    };
     let loops = config.event_loops.max(1);
     let mut per_loop = config.clone();
     per_loop.max_connections = (config.max_connections / loops).max(1);
@@ -581,7 +586,7 @@ where
         addr,
         loops: Vec::with_capacity(loops),
         threads: Vec::with_capacity(loops),
-        listener: None,
+        socket_file,
     };
     // One pool for all the loops (its threads start only when jobs come).
     let workers = (config.handler_threads > 0).then(|| Workers::new(config.handler_threads));
@@ -611,7 +616,7 @@ where
             .map_err(|_| io::Error::other("event loop thread died"))??;
         handle.loops.push(pair);
     }
-    handle.listener = Some(listener);
+    drop(listener);
     Ok(handle)
 }
 
