@@ -50,18 +50,43 @@ fn now() -> Now {
     Now::new(Instant::now(), SystemTime::now())
 }
 
-/// What the loop tells a waiting caller about its fetch.
+/// What the loop tells a waiting caller about its fetch. Head, body and end travel together
+/// as far as they arrived together: a small response is one event, one wake-up.
 enum Event {
-    /// The head is here.
-    Head(http::Response, Url, Option<u64>),
-    /// A piece of the body.
-    Body(Vec<u8>),
-    /// The body is complete.
-    End,
+    /// Response bytes: the head (first time only), body bytes, and whether the body ended.
+    Data {
+        head: Option<Box<(http::Response, Url, Option<u64>)>>,
+        body: Vec<u8>,
+        end: bool,
+    },
     /// The fetch failed.
     Failed(ClientError),
     /// A streamed request body wants its next piece.
     WantBody,
+}
+
+/// What a job has for its caller and has not sent yet.
+#[derive(Default)]
+struct Outbox {
+    head: Option<Box<(http::Response, Url, Option<u64>)>>,
+    body: Vec<u8>,
+    end: bool,
+}
+
+impl Outbox {
+    fn is_empty(&self) -> bool {
+        self.head.is_none() && self.body.is_empty() && !self.end
+    }
+}
+
+/// What a flush of the outbox came to.
+enum Flushed {
+    /// Sent (or nothing to send).
+    Sent,
+    /// The caller's queue is full: wait for it.
+    Full,
+    /// The caller is gone.
+    Gone,
 }
 
 /// What callers ask of the loop.
@@ -145,12 +170,37 @@ struct Job {
     writable: bool,
     events: SyncSender<Event>,
     paused: Arc<AtomicBool>,
-    /// What the caller's queue had no room for (a body piece, or the end).
-    held: Option<Event>,
+    /// What the caller has not been sent yet.
+    outbox: Outbox,
     /// The caller was asked for a streamed body's next piece.
     awaiting_body: bool,
     scheduled: Option<Instant>,
-    told_head: bool,
+    /// The fetch is done; only its delivery is left.
+    done: bool,
+}
+
+impl Job {
+    /// Sends what the outbox holds to the caller.
+    fn flush(&mut self) -> Flushed {
+        if self.outbox.is_empty() {
+            return Flushed::Sent;
+        }
+        let out = std::mem::take(&mut self.outbox);
+        let event = Event::Data {
+            head: out.head,
+            body: out.body,
+            end: out.end,
+        };
+        match self.events.try_send(event) {
+            Ok(()) => Flushed::Sent,
+            Err(TrySendError::Full(Event::Data { head, body, end })) => {
+                self.outbox = Outbox { head, body, end };
+                self.paused.store(true, Ordering::SeqCst);
+                Flushed::Full
+            }
+            Err(_) => Flushed::Gone,
+        }
+    }
 }
 
 struct Loop {
@@ -278,10 +328,10 @@ impl Loop {
             writable: false,
             events: start.events,
             paused: start.paused,
-            held: None,
+            outbox: Outbox::default(),
             awaiting_body: false,
             scheduled: None,
-            told_head: false,
+            done: false,
         };
         if let Some(e) = fetch_error {
             let _ = job.events.try_send(Event::Failed(e));
@@ -296,23 +346,17 @@ impl Loop {
         let Some(job) = self.jobs.get_mut(&token) else {
             return;
         };
-        if let Some(event) = job.held.take() {
-            let end = matches!(event, Event::End);
-            match job.events.try_send(event) {
-                Ok(()) if end => {
-                    self.finish(token, None);
-                    return;
-                }
-                Ok(()) => {}
-                Err(TrySendError::Full(event)) => {
-                    job.held = Some(event);
-                    job.paused.store(true, Ordering::SeqCst);
-                    return;
-                }
-                Err(TrySendError::Disconnected(_)) => {
-                    self.finish(token, None);
-                    return;
-                }
+        // What the caller's full queue held back goes first.
+        match job.flush() {
+            Flushed::Sent if job.done => {
+                self.finish(token, None);
+                return;
+            }
+            Flushed::Sent => {}
+            Flushed::Full => return,
+            Flushed::Gone => {
+                self.finish(token, None);
+                return;
             }
         }
         if job.connecting {
@@ -457,33 +501,27 @@ impl Loop {
                     break;
                 }
                 FetchStep::Head => {
-                    let head = job.fetch.response().cloned();
-                    let url = job.fetch.url().clone();
-                    let len = job.fetch.content_length();
-                    job.told_head = true;
-                    if let Some(head) = head {
-                        if job.events.try_send(Event::Head(head, url, len)).is_err() {
-                            self.finish(token, None);
-                            return;
-                        }
+                    if let Some(head) = job.fetch.response().cloned() {
+                        let url = job.fetch.url().clone();
+                        let len = job.fetch.content_length();
+                        job.outbox.head = Some(Box::new((head, url, len)));
                     }
                 }
                 FetchStep::Body => {
-                    let piece = job.fetch.body().to_vec();
+                    let piece = job.fetch.body();
                     let n = piece.len();
+                    job.outbox.body.extend_from_slice(piece);
                     job.fetch.consume(n);
-                    match job.events.try_send(Event::Body(piece)) {
-                        Ok(()) => {}
-                        Err(TrySendError::Full(event)) => {
+                    if job.outbox.body.len() >= READ_BUF {
+                        match job.flush() {
+                            Flushed::Sent => {}
                             // The caller reads slower than the server sends: stop reading
                             // until it takes what is queued (back-pressure).
-                            job.held = Some(event);
-                            job.paused.store(true, Ordering::SeqCst);
-                            break;
-                        }
-                        Err(TrySendError::Disconnected(_)) => {
-                            self.finish(token, None);
-                            return;
+                            Flushed::Full => break,
+                            Flushed::Gone => {
+                                self.finish(token, None);
+                                return;
+                            }
                         }
                     }
                 }
@@ -499,17 +537,22 @@ impl Loop {
                     }
                 }
                 FetchStep::Done => {
-                    match job.events.try_send(Event::End) {
-                        Err(TrySendError::Full(event)) => {
-                            job.held = Some(event);
-                            job.paused.store(true, Ordering::SeqCst);
-                            // The connection is released already; wait for the reader.
-                            return;
-                        }
-                        _ => self.finish(token, None),
+                    job.done = true;
+                    job.outbox.end = true;
+                    match job.flush() {
+                        // The connection is released already; wait for the reader.
+                        Flushed::Full => {}
+                        Flushed::Sent | Flushed::Gone => self.finish(token, None),
                     }
                     return;
                 }
+            }
+        }
+        // Waiting on the socket (or the caller): hand over what came so far.
+        if let Some(job) = self.jobs.get_mut(&token) {
+            if let Flushed::Gone = job.flush() {
+                self.finish(token, None);
+                return;
             }
         }
         self.schedule(token);
@@ -799,24 +842,30 @@ impl Client {
             events: tx,
             paused: Arc::clone(&paused),
         })))?;
-        let mut buf = vec![0u8; READ_BUF];
+        let mut buf = Vec::new();
         loop {
             match events.recv() {
-                Ok(Event::Head(head, url, content_length)) => {
+                Ok(Event::Data {
+                    head: Some(head),
+                    body,
+                    end,
+                }) => {
+                    let (head, url, content_length) = *head;
                     return Ok(Response {
                         head,
                         url,
                         content_length,
                         events,
                         paused,
-                        piece: Vec::new(),
+                        piece: body,
                         pos: 0,
                         id,
                         shared: Arc::clone(&self.shared),
-                        finished: None,
-                    })
+                        finished: end.then_some(Ok(())),
+                    });
                 }
                 Ok(Event::WantBody) => {
+                    buf.resize(READ_BUF, 0);
                     let piece = match upload.as_mut() {
                         None => Vec::new(),
                         Some(up) => match up.read(&mut buf) {
@@ -833,7 +882,7 @@ impl Client {
                     self.shared.send(Command::BodyPiece(id, piece))?;
                 }
                 Ok(Event::Failed(e)) => return Err(e),
-                Ok(Event::Body(_) | Event::End) | Err(_) => return Err(ClientError::NoResponse),
+                Ok(Event::Data { head: None, .. }) | Err(_) => return Err(ClientError::NoResponse),
             }
         }
     }
@@ -1029,20 +1078,22 @@ impl Response {
             let _ = self.shared.send(Command::Resume(self.id));
         }
         match event {
-            Ok(Event::Body(piece)) => {
-                self.piece = piece;
+            Ok(Event::Data { body, end, .. }) => {
+                if end {
+                    self.finished = Some(Ok(()));
+                }
+                self.piece = body;
                 self.pos = 0;
+                if self.piece.is_empty() {
+                    return self.chunk();
+                }
                 Ok(Some(&self.piece[..]))
-            }
-            Ok(Event::End) => {
-                self.finished = Some(Ok(()));
-                Ok(None)
             }
             Ok(Event::Failed(e)) => {
                 self.finished = Some(Err(e.clone()));
                 Err(e)
             }
-            Ok(Event::Head(..) | Event::WantBody) | Err(()) => {
+            Ok(Event::WantBody) | Err(()) => {
                 let e = ClientError::Io(io::Error::other("the client loop stopped"));
                 self.finished = Some(Err(e.clone()));
                 Err(e)

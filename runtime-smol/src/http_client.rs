@@ -103,6 +103,10 @@ impl AsyncWrite for Conn {
 
 type SharedPool = Arc<Mutex<Pool<Conn>>>;
 
+/// Read buffers of finished transfers, for the next ones: zeroing 64 KiB per request would
+/// cost more than the whole request.
+type Buffers = Arc<Mutex<Vec<Vec<u8>>>>;
+
 fn lock(pool: &SharedPool) -> MutexGuard<'_, Pool<Conn>> {
     pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -169,6 +173,7 @@ async fn connect(
 pub struct Client {
     config: Arc<ClientConfig>,
     pool: SharedPool,
+    buffers: Buffers,
 }
 
 impl std::fmt::Debug for Client {
@@ -196,6 +201,7 @@ impl Client {
         Client {
             pool: Arc::new(Mutex::new(Pool::new(&config))),
             config: Arc::new(config),
+            buffers: Buffers::default(),
         }
     }
 
@@ -234,13 +240,20 @@ impl Client {
         request: ClientRequest,
         upload: Option<Pin<Box<dyn AsyncRead + Send>>>,
     ) -> Result<Response, ClientError> {
+        let buf = self
+            .buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_else(|| vec![0; READ_BUF]);
         let mut transfer = Transfer {
             fetch: Fetch::new(request, Arc::clone(&self.config), now()),
             conn: None,
             pool: Arc::clone(&self.pool),
             config: Arc::clone(&self.config),
             upload,
-            buf: vec![0; READ_BUF],
+            buf,
+            buffers: Arc::clone(&self.buffers),
             timer: None,
         };
         match transfer.run().await? {
@@ -358,8 +371,19 @@ struct Transfer {
     config: Arc<ClientConfig>,
     upload: Option<Pin<Box<dyn AsyncRead + Send>>>,
     buf: Vec<u8>,
+    buffers: Buffers,
     /// The deadline being waited for while a body read is pending.
     timer: Option<(Instant, Timer)>,
+}
+
+impl Drop for Transfer {
+    fn drop(&mut self) {
+        let mut free = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
+        // A few kept, for as many transfers at once as usually run.
+        if free.len() < 64 {
+            free.push(std::mem::take(&mut self.buf));
+        }
+    }
 }
 
 impl Transfer {

@@ -44,8 +44,27 @@ use crate::timeouts::Armed;
 
 pub use netloom_core::http::client::{ClientConfig, ClientError, RedirectPolicy, Url, Waiting};
 
-/// Size of the buffer each transfer reads the socket with.
+/// Size of the buffer transfers read the socket with.
 const READ_BUF: usize = 64 * 1024;
+
+thread_local! {
+    /// The read buffer of this thread's transfers (zeroing 64 KiB per request would cost
+    /// more than the whole request).
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's read buffer (or a fresh one, if it is in use already).
+fn with_buffer<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
+    READ_BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < READ_BUF {
+                buf.resize(READ_BUF, 0);
+            }
+            f(&mut buf)
+        }
+        Err(_) => f(&mut vec![0; READ_BUF]),
+    })
+}
 
 /// A connection to a server: TCP, or a Unix socket
 /// ([`ClientConfig::unix_socket`]).
@@ -254,7 +273,6 @@ impl Client {
             pool: Arc::clone(&self.pool),
             config: Arc::clone(&self.config),
             upload,
-            buf: vec![0; READ_BUF],
         };
         match transfer.pump()? {
             FetchStep::Head => Ok(Response { transfer }),
@@ -371,7 +389,6 @@ struct Transfer {
     pool: SharedPool,
     config: Arc<ClientConfig>,
     upload: Option<Box<dyn Read + Send>>,
-    buf: Vec<u8>,
 }
 
 impl Transfer {
@@ -469,20 +486,21 @@ impl Transfer {
             self.fetch.handle_timeout(now());
             return;
         }
-        match p.conn.read(&mut self.buf) {
-            Ok(0) => self.fetch.receive_eof(now()),
-            Ok(n) => self.fetch.receive(now(), &self.buf[..n]),
+        let fetch = &mut self.fetch;
+        with_buffer(|buf| match p.conn.read(buf) {
+            Ok(0) => fetch.receive_eof(now()),
+            Ok(n) => fetch.receive(now(), &buf[..n]),
             Err(e)
                 if matches!(
                     e.kind(),
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                self.fetch.handle_timeout(now())
+                fetch.handle_timeout(now())
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => self.fetch.io_failed(e),
-        }
+            Err(e) => fetch.io_failed(e),
+        })
     }
 
     /// The next piece of a streamed upload.
@@ -490,17 +508,24 @@ impl Transfer {
         let Some(upload) = self.upload.as_mut() else {
             return self.fetch.finish_body(t);
         };
+        let fetch = &mut self.fetch;
         loop {
-            match upload.read(&mut self.buf) {
-                Ok(0) => return self.fetch.finish_body(t),
-                Ok(n) => return self.fetch.send_body(t, &self.buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
+            let piece = with_buffer(|buf| match upload.read(buf) {
+                Ok(0) => Ok(None),
+                Ok(n) => fetch.send_body(t, &buf[..n]).map(Some).map_err(Err),
+                Err(e) => Err(Ok(e)),
+            });
+            match piece {
+                Ok(None) => return fetch.finish_body(t),
+                Ok(Some(())) => return Ok(()),
+                Err(Err(e)) => return Err(e),
+                Err(Ok(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(Ok(e)) => {
                     let e = ClientError::Io(io::Error::new(
                         e.kind(),
                         format!("reading the request body: {e}"),
                     ));
-                    return Err(self.fetch.connect_failed(e));
+                    return Err(fetch.connect_failed(e));
                 }
             }
         }

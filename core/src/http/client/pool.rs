@@ -1,6 +1,5 @@
 //! Idle keep-alive connections, by origin, with a bound and an idle timeout.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use super::{ClientConfig, Origin};
@@ -28,7 +27,8 @@ use crate::Now;
 /// ```
 #[derive(Debug)]
 pub struct Pool<S> {
-    idle: HashMap<Origin, Vec<(S, Instant)>>,
+    /// By origin; a client talks to few origins, so a list beats hashing on every request.
+    idle: Vec<(Origin, Vec<(S, Instant)>)>,
     max_per_origin: usize,
     idle_timeout: Duration,
 }
@@ -37,7 +37,7 @@ impl<S> Pool<S> {
     /// An empty pool under `config`'s limits.
     pub fn new(config: &ClientConfig) -> Self {
         Pool {
-            idle: HashMap::new(),
+            idle: Vec::new(),
             max_per_origin: config.max_idle_per_host,
             idle_timeout: config.pool_idle_timeout,
         }
@@ -46,7 +46,8 @@ impl<S> Pool<S> {
     /// An idle connection to `origin` that is still fresh at `now`, if there is one.
     /// Expired ones met on the way are dropped (closed).
     pub fn take(&mut self, origin: &Origin, now: Now) -> Option<S> {
-        let list = self.idle.get_mut(origin)?;
+        let at = self.idle.iter().position(|(o, _)| o == origin)?;
+        let list = &mut self.idle[at].1;
         let mut found = None;
         while let Some((conn, since)) = list.pop() {
             if now.instant.saturating_duration_since(since) < self.idle_timeout {
@@ -55,7 +56,7 @@ impl<S> Pool<S> {
             }
         }
         if list.is_empty() {
-            self.idle.remove(origin);
+            self.idle.swap_remove(at);
         }
         found
     }
@@ -66,7 +67,14 @@ impl<S> Pool<S> {
         if self.max_per_origin == 0 {
             return;
         }
-        let list = self.idle.entry(origin).or_default();
+        let at = match self.idle.iter().position(|(o, _)| *o == origin) {
+            Some(at) => at,
+            None => {
+                self.idle.push((origin, Vec::new()));
+                self.idle.len() - 1
+            }
+        };
+        let list = &mut self.idle[at].1;
         if list.len() >= self.max_per_origin {
             list.remove(0);
         }
@@ -76,7 +84,7 @@ impl<S> Pool<S> {
     /// Drops (closes) every connection idle too long at `now`.
     pub fn expire(&mut self, now: Now) {
         let timeout = self.idle_timeout;
-        self.idle.retain(|_, list| {
+        self.idle.retain_mut(|(_, list)| {
             list.retain(|(_, since)| now.instant.saturating_duration_since(*since) < timeout);
             !list.is_empty()
         });
@@ -85,15 +93,15 @@ impl<S> Pool<S> {
     /// When the next idle connection expires (for a driver that closes them on time).
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.idle
-            .values()
-            .flatten()
+            .iter()
+            .flat_map(|(_, list)| list)
             .map(|(_, since)| *since + self.idle_timeout)
             .min()
     }
 
     /// Idle connections held, all origins.
     pub fn len(&self) -> usize {
-        self.idle.values().map(Vec::len).sum()
+        self.idle.iter().map(|(_, list)| list.len()).sum()
     }
 
     /// Whether it holds none.
