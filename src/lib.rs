@@ -9,7 +9,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub use netloom_core::{frame, http, xmlrpc, Duplex, ServerConfig};
+pub use netloom_core::{frame, http, tls, xmlrpc, Duplex, ServerConfig};
 
 /// The three runtimes, each usable on its own.
 pub mod runtime {

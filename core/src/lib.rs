@@ -21,6 +21,7 @@ pub mod frame;
 pub mod http;
 pub mod serve;
 mod time;
+pub mod tls;
 pub mod xmlrpc;
 
 pub use duplex::{Duplex, Job};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use netloom_core::http::client::{
-    ClientConfig, ClientError, ClientRequest, Fetch, FetchStep, RedirectPolicy, Waiting,
+    ClientConfig, ClientError, ClientRequest, Fetch, FetchStep, Link, RedirectPolicy, Waiting,
 };
 use netloom_core::Now;
 
@@ -319,7 +319,7 @@ fn a_stale_pooled_connection_is_retried_once_on_a_fresh_one_for_idempotent_reque
         t,
     );
     assert_eq!(f.next(t).unwrap(), FetchStep::Connect { fresh: false });
-    f.reused(t).unwrap();
+    f.reused(t, Link::plain()).unwrap();
     written(&mut f, t);
     // The server had closed it: nothing comes back.
     f.receive_eof(t);
@@ -337,7 +337,7 @@ fn a_stale_pooled_connection_is_retried_once_on_a_fresh_one_for_idempotent_reque
         t,
     );
     f.next(t).unwrap();
-    f.reused(t).unwrap();
+    f.reused(t, Link::plain()).unwrap();
     assert_eq!(f.next(t).unwrap(), FetchStep::Write);
     f.io_failed(std::io::ErrorKind::BrokenPipe.into());
     assert_eq!(f.next(t).unwrap(), FetchStep::Release { reusable: false });
@@ -351,13 +351,13 @@ fn a_stale_pooled_connection_is_retried_once_on_a_fresh_one_for_idempotent_reque
     };
     let mut f = Fetch::new(post(), config(), t);
     f.next(t).unwrap();
-    f.reused(t).unwrap();
+    f.reused(t, Link::plain()).unwrap();
     written(&mut f, t);
     f.receive_eof(t);
     assert!(matches!(f.next(t), Err(ClientError::NoResponse)));
     let mut f = Fetch::new(post().retry_on_stale(true), config(), t);
     f.next(t).unwrap();
-    f.reused(t).unwrap();
+    f.reused(t, Link::plain()).unwrap();
     written(&mut f, t);
     f.receive_eof(t);
     assert_eq!(f.next(t).unwrap(), FetchStep::Release { reusable: false });

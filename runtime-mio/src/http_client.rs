@@ -33,7 +33,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use mio::net::{TcpStream, UnixStream};
 use mio::{Events, Interest, Poll, Token, Waker};
-use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Pool};
+use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Link, Pool};
 use netloom_core::http::{self, Headers};
 use netloom_core::Now;
 use netloom_io::PartFile;
@@ -207,7 +207,8 @@ struct Loop {
     poll: Poll,
     config: Arc<ClientConfig>,
     jobs: HashMap<Token, Job>,
-    pool: Pool<Conn>,
+    /// Idle connections, each with its TLS session.
+    pool: Pool<(Conn, Link)>,
     /// The pool's size, for [`Client::idle_connections`].
     idle: Arc<AtomicUsize>,
     timers: BinaryHeap<Reverse<(Instant, Token)>>,
@@ -399,7 +400,7 @@ impl Loop {
                     if !fresh {
                         let pooled = self.pool.take(&origin, t);
                         self.idle.store(self.pool.len(), Ordering::SeqCst);
-                        if let Some(mut conn) = pooled {
+                        if let Some((mut conn, link)) = pooled {
                             let registered = self.poll.registry().register(
                                 conn.source(),
                                 token,
@@ -410,7 +411,7 @@ impl Loop {
                                 job.conn = Some(conn);
                                 job.readable = true;
                                 job.writable = true;
-                                if let Err(e) = job.fetch.reused(t) {
+                                if let Err(e) = job.fetch.reused(t, link) {
                                     self.finish(token, Some(e));
                                     return;
                                 }
@@ -530,7 +531,8 @@ impl Loop {
                         let _ = self.poll.registry().deregister(conn.source());
                         if reusable {
                             let origin = job.fetch.origin().clone();
-                            self.pool.put(origin, conn, t);
+                            let link = job.fetch.take_link();
+                            self.pool.put(origin, (conn, link), t);
                             // Before the caller hears of the end.
                             self.idle.store(self.pool.len(), Ordering::SeqCst);
                         }
@@ -743,7 +745,9 @@ impl Client {
         Client::with_config(ClientConfig::default())
     }
 
-    /// A client with `config`; its loop thread starts now.
+    /// A client with `config`; its loop thread starts now. Without a TLS configuration of
+    /// its own (`ClientConfig::tls`), `https://` servers are verified against the system's
+    /// trust store.
     ///
     /// # Panics
     /// If the operating system refuses an event queue or a thread (out of resources).
@@ -753,6 +757,12 @@ impl Client {
 
     /// A client with `config`, or why its loop could not start.
     pub fn try_with_config(config: ClientConfig) -> io::Result<Self> {
+        #[cfg(feature = "tls")]
+        let config = {
+            let mut config = config;
+            netloom_io::tls::fill_client_defaults(&mut config);
+            config
+        };
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let (tx, rx) = mpsc::channel();

@@ -40,7 +40,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use async_io::{Async, Timer};
 use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Origin, Pool};
+use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Link, Origin, Pool};
 use netloom_core::http::{self, Headers};
 use netloom_core::Now;
 use netloom_io::PartFile;
@@ -101,13 +101,14 @@ impl AsyncWrite for Conn {
     }
 }
 
-type SharedPool = Arc<Mutex<Pool<Conn>>>;
+/// Idle connections, each with its TLS session.
+type SharedPool = Arc<Mutex<Pool<(Conn, Link)>>>;
 
 /// Read buffers of finished transfers, for the next ones: zeroing 64 KiB per request would
 /// cost more than the whole request.
 type Buffers = Arc<Mutex<Vec<Vec<u8>>>>;
 
-fn lock(pool: &SharedPool) -> MutexGuard<'_, Pool<Conn>> {
+fn lock(pool: &SharedPool) -> MutexGuard<'_, Pool<(Conn, Link)>> {
     pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -196,8 +197,16 @@ impl Client {
         Client::with_config(ClientConfig::default())
     }
 
-    /// A client with `config`.
+    /// A client with `config`. Without a TLS configuration of its own
+    /// (`ClientConfig::tls`), `https://` servers are verified against the system's trust
+    /// store.
     pub fn with_config(config: ClientConfig) -> Self {
+        #[cfg(feature = "tls")]
+        let config = {
+            let mut config = config;
+            netloom_io::tls::fill_client_defaults(&mut config);
+            config
+        };
         Client {
             pool: Arc::new(Mutex::new(Pool::new(&config))),
             config: Arc::new(config),
@@ -394,7 +403,8 @@ impl Transfer {
     fn release(&mut self, reusable: bool) {
         if let Some(conn) = self.conn.take() {
             if reusable {
-                lock(&self.pool).put(self.fetch.origin().clone(), conn, now());
+                let link = self.fetch.take_link();
+                lock(&self.pool).put(self.fetch.origin().clone(), (conn, link), now());
             }
         }
     }
@@ -410,9 +420,9 @@ impl Transfer {
                         .then(|| lock(&self.pool).take(&origin, now()))
                         .flatten();
                     match pooled {
-                        Some(c) => {
+                        Some((c, link)) => {
                             self.conn = Some(c);
-                            self.fetch.reused(now())?;
+                            self.fetch.reused(now(), link)?;
                         }
                         None => {
                             let conn = connect(&origin, &self.config, self.fetch.poll_timeout())
@@ -475,6 +485,24 @@ impl Transfer {
         }
     }
 
+    /// Waits for the fetch's deadline: `Ready` once it has passed (and the fetch was told).
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(deadline) = self.fetch.poll_timeout() else {
+            return Poll::Pending;
+        };
+        if !matches!(&self.timer, Some((at, _)) if *at == deadline) {
+            self.timer = Some((deadline, Timer::at(deadline)));
+        }
+        if let Some((_, timer)) = self.timer.as_mut() {
+            if Pin::new(timer).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        self.timer = None;
+        self.fetch.handle_timeout(now());
+        Poll::Ready(())
+    }
+
     /// The body phase, poll by poll (for `AsyncRead`): past the head a fetch only reads and
     /// releases.
     fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<Result<FetchStep, ClientError>> {
@@ -494,19 +522,30 @@ impl Transfer {
                         Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
                         Poll::Ready(Err(e)) => self.fetch.io_failed(e),
                         Poll::Pending => {
-                            let Some(deadline) = self.fetch.poll_timeout() else {
+                            if self.poll_deadline(cx).is_pending() {
                                 return Poll::Pending;
-                            };
-                            if !matches!(&self.timer, Some((at, _)) if *at == deadline) {
-                                self.timer = Some((deadline, Timer::at(deadline)));
                             }
-                            if let Some((_, timer)) = self.timer.as_mut() {
-                                if Pin::new(timer).poll(cx).is_pending() {
-                                    return Poll::Pending;
-                                }
-                            }
+                        }
+                    }
+                }
+                // TLS may answer the server mid-body (a key update).
+                FetchStep::Write => {
+                    let Some(conn) = self.conn.as_mut() else {
+                        self.fetch.io_failed(io::ErrorKind::NotConnected.into());
+                        continue;
+                    };
+                    match Pin::new(conn).poll_write(cx, self.fetch.transmit()) {
+                        Poll::Ready(Ok(0)) => self.fetch.io_failed(io::ErrorKind::WriteZero.into()),
+                        Poll::Ready(Ok(n)) => {
                             self.timer = None;
-                            self.fetch.handle_timeout(now());
+                            self.fetch.advance(now(), n);
+                        }
+                        Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Poll::Ready(Err(e)) => self.fetch.io_failed(e),
+                        Poll::Pending => {
+                            if self.poll_deadline(cx).is_pending() {
+                                return Poll::Pending;
+                            }
                         }
                     }
                 }

@@ -35,7 +35,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Origin, Pool};
+use netloom_core::http::client::{ClientRequest, Fetch, FetchStep, Link, Origin, Pool};
 use netloom_core::http::{self, Headers};
 use netloom_io::PartFile;
 
@@ -113,12 +113,13 @@ impl Drop for Conn {
     }
 }
 
-/// A pooled connection, with its socket timeouts as last set.
+/// A pooled connection, with its socket timeouts as last set and its TLS session.
 #[derive(Debug)]
 struct Pooled {
     conn: Conn,
     read: ArmedDebug,
     write: ArmedDebug,
+    link: Link,
 }
 
 #[derive(Default)]
@@ -217,8 +218,16 @@ impl Client {
         Client::with_config(ClientConfig::default())
     }
 
-    /// A client with `config`.
+    /// A client with `config`. Without a TLS configuration of its own
+    /// (`ClientConfig::tls`), `https://` servers are verified against the system's trust
+    /// store.
     pub fn with_config(config: ClientConfig) -> Self {
+        #[cfg(feature = "tls")]
+        let config = {
+            let mut config = config;
+            netloom_io::tls::fill_client_defaults(&mut config);
+            config
+        };
         Client {
             pool: Arc::new(Mutex::new(Pool::new(&config))),
             config: Arc::new(config),
@@ -411,9 +420,10 @@ impl Transfer {
                         .then(|| lock(&self.pool).take(&origin, t))
                         .flatten();
                     match pooled {
-                        Some(p) => {
+                        Some(mut p) => {
+                            let link = std::mem::take(&mut p.link);
                             self.conn = Some(p);
-                            self.fetch.reused(t)?;
+                            self.fetch.reused(t, link)?;
                         }
                         None => {
                             let conn = connect(&origin, &self.config, self.fetch.poll_timeout())
@@ -422,6 +432,7 @@ impl Transfer {
                                 conn,
                                 read: ArmedDebug::default(),
                                 write: ArmedDebug::default(),
+                                link: Link::plain(),
                             });
                             self.fetch.connected(now())?;
                         }
@@ -431,8 +442,9 @@ impl Transfer {
                 FetchStep::Read => self.read(t),
                 FetchStep::SendBody => self.upload_piece(t)?,
                 FetchStep::Release { reusable } => {
-                    if let Some(conn) = self.conn.take() {
+                    if let Some(mut conn) = self.conn.take() {
                         if reusable {
+                            conn.link = self.fetch.take_link();
                             lock(&self.pool).put(self.fetch.origin().clone(), conn, t);
                         }
                     }

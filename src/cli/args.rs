@@ -215,6 +215,14 @@ pub struct ConnectFlags {
     /// and the path), as curl's --unix-socket.
     #[arg(long, value_name = "PATH")]
     pub unix_socket: Option<std::path::PathBuf>,
+    /// Also trust the CA certificates in this PEM file for https:// (repeatable), on top of
+    /// the system's trust store.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Vec<std::path::PathBuf>,
+    /// Do not check the server's certificate at all (https:// to a test server); says so
+    /// on stderr, as anyone in the path can pose as the server.
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
 }
 
 #[cfg(test)]

@@ -135,7 +135,7 @@ pub fn run(runtime: Runtime, args: GetArgs) -> Result<(), CliError> {
             )))
         }
     };
-    let mut options = Options::new(runtime, &args.connect);
+    let mut options = Options::new(runtime, &args.connect)?;
     options.credentials = credentials;
     let job = Job {
         url: &url,

@@ -10,6 +10,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use netloom::http::client::{ClientConfig, ClientError, ClientRequest, Target, Url, Waiting};
 use netloom::http::{Headers, Version};
+use netloom::tls::{TlsClientConfig, TlsError};
 use netloom::Runtime;
 
 use super::args::ConnectFlags;
@@ -72,19 +73,35 @@ pub struct Options {
     pub unix_socket: Option<std::path::PathBuf>,
     /// Basic-auth credentials, sent to the URL's origin only.
     pub credentials: Option<Credentials>,
+    /// TLS settings from `--cacert` and `--insecure` (none: the system's trust store).
+    pub tls: Option<TlsClientConfig>,
 }
 
 impl Options {
-    /// Options from the shared connection flags.
-    pub fn new(runtime: Runtime, flags: &ConnectFlags) -> Self {
-        Options {
+    /// Options from the shared connection flags; reads the `--cacert` files, and warns on
+    /// stderr about `--insecure`.
+    pub fn new(runtime: Runtime, flags: &ConnectFlags) -> Result<Self, CliError> {
+        let tls = if flags.insecure || !flags.cacert.is_empty() {
+            if flags.insecure {
+                eprintln!(
+                    "netloom: warning: --insecure: server certificates are not checked; anyone in the path can pose as the server"
+                );
+            }
+            let config = netloom_io::tls::client_config(&flags.cacert, flags.insecure)
+                .map_err(|e| CliError::msg(format!("--cacert: {e}")))?;
+            Some(config)
+        } else {
+            None
+        };
+        Ok(Options {
             runtime,
             connect_timeout: flags.connect_timeout.0,
             read_timeout: flags.read_timeout.0,
             max_time: flags.max_time.map(|s| s.0),
             unix_socket: flags.unix_socket.clone(),
             credentials: None,
-        }
+            tls,
+        })
     }
 }
 
@@ -126,6 +143,7 @@ pub fn send(req: &Request<'_>, opts: &Options) -> Result<Response, ClientError> 
         read_timeout: opts.read_timeout,
         total_timeout: opts.max_time,
         unix_socket: opts.unix_socket.clone(),
+        tls: opts.tls.clone(),
         ..ClientConfig::default()
     };
     let mut request = ClientRequest::new(req.method, req.url)?;
@@ -185,6 +203,19 @@ pub fn describe(e: &ClientError, what: &str, url: &str) -> CliError {
     match e {
         ClientError::Connect(io) => connecting(io_text(io)),
         ClientError::Timeout(Waiting::Connect) => connecting("timed out".to_owned()),
+        ClientError::Tls(tls) => {
+            let hint = match tls {
+                TlsError::UnknownIssuer => {
+                    " (if you trust it, pass its CA certificate with --cacert FILE)"
+                }
+                TlsError::SelfSigned => {
+                    " (trust it with --cacert CERT.pem, or skip all checks with --insecure)"
+                }
+                TlsError::NoRoots => " (pass a CA certificate with --cacert FILE)",
+                _ => "",
+            };
+            CliError::msg(format!("{what}: {tls}{hint}"))
+        }
         other => CliError::msg(format!("{what}: {other}")),
     }
 }

@@ -177,7 +177,7 @@ type Reply = (u16, String, Headers, Vec<u8>);
 impl Client {
     fn new(runtime: Runtime, args: &ClientArgs) -> Result<Self, CliError> {
         let (url, url_creds) = transfer::split_credentials(&args.url);
-        let mut options = Options::new(runtime, &args.connect);
+        let mut options = Options::new(runtime, &args.connect)?;
         options.credentials = match &args.user {
             Some(u) => Some(Credentials::parse(u)?),
             None => url_creds,

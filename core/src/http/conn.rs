@@ -153,6 +153,13 @@ impl Connection {
         }
     }
 
+    /// True while the peer's body being read is delimited by the connection's close (a
+    /// response without `Content-Length` or chunked coding): only the end of input ends it.
+    /// Over TLS, that end must be a `close_notify`, or the body may be cut short.
+    pub fn body_ends_at_eof(&self) -> bool {
+        self.reader.ends_at_eof()
+    }
+
     /// Server role: the client is waiting for `100 Continue` before sending its body. Send
     /// [`Event::InformationalResponse`] with status 100 when you want the body, or a final
     /// response to refuse it (that response then carries `Connection: close`, because the

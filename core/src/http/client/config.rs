@@ -52,6 +52,11 @@ pub struct ClientConfig {
     /// [`ClientError::Decoding`], so a small compressed "bomb" cannot fill a disk or
     /// memory. Default 1 GiB.
     pub max_decoded_body_bytes: u64,
+    /// How `https://` connections verify servers and speak TLS. Default: none in core (an
+    /// `https://` request fails with [`TlsError::NotConfigured`](crate::tls::TlsError::NotConfigured));
+    /// the runtimes' clients fill in the system's trust store when it is unset.
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::tls::TlsClientConfig>,
 }
 
 impl Default for ClientConfig {
@@ -71,6 +76,8 @@ impl Default for ClientConfig {
             max_idle_per_host: 8,
             pool_idle_timeout: Duration::from_secs(60),
             max_decoded_body_bytes: 1 << 30,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }

@@ -27,7 +27,8 @@ pub enum Waiting {
 pub enum ClientError {
     /// The URL does not parse, has no host, or a redirect's `Location` cannot be resolved.
     InvalidUrl(String),
-    /// The URL's scheme is not `http` (`https` is not supported yet).
+    /// The URL's scheme is neither `http` nor `https` (or it is `https` and netloom was built
+    /// without its `tls` feature).
     UnsupportedScheme(String),
     /// No TCP connection could be made (refused, unreachable, unknown host...).
     Connect(io::Error),
@@ -79,6 +80,10 @@ pub enum ClientError {
         /// How many body bytes arrived.
         received: u64,
     },
+    /// TLS failed: the certificate, the handshake, an alert, or a body cut short without
+    /// `close_notify`.
+    #[cfg(feature = "tls")]
+    Tls(crate::tls::TlsError),
 }
 
 /// Describes an I/O error the way a person would say it.
@@ -100,11 +105,13 @@ impl fmt::Display for ClientError {
         match self {
             ClientError::InvalidUrl(why) => write!(f, "invalid URL: {why}"),
             ClientError::UnsupportedScheme(s) if s == "https" => {
-                f.write_str("https:// is not supported yet (only http:// URLs)")
+                f.write_str("https:// needs netloom built with its `tls` feature")
             }
             ClientError::UnsupportedScheme(s) => {
-                write!(f, "unsupported URL scheme '{s}' (only http:// URLs)")
+                write!(f, "unsupported URL scheme '{s}' (only http:// and https:// URLs)")
             }
+            #[cfg(feature = "tls")]
+            ClientError::Tls(e) => e.fmt(f),
             ClientError::Connect(e) => write!(f, "cannot connect: {}", describe_io(e)),
             ClientError::Timeout(Waiting::Connect) => f.write_str("timed out connecting"),
             ClientError::Timeout(Waiting::Read) => {
@@ -184,6 +191,8 @@ impl Clone for ClientError {
                 expected: *expected,
                 received: *received,
             },
+            #[cfg(feature = "tls")]
+            ClientError::Tls(e) => ClientError::Tls(e.clone()),
         }
     }
 }
@@ -194,6 +203,8 @@ impl std::error::Error for ClientError {
             ClientError::Connect(e) | ClientError::Io(e) => Some(e),
             ClientError::Protocol(e) | ClientError::InvalidRequest(e) => Some(e),
             ClientError::Decoding(e) => Some(e),
+            #[cfg(feature = "tls")]
+            ClientError::Tls(e) => Some(e),
             _ => None,
         }
     }
@@ -216,6 +227,10 @@ impl ClientError {
             | ClientError::UnsupportedScheme(_)
             | ClientError::InvalidRequest(_) => io::ErrorKind::InvalidInput,
             ClientError::TooManyInformational { .. } => io::ErrorKind::InvalidData,
+            #[cfg(feature = "tls")]
+            ClientError::Tls(crate::tls::TlsError::Truncated) => io::ErrorKind::UnexpectedEof,
+            #[cfg(feature = "tls")]
+            ClientError::Tls(_) => io::ErrorKind::InvalidData,
             ClientError::TooManyRedirects { .. }
             | ClientError::RedirectRefused { .. }
             | ClientError::Status { .. } => io::ErrorKind::Other,

@@ -313,6 +313,12 @@ impl Exchange {
         self.received
     }
 
+    /// Whether the response body being read ends only when the connection does (see
+    /// [`Connection::body_ends_at_eof`]).
+    pub fn body_ends_at_eof(&self) -> bool {
+        self.conn.body_ends_at_eof()
+    }
+
     /// The declared `Content-Length` of the response body, once the head is known (`None`
     /// for a body being decoded: its decoded length is not known ahead).
     pub fn expected(&self) -> Option<u64> {

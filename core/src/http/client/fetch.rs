@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{
-    body_length, build_request, ClientConfig, ClientError, ClientRequest, Exchange, Origin,
+    body_length, build_request, ClientConfig, ClientError, ClientRequest, Exchange, Link, Origin,
     RedirectPolicy, Redirects, RequestBody, Step, Target, Waiting,
 };
 use crate::http::{Request, Response};
@@ -22,8 +22,9 @@ const DRAIN_LIMIT: u64 = 64 * 1024;
 pub enum FetchStep {
     /// Get a connection to [`Fetch::origin`] (through
     /// [`ClientConfig::unix_socket`](super::ClientConfig::unix_socket) if it is set): an
-    /// idle one from the pool, then call [`Fetch::reused`]; or a new one, then
-    /// [`Fetch::connected`]. `fresh`: this is a retry after a pooled connection turned out
+    /// idle one from the pool, then call [`Fetch::reused`] with its [`Link`]; or a new one,
+    /// then [`Fetch::connected`] (on `https://`, the TLS handshake is the fetch's: it comes
+    /// as more writes and reads). `fresh`: this is a retry after a pooled connection turned out
     /// stale, so connect anew. Connecting is due by [`Fetch::poll_timeout`].
     Connect {
         /// Do not take a pooled connection.
@@ -42,8 +43,8 @@ pub enum FetchStep {
     /// Response body bytes are here: [`Fetch::body`], then [`Fetch::consume`] what was used.
     Body,
     /// The fetch is done with the connection to [`Fetch::origin`] (asked now, before the
-    /// next step): return it to the pool if `reusable`, close it otherwise. The fetch may go
-    /// on (a redirect connects again).
+    /// next step): return it to the pool if `reusable`, with [`Fetch::take_link`], close it
+    /// otherwise. The fetch may go on (a redirect connects again).
     Release {
         /// Whether the connection may carry another request.
         reusable: bool,
@@ -83,13 +84,13 @@ struct Credentials {
 /// let mut fetch = Fetch::new(request, config, now)?;
 /// loop {
 ///     match fetch.next(now)? {                     // an error ends the fetch: close the connection
-///         FetchStep::Connect { fresh }  => take a pooled connection (fetch.reused(now)) or connect (fetch.connected(now))
+///         FetchStep::Connect { fresh }  => take a pooled connection (fetch.reused(now, link)) or connect (fetch.connected(now))
 ///         FetchStep::Write              => write fetch.transmit(); fetch.advance(now, n)
 ///         FetchStep::SendBody           => fetch.send_body(now, piece) / fetch.finish_body(now)
 ///         FetchStep::Read               => read; fetch.receive(now, bytes) / fetch.receive_eof(now)
 ///         FetchStep::Head               => fetch.response() is the head
 ///         FetchStep::Body               => use fetch.body(); fetch.consume(n)
-///         FetchStep::Release { reusable } => pool the connection, or close it
+///         FetchStep::Release { reusable } => pool the connection with fetch.take_link(), or close it
 ///         FetchStep::Done               => break
 ///     }
 ///     // Whenever you wait on the connection, wait no later than fetch.poll_timeout();
@@ -104,7 +105,11 @@ struct Credentials {
 /// fields, all for the first origin only), the retry of a request whose pooled connection
 /// turned out stale (once, on a fresh connection, for idempotent or opted-in requests), the
 /// `1xx` cap, and the deadlines: connect, each read or write, the response head, and the
-/// whole request.
+/// whole request. On an `https://` origin the fetch speaks TLS itself
+/// ([`ClientConfig::tls`]): what it writes and reads is ciphertext, the handshake counts
+/// against the head deadline, and a body delimited by the connection's close must end with
+/// the server's `close_notify` (otherwise it may be cut short:
+/// [`TlsError::Truncated`](crate::tls::TlsError::Truncated)).
 pub struct Fetch {
     config: Arc<ClientConfig>,
     method: String,
@@ -138,6 +143,15 @@ pub struct Fetch {
     /// The current connect, read or write must be done by then.
     io_deadline: Option<(Instant, Waiting)>,
     head_deadline: Option<Instant>,
+    /// The connection's state beyond the socket (its TLS session).
+    link: Link,
+    /// Plaintext just decrypted (kept for its capacity).
+    #[cfg(feature = "tls")]
+    plain: Vec<u8>,
+    /// The response body ends with the connection.
+    close_delimited: bool,
+    /// The connection ended without TLS `close_notify`.
+    unclean_eof: bool,
 }
 
 impl std::fmt::Debug for Fetch {
@@ -218,6 +232,11 @@ impl Fetch {
             total_deadline: total.map(|t| now.instant + t),
             io_deadline: None,
             head_deadline: None,
+            link: Link::plain(),
+            #[cfg(feature = "tls")]
+            plain: Vec::new(),
+            close_delimited: false,
+            unclean_eof: false,
         }
     }
 
@@ -275,9 +294,15 @@ impl Fetch {
                     return Ok(FetchStep::Connect { fresh });
                 }
                 Phase::Send => {
-                    if self.sent < self.out.len() {
+                    self.seal();
+                    if !self.transmit().is_empty() {
                         self.arm_io(now, Waiting::Write);
                         return Ok(FetchStep::Write);
+                    }
+                    if self.sent < self.out.len() {
+                        // TLS holds the request back until the handshake is done: read
+                        // the server's side of it.
+                        return Ok(self.read_step(now));
                     }
                     if !self.body_done {
                         return Ok(FetchStep::SendBody);
@@ -286,10 +311,7 @@ impl Fetch {
                     self.io_deadline = None;
                 }
                 Phase::AwaitHead => match self.exchange.step() {
-                    Ok(Step::NeedInput) => {
-                        self.arm_io(now, Waiting::Read);
-                        return Ok(FetchStep::Read);
-                    }
+                    Ok(Step::NeedInput) => return Ok(self.read_step(now)),
                     Ok(Step::Head(head)) => self.on_head(head)?,
                     // The exchange yields a head before anything else.
                     Ok(_) => {
@@ -307,13 +329,15 @@ impl Fetch {
                         return Ok(FetchStep::Body);
                     }
                     match self.exchange.step()? {
-                        Step::NeedInput => {
-                            self.arm_io(now, Waiting::Read);
-                            return Ok(FetchStep::Read);
-                        }
+                        Step::NeedInput => return Ok(self.read_step(now)),
                         Step::Data(d) => {
                             self.chunk = d;
                             self.pos = 0;
+                        }
+                        // Only a TLS connection can end uncleanly.
+                        #[cfg(feature = "tls")]
+                        Step::End { .. } if self.close_delimited && self.unclean_eof => {
+                            return Err(ClientError::Tls(crate::tls::TlsError::Truncated));
                         }
                         Step::End { reusable } => {
                             self.phase = Phase::Done;
@@ -329,10 +353,7 @@ impl Fetch {
                 }
                 Phase::Drain => {
                     let reusable = match self.exchange.step() {
-                        Ok(Step::NeedInput) => {
-                            self.arm_io(now, Waiting::Read);
-                            return Ok(FetchStep::Read);
-                        }
+                        Ok(Step::NeedInput) => return Ok(self.read_step(now)),
                         Ok(Step::Data(d)) => {
                             self.drained += d.len() as u64;
                             if self.drained <= DRAIN_LIMIT {
@@ -351,6 +372,36 @@ impl Fetch {
                 Phase::Hop => self.hop(now)?,
                 Phase::Done => return Ok(FetchStep::Done),
                 Phase::Failed => return Err(self.error.clone().unwrap_or(ClientError::NoResponse)),
+            }
+        }
+    }
+
+    /// Read next, unless TLS has something to write first (its part of the handshake, a
+    /// key update's answer).
+    fn read_step(&mut self, now: Now) -> FetchStep {
+        if self.transmit().is_empty() {
+            self.arm_io(now, Waiting::Read);
+            FetchStep::Read
+        } else {
+            self.arm_io(now, Waiting::Write);
+            FetchStep::Write
+        }
+    }
+
+    /// On TLS, moves the request bytes waiting into the session (as much as it takes).
+    fn seal(&mut self) {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = self.link.tls.as_mut() {
+            while self.sent < self.out.len() {
+                let n = tls.send(&self.out[self.sent..]);
+                if n == 0 {
+                    break;
+                }
+                self.sent += n;
+            }
+            if self.sent == self.out.len() {
+                self.out.clear();
+                self.sent = 0;
             }
         }
     }
@@ -418,6 +469,7 @@ impl Fetch {
     }
 
     fn deliver(&mut self, head: Response) -> Result<(), ClientError> {
+        self.close_delimited = self.exchange.body_ends_at_eof();
         self.head = Some(head);
         self.phase = Phase::HeadReady;
         Ok(())
@@ -507,20 +559,59 @@ impl Fetch {
         req
     }
 
-    /// A new connection to [`origin`](Fetch::origin) is there, at `now`.
+    /// A new connection to [`origin`](Fetch::origin) is there, at `now`. On `https://`, the
+    /// TLS session starts here (an error: no usable TLS configuration for this host).
     pub fn connected(&mut self, now: Now) -> Result<(), ClientError> {
-        self.start(now, false)
-    }
-
-    /// A pooled connection to [`origin`](Fetch::origin) is used, at `now`.
-    pub fn reused(&mut self, now: Now) -> Result<(), ClientError> {
-        self.start(now, true)
-    }
-
-    fn start(&mut self, now: Now, reused: bool) -> Result<(), ClientError> {
         if !matches!(self.phase, Phase::Connect { .. }) {
             return Ok(());
         }
+        let link = self.new_link(now).map_err(|e| self.fail(e))?;
+        self.start(now, false, link)
+    }
+
+    /// A pooled connection to [`origin`](Fetch::origin) is used, at `now`, with the
+    /// [`Link`] it was pooled with.
+    pub fn reused(&mut self, now: Now, link: Link) -> Result<(), ClientError> {
+        self.start(now, true, link)
+    }
+
+    /// The connection's [`Link`], to pool with it when [`FetchStep::Release`] says it is
+    /// reusable.
+    pub fn take_link(&mut self) -> Link {
+        std::mem::take(&mut self.link)
+    }
+
+    fn new_link(&mut self, now: Now) -> Result<Link, ClientError> {
+        #[cfg(not(feature = "tls"))]
+        let _ = now;
+        match self.target.origin().scheme {
+            super::Scheme::Http => Ok(Link::plain()),
+            #[cfg(feature = "tls")]
+            super::Scheme::Https => {
+                let config = self
+                    .config
+                    .tls
+                    .as_ref()
+                    .ok_or(ClientError::Tls(crate::tls::TlsError::NotConfigured))?;
+                let session =
+                    crate::tls::session::Session::client(config, &self.target.origin().host, now)
+                        .map_err(ClientError::Tls)?;
+                Ok(Link {
+                    tls: Some(Box::new(session)),
+                })
+            }
+            #[cfg(not(feature = "tls"))]
+            super::Scheme::Https => Err(ClientError::UnsupportedScheme("https".into())),
+        }
+    }
+
+    fn start(&mut self, now: Now, reused: bool, link: Link) -> Result<(), ClientError> {
+        if !matches!(self.phase, Phase::Connect { .. }) {
+            return Ok(());
+        }
+        self.link = link;
+        self.unclean_eof = false;
+        self.close_delimited = false;
         self.reused = reused;
         let head = self.request_head();
         let started = match &self.body {
@@ -573,11 +664,22 @@ impl Fetch {
 
     /// The bytes to write when [`next`](Fetch::next) says [`FetchStep::Write`].
     pub fn transmit(&self) -> &[u8] {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.link.tls {
+            return tls.transmit();
+        }
         &self.out[self.sent..]
     }
 
     /// `n` bytes of [`transmit`](Fetch::transmit) were written at `now`.
     pub fn advance(&mut self, now: Now, n: usize) {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = self.link.tls.as_mut() {
+            tls.advance(n);
+            self.seal();
+            self.progressed(now);
+            return;
+        }
         self.sent = (self.sent + n).min(self.out.len());
         if self.sent == self.out.len() {
             self.out.clear();
@@ -594,7 +696,9 @@ impl Fetch {
         }
         self.exchange
             .send_body(data, &mut self.out)
-            .map_err(|e| self.fail(e))
+            .map_err(|e| self.fail(e))?;
+        self.seal();
+        Ok(())
     }
 
     /// A streamed request body ended.
@@ -606,21 +710,52 @@ impl Fetch {
         self.body_done = true;
         self.exchange
             .finish_body(&mut self.out)
-            .map_err(|e| self.fail(e))
+            .map_err(|e| self.fail(e))?;
+        self.seal();
+        Ok(())
     }
 
     /// Bytes read from the connection at `now`.
     pub fn receive(&mut self, now: Now, data: &[u8]) {
-        if data.is_empty() {
+        if data.is_empty() || matches!(self.phase, Phase::Failed) {
+            return;
+        }
+        self.progressed(now);
+        #[cfg(feature = "tls")]
+        if let Some(tls) = self.link.tls.as_mut() {
+            self.plain.clear();
+            let result = tls.receive(now, data, &mut self.plain);
+            if !self.plain.is_empty() {
+                self.exchange.receive(&self.plain);
+            }
+            match result {
+                Err(e) => {
+                    self.fail(ClientError::Tls(e));
+                }
+                Ok(()) if tls.peer_closed() => self.exchange.receive_eof(),
+                Ok(()) => {}
+            }
+            self.seal();
             return;
         }
         self.exchange.receive(data);
-        self.progressed(now);
     }
 
     /// The server closed the connection.
     pub fn receive_eof(&mut self, now: Now) {
         let _ = now;
+        #[cfg(feature = "tls")]
+        if let Some(tls) = self.link.tls.as_mut() {
+            if tls.is_handshaking() && !self.reused {
+                self.fail(ClientError::Tls(crate::tls::TlsError::Handshake(
+                    "the server closed the connection during the handshake".into(),
+                )));
+                return;
+            }
+            if !tls.receive_eof() {
+                self.unclean_eof = true;
+            }
+        }
         self.exchange.receive_eof();
     }
 

@@ -11,6 +11,7 @@
 //! | `config.rs` | [`ClientConfig`], the request head it makes |
 //! | `redirect.rs` | [`RedirectPolicy`] and the RFC 9110 §15.4 rules |
 //! | `pool.rs` | [`Pool`]: idle connections by origin |
+//! | `link.rs` | [`Link`]: a connection's TLS session, pooled with its socket |
 //! | `target.rs` | [`Target`], [`Origin`], [`Scheme`] |
 //! | `exchange.rs` | [`Exchange`]: one request/response cycle on one connection |
 //! | `error.rs` | [`ClientError`], [`Waiting`] |
@@ -46,6 +47,7 @@ mod config;
 mod error;
 mod exchange;
 mod fetch;
+mod link;
 mod pool;
 mod redirect;
 mod request;
@@ -61,6 +63,7 @@ pub use config::{body_length, build_request, ClientConfig};
 pub use error::{ClientError, Waiting};
 pub use exchange::{Exchange, Step};
 pub use fetch::{Fetch, FetchStep};
+pub use link::Link;
 pub use pool::Pool;
 pub use redirect::{is_redirect, redirect, Redirect, RedirectPolicy, Redirects};
 pub use request::{ClientRequest, RequestBody};

@@ -59,7 +59,7 @@ impl fmt::Display for Origin {
     }
 }
 
-/// Where an `http://` URL points: the address to connect to and what to put in the request.
+/// Where an `http://` or `https://` URL points: the address to connect to and what to put in the request.
 ///
 /// User information in the URL (`http://user:pw@host/`) is taken out, percent-decoded, into
 /// [`userinfo`](Target::userinfo) (the client sends it as Basic credentials to this origin
@@ -84,9 +84,9 @@ impl fmt::Debug for Target {
 }
 
 impl Target {
-    /// Parses `url`. Only `http://` is accepted: `https://` is
-    /// [`ClientError::UnsupportedScheme`] (not supported yet), as is any other scheme; a URL
-    /// that does not parse or has no host is [`ClientError::InvalidUrl`].
+    /// Parses `url`: `http://`, or `https://` with the `tls` feature; any other scheme is
+    /// [`ClientError::UnsupportedScheme`], and a URL that does not parse or has no host is
+    /// [`ClientError::InvalidUrl`].
     pub fn parse(url: &str) -> Result<Target, ClientError> {
         let parsed = Url::parse(url.trim()).map_err(|e| match e {
             url::ParseError::RelativeUrlWithoutBase => {
@@ -101,6 +101,8 @@ impl Target {
     pub fn from_url(mut url: Url) -> Result<Target, ClientError> {
         let scheme = match url.scheme() {
             "http" => Scheme::Http,
+            #[cfg(feature = "tls")]
+            "https" => Scheme::Https,
             other => return Err(ClientError::UnsupportedScheme(other.to_owned())),
         };
         let host = match url.host() {

@@ -43,14 +43,24 @@ fn target_parts() {
 
 #[test]
 fn target_errors() {
-    assert!(matches!(
-        Target::parse("https://example.com/"),
-        Err(ClientError::UnsupportedScheme(s)) if s == "https"
-    ));
-    let e = Target::parse("https://example.com/")
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("not supported yet"), "{e}");
+    #[cfg(not(feature = "tls"))]
+    {
+        assert!(matches!(
+            Target::parse("https://example.com/"),
+            Err(ClientError::UnsupportedScheme(s)) if s == "https"
+        ));
+        let e = Target::parse("https://example.com/")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`tls` feature"), "{e}");
+    }
+    #[cfg(feature = "tls")]
+    {
+        let t = Target::parse("https://example.com/").unwrap();
+        assert_eq!(t.origin().scheme, Scheme::Https);
+        assert_eq!(t.origin().port, 443);
+        assert_eq!(t.host_header(), "example.com");
+    }
     assert!(matches!(
         Target::parse("ftp://example.com/"),
         Err(ClientError::UnsupportedScheme(s)) if s == "ftp"
@@ -165,7 +175,7 @@ fn redirect_locations() {
         Err(ClientError::InvalidUrl(_))
     ));
     // The scheme is checked when the next target is made.
-    let r = redirect(&cur, "GET", 302, Some("https://a.example/")).unwrap();
+    let r = redirect(&cur, "GET", 302, Some("ftp://a.example/")).unwrap();
     assert!(matches!(
         Target::from_url(r.unwrap().url),
         Err(ClientError::UnsupportedScheme(_))
