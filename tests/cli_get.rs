@@ -111,13 +111,16 @@ fn http_errors_are_one_line_and_leave_no_file() {
 }
 
 #[test]
-fn refused_bad_urls_and_https_are_one_line() {
+fn refused_and_bad_urls_are_one_line() {
     let port = free_port();
     for rt in ["std", "mio", "smol"] {
         let out = netloom_get(&[&format!("http://127.0.0.1:{port}/"), "--runtime", rt]);
         assert_one_line_error(&out, "connection refused");
     }
-    assert_one_line_error(&netloom_get(&["https://127.0.0.1/"]), "not supported yet");
+    assert_one_line_error(
+        &netloom_get(&[&format!("https://127.0.0.1:{port}/")]),
+        "connection refused",
+    );
     assert_one_line_error(&netloom_get(&["127.0.0.1/x"]), "invalid URL");
     assert_one_line_error(&netloom_get(&["gopher://x/"]), "unsupported URL scheme");
 }

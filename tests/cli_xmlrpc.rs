@@ -144,8 +144,12 @@ fn transport_and_protocol_errors_are_one_line() {
     let (_server, url) = serve("mio");
     let o = netloom(&["xmlrpc", "call", &format!("{url}nope"), "add", "1", "2"]);
     assert!(stderr(&o).contains("404"), "{}", stderr(&o));
-    let o = netloom(&["xmlrpc", "call", "https://127.0.0.1/", "add"]);
-    assert!(stderr(&o).contains("not supported yet"), "{}", stderr(&o));
+    let o = netloom(&["xmlrpc", "call", "ftp://127.0.0.1/", "add"]);
+    assert!(
+        stderr(&o).contains("unsupported URL scheme"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!stderr(&o).contains("panicked"));
 }
 

@@ -186,7 +186,7 @@ fn routes(peers: Peers) -> impl Fn(IncomingRequest) -> OutgoingResponse + Send +
             ),
             "/rel" => redirect(302, "len"),
             "/loop" => redirect(302, "/loop"),
-            "/to-https" => redirect(301, "https://127.0.0.1/"),
+            "/to-ftp" => redirect(301, "ftp://127.0.0.1/"),
             "/peer" => OutgoingResponse::text(200, req.conn.peer.port().unwrap_or(0).to_string()),
             t if t.starts_with("/r/") => {
                 let mut parts = t[3..].splitn(2, '/');
@@ -268,7 +268,7 @@ fn redirects() {
             matches!(err, ClientError::TooManyRedirects { max: 10 }),
             "{err:?}"
         );
-        let err = client.get(&url(&server, "/to-https")).unwrap_err();
+        let err = client.get(&url(&server, "/to-ftp")).unwrap_err();
         assert!(matches!(err, ClientError::UnsupportedScheme(_)), "{err:?}");
     });
 }
@@ -437,11 +437,12 @@ fn read_timeouts() {
 #[test]
 fn url_and_connect_errors() {
     each_runtime(|rt| {
-        let err = rt.get("https://127.0.0.1/", quick()).unwrap_err();
-        assert!(matches!(err, ClientError::UnsupportedScheme(ref s) if s == "https"));
-        assert!(err.to_string().contains("not supported yet"));
         let err = rt.get("ftp://127.0.0.1/", quick()).unwrap_err();
-        assert!(matches!(err, ClientError::UnsupportedScheme(_)));
+        assert!(matches!(err, ClientError::UnsupportedScheme(ref s) if s == "ftp"));
+        assert!(
+            err.to_string().contains("only http:// and https://"),
+            "{err}"
+        );
         for bad in ["127.0.0.1/x", "http://", "http://exa mple/"] {
             let err = rt.get(bad, quick()).unwrap_err();
             assert!(matches!(err, ClientError::InvalidUrl(_)), "{bad}: {err:?}");

@@ -182,9 +182,9 @@ fn transport_protocol_and_fault_errors_stay_apart() {
             Err(CallError::Convert(_)) => {}
             other => panic!("expected a conversion error, got {other:?}"),
         }
-        // https is refused up front.
+        // A scheme the client does not speak is refused up front.
         match rt.xmlrpc_proxy(
-            "https://127.0.0.1/",
+            "ftp://127.0.0.1/",
             ClientConfig::default(),
             ProxyOptions::default(),
         ) {

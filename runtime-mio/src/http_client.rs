@@ -177,6 +177,8 @@ struct Job {
     scheduled: Option<Instant>,
     /// The fetch is done; only its delivery is left.
     done: bool,
+    /// The fetch failed; the caller hears it after what the outbox holds.
+    failure: Option<ClientError>,
 }
 
 impl Job {
@@ -333,6 +335,7 @@ impl Loop {
             awaiting_body: false,
             scheduled: None,
             done: false,
+            failure: None,
         };
         if let Some(e) = fetch_error {
             let _ = job.events.try_send(Event::Failed(e));
@@ -350,7 +353,8 @@ impl Loop {
         // What the caller's full queue held back goes first.
         match job.flush() {
             Flushed::Sent if job.done => {
-                self.finish(token, None);
+                let failure = job.failure.take();
+                self.finish(token, failure);
                 return;
             }
             Flushed::Sent => {}
@@ -633,14 +637,33 @@ impl Loop {
         }
     }
 
-    /// Ends a job (telling its caller `error`, if any); its connection is closed.
+    /// Ends a job (telling its caller `error`, if any); its connection is closed. What came
+    /// before a failure reaches the caller first (the head, the body so far), as on every
+    /// runtime; if the caller's queue is full, the job waits for it with the error.
     fn finish(&mut self, token: Token, error: Option<ClientError>) {
         self.close_conn(token);
-        if let Some(job) = self.jobs.remove(&token) {
-            if let Some(e) = error {
-                let _ = job.events.try_send(Event::Failed(e));
+        let Some(job) = self.jobs.get_mut(&token) else {
+            return;
+        };
+        if let Some(e) = error {
+            let held = match job.flush() {
+                Flushed::Sent => match job.events.try_send(Event::Failed(e)) {
+                    Err(TrySendError::Full(Event::Failed(e))) => {
+                        job.paused.store(true, Ordering::SeqCst);
+                        Some(e)
+                    }
+                    _ => None,
+                },
+                Flushed::Full => Some(e),
+                Flushed::Gone => None,
+            };
+            if held.is_some() {
+                job.failure = held;
+                job.done = true;
+                return;
             }
         }
+        self.jobs.remove(&token);
     }
 
     fn schedule(&mut self, token: Token) {

@@ -1,6 +1,8 @@
 //! Helpers shared by the cross-runtime tests: collecting server logs, hostile peers.
 #![allow(dead_code)]
 
+pub mod pki;
+
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
 use std::thread;

@@ -166,11 +166,20 @@ impl TlsError {
                 presented: presented
                     .iter()
                     .take(8)
-                    .map(|p| printable(p.as_bytes(), 200))
+                    .map(|p| printable(presented_name(p).as_bytes(), 200))
                     .collect(),
             },
             other => TlsError::BadCertificate(format!("{other:?}")),
         }
+    }
+}
+
+/// The name in webpki's description of a presented name (`DnsName("a.example")` is
+/// `a.example`).
+fn presented_name(p: &str) -> &str {
+    match (p.find("(\""), p.strip_suffix("\")")) {
+        (Some(open), Some(inner)) if open + 2 <= inner.len() => &inner[open + 2..],
+        _ => p,
     }
 }
 
