@@ -579,6 +579,10 @@ where
         Listener::Unix(l, file) => (Listener::Unix(l, None), file),
         tcp => (tcp, None),
     };
+    // Plain or TLS, as the configuration says (the TLS layer is the core's).
+    let tls = config.tls_acceptor();
+    let mut make = factory;
+    let factory = move |info| tls.wrap(make(info));
     let loops = config.event_loops.max(1);
     let mut per_loop = config.clone();
     per_loop.max_connections = (config.max_connections / loops).max(1);

@@ -148,6 +148,8 @@ where
     F: FnMut(ConnInfo) -> C,
 {
     let ex = smol::LocalExecutor::new();
+    // Plain or TLS, as the configuration says (the TLS layer is the core's).
+    let tls = config.tls_acceptor();
     let mut acceptor = Acceptor::new(config, now());
     let admission = std::sync::Arc::clone(acceptor.admission());
     // Where handler jobs run (`ServerConfig::handler_threads`); threads start as needed.
@@ -184,7 +186,7 @@ where
                     Admit::Full => continue,
                     Admit::ShuttingDown => return Ok::<(), io::Error>(()),
                 };
-                let conn = factory(peer);
+                let conn = tls.wrap(factory(peer));
                 let served = Served::new(conn, config, Some(ticket), now());
                 match stream {
                     SmolStream::Tcp(s) => {

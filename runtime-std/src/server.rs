@@ -142,7 +142,9 @@ where
     L: Accept,
     L::Socket: Sync,
 {
-    let make = Arc::new(make);
+    // Plain or TLS, as the configuration says (the TLS layer is the core's).
+    let tls = config.tls_acceptor();
+    let make = Arc::new(move |info| tls.wrap(make(info)));
     let config = Arc::new(config);
     let waker = parker();
     loop {

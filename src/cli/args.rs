@@ -10,6 +10,8 @@ use netloom::http::client::ClientConfig;
 use netloom::http::Limits;
 use netloom::ServerConfig;
 
+use super::error::CliError;
+
 /// A duration typed as seconds (`5`, `2.5`) or with a unit (`500ms`, `10s`, `2m`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seconds(pub Duration);
@@ -138,14 +140,53 @@ pub struct ServerFlags {
     /// never replaced; a stale one is; it is removed when the server stops).
     #[arg(long, value_name = "PATH")]
     pub unix: Option<std::path::PathBuf>,
+    /// Serve TLS (https://) with this PEM certificate chain (the server's certificate
+    /// first); needs --tls-key.
+    #[arg(
+        long,
+        value_name = "CERT.pem",
+        requires = "tls_key",
+        help_heading = "TLS"
+    )]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(
+        long,
+        value_name = "KEY.pem",
+        requires = "tls_cert",
+        help_heading = "TLS"
+    )]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl ServerFlags {
-    /// The `ServerConfig` these flags describe, with `handler_threads` given by the command.
+    /// Whether the server speaks TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls_cert.is_some()
+    }
+
+    /// The URL scheme the server answers (`http` or `https`).
+    pub fn scheme(&self) -> &'static str {
+        if self.is_tls() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The `ServerConfig` these flags describe, with `handler_threads` given by the command;
+    /// reads the TLS certificate and key, if given.
     // `ServerConfig` gains fields over time: the update gives new ones their defaults.
     #[allow(clippy::needless_update)]
-    pub fn config(&self, handler_threads: usize) -> ServerConfig {
-        ServerConfig {
+    pub fn config(&self, handler_threads: usize) -> Result<ServerConfig, CliError> {
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(
+                netloom_io::tls::server_from_files(cert, key)
+                    .map_err(|e| CliError::msg(format!("--tls-cert/--tls-key: {e}")))?,
+            ),
+            _ => None,
+        };
+        Ok(ServerConfig {
             max_connections: self.max_connections,
             idle_timeout: self.idle_timeout.0,
             request_timeout: self.request_timeout.0,
@@ -154,8 +195,9 @@ impl ServerFlags {
             shutdown_grace: self.shutdown_grace.0,
             event_loops: self.event_loops,
             handler_threads,
+            tls,
             ..ServerConfig::default()
-        }
+        })
     }
 }
 

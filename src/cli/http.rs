@@ -83,7 +83,8 @@ pub fn serve(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
     let root = files.root().display().to_string();
     let handler = AccessLog::new(HtmlErrors(files));
     let in_flight = handler.in_flight();
-    let config = args.server.config(args.handler_threads);
+    let config = args.server.config(args.handler_threads)?;
+    let scheme = args.server.scheme();
     let grace = config.shutdown_grace;
     let server = runtime
         .spawn_http_on(
@@ -96,7 +97,7 @@ pub fn serve(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
     let stop = Stop::watch()?;
     match &addr {
         serve::Bound::Tcp(addr) => println!(
-            "Serving HTTP on {} port {} (http://{addr}/) from {root} [{runtime}] ...",
+            "Serving HTTP on {} port {} ({scheme}://{addr}/) from {root} [{runtime}] ...",
             addr.ip(),
             addr.port(),
         ),

@@ -30,7 +30,7 @@ where
     S: netloom::frame::Service + Send + Sync + 'static,
 {
     let (listener, addr) = serve::listen(host, port, flags.unix.as_deref())?;
-    let config = flags.config(netloom::ServerConfig::default().handler_threads);
+    let config = flags.config(netloom::ServerConfig::default().handler_threads)?;
     let grace = config.shutdown_grace;
     let server = runtime
         .spawn_tcp_on(listener, service, config)

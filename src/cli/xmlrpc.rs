@@ -145,7 +145,8 @@ fn serve_calculator(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
     let limits = args.limits.limits(calculator.http_limits());
     let handler = AccessLog::new(calculator);
     let in_flight = handler.in_flight();
-    let config = args.server.config(args.handler_threads);
+    let config = args.server.config(args.handler_threads)?;
+    let scheme = args.server.scheme();
     let grace = config.shutdown_grace;
     let server = runtime
         .spawn_http_on(listener, handler, config, limits)
@@ -154,7 +155,7 @@ fn serve_calculator(runtime: Runtime, args: ServeArgs) -> Result<(), CliError> {
     let methods = "add, subtract, multiply, divide, system.multicall, system.listMethods, system.methodHelp, system.methodSignature";
     match &addr {
         serve::Bound::Tcp(addr) => {
-            println!("Serving XML-RPC on http://{addr}/ [{runtime}]: {methods}")
+            println!("Serving XML-RPC on {scheme}://{addr}/ [{runtime}]: {methods}")
         }
         serve::Bound::Unix(path) => println!(
             "Serving XML-RPC on unix socket {} [{runtime}]: {methods}",

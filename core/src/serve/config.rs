@@ -57,6 +57,11 @@ pub struct ServerConfig {
     /// itself: the fastest path, for handlers that never block. Workers start as needed.
     /// Default: 64.
     pub handler_threads: usize,
+    /// Serve TLS with this certificate and key, on every connection (the handshake is held
+    /// to [`request_timeout`](Self::request_timeout) like a first request; plaintext HTTP
+    /// gets a `400` saying to use `https://`). Default: none, plaintext.
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::tls::TlsServerConfig>,
 }
 
 impl Default for ServerConfig {
@@ -74,6 +79,20 @@ impl Default for ServerConfig {
             nodelay: true,
             event_loops: 1,
             handler_threads: 64,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
+    }
+}
+
+impl ServerConfig {
+    /// What makes each accepted connection plain or TLS under this configuration: a driver
+    /// wraps every connection it makes with [`TlsAcceptor::wrap`](crate::tls::TlsAcceptor::wrap).
+    pub fn tls_acceptor(&self) -> crate::tls::TlsAcceptor {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return crate::tls::TlsAcceptor::tls(tls.clone());
+        }
+        crate::tls::TlsAcceptor::plain()
     }
 }

@@ -402,6 +402,14 @@ impl fmt::Debug for TlsServerConfig {
     }
 }
 
+impl PartialEq for TlsServerConfig {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.rustls, &other.rustls)
+    }
+}
+
+impl Eq for TlsServerConfig {}
+
 impl TlsServerConfig {
     /// A configuration from the PEM certificate chain `cert_pem` (the server's certificate
     /// first) and the PEM private key `key_pem` (PKCS#8, PKCS#1 or SEC1). A key that does not
