@@ -116,7 +116,10 @@ fn port_in(line: &str) -> Option<u16> {
     if let Some(rest) = line.strip_prefix("Listening at ") {
         return rest.trim().rsplit(':').next()?.parse().ok();
     }
-    let rest = line.split("http://").nth(1)?;
+    let rest = line
+        .split("http://")
+        .nth(1)
+        .or_else(|| line.split("https://").nth(1))?;
     rest.split('/').next()?.rsplit(':').next()?.parse().ok()
 }
 
@@ -721,4 +724,139 @@ fn every_server_listens_on_a_unix_socket_and_removes_it_when_it_stops() {
         sigint_and_wait(&mut child);
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// CPython's ssl client reading a framed server's greeting.
+const PY_TLS_BANNER: &str = r#"
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+with socket.create_connection(("127.0.0.1", int(sys.argv[2]))) as raw:
+    with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        data = b""
+        while True:
+            chunk = s.recv(1024)
+            if not chunk:
+                break
+            data += chunk
+print(data.decode())
+"#;
+
+#[test]
+fn tls_flags_serve_https_on_every_server() {
+    let pki = common::pki::pki();
+    let (cert, key) = (
+        pki.server.cert.to_str().unwrap(),
+        pki.server.key.to_str().unwrap(),
+    );
+    let ca = pki.ca.to_str().unwrap();
+    let dir = temp_dir("cli-tls");
+    std::fs::write(dir.join("hello.txt"), b"hello over TLS\n").unwrap();
+    for rt in ["std", "mio", "smol"] {
+        let web = Server::start(&[
+            "--runtime",
+            rt,
+            "http",
+            "serve",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            dir.to_str().unwrap(),
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+        ]);
+        let out = Command::new("curl")
+            .args(["-sS", "--cacert", ca])
+            .arg(format!("https://localhost:{}/hello.txt", web.port))
+            .output()
+            .unwrap();
+        assert_eq!(
+            text(&out.stdout),
+            "hello over TLS\n",
+            "{}",
+            text(&out.stderr)
+        );
+        // Plain http:// to it: told what to do.
+        let plain = get(&web.addr(), "/hello.txt");
+        assert!(plain.contains("use https://"), "{plain}");
+
+        let rpc = Server::start(&[
+            "--runtime",
+            rt,
+            "xmlrpc",
+            "serve",
+            "-p",
+            "0",
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+        ]);
+        let out = netloom()
+            .args(["xmlrpc", "call", "--cacert", ca])
+            .arg(format!("https://localhost:{}/RPC2", rpc.port))
+            .args(["add", "40", "2"])
+            .output()
+            .unwrap();
+        assert_eq!(text(&out.stdout).trim(), "42", "{}", text(&out.stderr));
+
+        let banner = Server::start(&[
+            "--runtime",
+            rt,
+            "banner",
+            "server",
+            "127.0.0.1",
+            "-p",
+            "0",
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+        ]);
+        let out = Command::new("python3")
+            .args(["-c", PY_TLS_BANNER, ca, &banner.port.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            !text(&out.stdout).trim().is_empty(),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // Half the pair, or a file that is not there: refused before listening, one line.
+    let o = run(&["http", "serve", "0", "--tls-cert", cert]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("--tls-key"), "{}", text(&o.stderr));
+    let missing = dir.join("missing.key");
+    let o = run(&[
+        "http",
+        "serve",
+        "0",
+        "--tls-cert",
+        cert,
+        "--tls-key",
+        missing.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cannot read the private key file"), "{err}");
+    // A key that is not the certificate's.
+    let o = run(&[
+        "http",
+        "serve",
+        "0",
+        "--tls-cert",
+        cert,
+        "--tls-key",
+        pki.expired.key.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("the certificate and key"),
+        "{}",
+        text(&o.stderr)
+    );
 }

@@ -414,3 +414,201 @@ fn cli_get_and_call_over_https() {
     assert!(!ok);
     assert!(err.contains("no certificate"), "{err}");
 }
+
+/// Our servers' TLS configuration: the test CA's server certificate.
+fn tls_config(config: netloom::ServerConfig) -> netloom::ServerConfig {
+    let pair = &pki().server;
+    let tls = netloom::tls::TlsServerConfig::from_pem(
+        &std::fs::read(&pair.cert).unwrap(),
+        &std::fs::read(&pair.key).unwrap(),
+    )
+    .unwrap();
+    netloom::ServerConfig {
+        tls: Some(tls),
+        ..config
+    }
+}
+
+/// CPython's urllib with `cafile`: GETs each URL and says whether the body equals the file.
+const PY_URLLIB: &str = r#"
+import ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+for url, path in zip(sys.argv[2::2], sys.argv[3::2]):
+    with urllib.request.urlopen(url, context=ctx) as r:
+        data = r.read()
+    print(r.status, len(data), data == open(path, "rb").read())
+"#;
+
+#[test]
+fn cpython_curl_and_our_clients_fetch_from_our_tls_servers() {
+    let pki = pki();
+    let root = temp_dir("tls-serve");
+    let big = noise(20_000_000);
+    std::fs::write(root.join("big.bin"), &big).unwrap();
+    std::fs::write(root.join("hello.txt"), b"hello from netloom\n").unwrap();
+    each_runtime(|rt| {
+        let files = netloom::static_files::StaticFiles::new(&root).unwrap();
+        let server = common::serve_http(rt, files, tls_config(netloom::ServerConfig::default()));
+        let port = server.local_addr().port();
+        let url = |path: &str| format!("https://localhost:{port}/{path}");
+
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(PY_URLLIB)
+            .arg(&pki.ca)
+            .args([&url("hello.txt"), root.join("hello.txt").to_str().unwrap()])
+            .args([&url("big.bin"), root.join("big.bin").to_str().unwrap()])
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            said,
+            "200 19 True\n200 20000000 True\n",
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        let saved = root.join(format!("curl-{rt}.bin"));
+        let out = Command::new("curl")
+            .args(["-sS", "--fail", "--cacert"])
+            .arg(&pki.ca)
+            .arg("-o")
+            .arg(&saved)
+            .arg(url("big.bin"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(std::fs::read(&saved).unwrap() == big, "curl's copy differs");
+        let _ = std::fs::remove_file(&saved);
+
+        // Our own client, on every runtime, against this one.
+        for client_rt in netloom::Runtime::ALL {
+            let client = client_rt.http_client(trusting(&pki.ca));
+            let mut resp = client.get(&url("big.bin")).unwrap();
+            assert!(
+                read_all(resp.body()).unwrap() == big,
+                "{client_rt} client's copy differs"
+            );
+            let mut resp = client.get(&url("hello.txt")).unwrap();
+            assert_eq!(read_all(resp.body()).unwrap(), b"hello from netloom\n");
+            // Both requests went over one connection, kept alive under TLS.
+            assert_eq!(client.idle_connections(), 1, "{client_rt}");
+        }
+        server.shutdown();
+    });
+}
+
+/// CPython's `ServerProxy(context=...)` calling our server.
+const PY_PROXY: &str = r#"
+import ssl, sys, xmlrpc.client
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+p = xmlrpc.client.ServerProxy(sys.argv[2], context=ctx)
+m = xmlrpc.client.MultiCall(p)
+m.add(2, 3)
+m.divide(1, 0)
+results = []
+try:
+    for r in m():
+        results.append(r)
+except xmlrpc.client.Fault as f:
+    results.append(f.faultCode)
+print(p.add(40, 2), results, "add" in p.system.listMethods())
+"#;
+
+#[test]
+fn cpython_serverproxy_calls_our_tls_xmlrpc_servers() {
+    let pki = pki();
+    each_runtime(|rt| {
+        let server = rt
+            .spawn_xmlrpc(
+                common::loopback(),
+                netloom::seed::calculator(),
+                tls_config(netloom::ServerConfig::default()),
+            )
+            .unwrap();
+        let url = format!("https://localhost:{}/RPC2", server.local_addr().port());
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(PY_PROXY)
+            .arg(&pki.ca)
+            .arg(&url)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.starts_with("42 [5, 1] True"),
+            "{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        server.shutdown();
+    });
+}
+
+/// Connects to `addr`, writes `bytes`, and reads until the server closes (at most 10 s).
+fn poke(addr: std::net::SocketAddr, bytes: &[u8]) -> (Vec<u8>, Duration) {
+    use std::io::Write;
+    let start = std::time::Instant::now();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(bytes).unwrap();
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    (got, start.elapsed())
+}
+
+#[test]
+fn plaintext_garbage_and_stalled_handshakes_on_a_tls_port() {
+    let pki = pki();
+    each_runtime(|rt| {
+        let config = netloom::ServerConfig {
+            request_timeout: Duration::from_millis(800),
+            ..netloom::ServerConfig::default()
+        };
+        let hello = |_: netloom::http::server::IncomingRequest| {
+            netloom::http::server::OutgoingResponse::text(200, "hi\n")
+        };
+        let server = common::serve_http(rt, hello, tls_config(config));
+        let addr = server.local_addr();
+
+        // Plaintext HTTP: a plaintext answer that says what to do.
+        let (got, _) = poke(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        let text = String::from_utf8_lossy(&got);
+        assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text}");
+        assert!(text.ends_with("use https:// for this server.\n"), "{text}");
+
+        // Bytes that are neither: closed at once (rustls sends no alert to a record it
+        // cannot even frame), not held until the deadline.
+        let (got, took) = poke(addr, b"\x00\x01\x02\x03garbage\r\n\r\n");
+        assert!(got.is_empty(), "{got:?}");
+        assert!(took < Duration::from_millis(500), "held for {took:?}");
+        // A ClientHello-shaped record with a broken body: rustls' alert (type 21), then
+        // the close.
+        let (got, took) = poke(addr, b"\x16\x03\x01\x00\x04\x01\x00\x00\x00");
+        assert_eq!(got.first(), Some(&21), "{got:?}");
+        assert!(took < Duration::from_millis(500), "held for {took:?}");
+
+        // A handshake that stalls after its first bytes, and a client that sends nothing:
+        // both closed at the request deadline, not held.
+        for stall in [&b"\x16\x03\x01\x02\x00\x01"[..], b""] {
+            let (_, took) = poke(addr, stall);
+            assert!(
+                took >= Duration::from_millis(700) && took < Duration::from_secs(5),
+                "{stall:?} held for {took:?}"
+            );
+        }
+
+        // The server is as healthy as before.
+        let mut resp = rt
+            .get(
+                &format!("https://localhost:{}/", addr.port()),
+                trusting(&pki.ca),
+            )
+            .unwrap();
+        assert_eq!(read_all(resp.body()).unwrap(), b"hi\n");
+        server.shutdown();
+    });
+}
