@@ -102,7 +102,8 @@ fn tokio_example() -> PathBuf {
     if !path.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "-p", "netloom-core", "--example", "embed_tokio"])
+            .args(["build", "-p", "netloom-core", "--features", "tls"])
+            .args(["--example", "embed_tokio"])
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the tokio example failed");
@@ -784,4 +785,67 @@ fn the_tokio_example_serves_the_calculator_to_cpython() {
         text,
         "[10, 4, 21, -4]\n<class 'ZeroDivisionError'>:integer division or modulo by zero\n"
     );
+}
+
+/// The tokio example, TLS from core alone: curl, CPython's ServerProxy and a plaintext
+/// client against it.
+#[test]
+fn tokio_example_serves_tls_from_core_alone() {
+    let pki = common::pki::pki();
+    for xmlrpc in [false, true] {
+        let mut cmd = Command::new(tokio_example());
+        cmd.args(["--port", "0", "--tls-cert"])
+            .arg(&pki.server.cert)
+            .arg("--tls-key")
+            .arg(&pki.server.key);
+        if xmlrpc {
+            cmd.arg("--xmlrpc");
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let line = lines.next().expect("it says where it listens").unwrap();
+        let addr: SocketAddr = line.trim_start_matches("listening on ").parse().unwrap();
+        let server = ChildServer { child, addr };
+        let url = format!("https://localhost:{}/", server.addr.port());
+        if xmlrpc {
+            let script = "import ssl, sys, xmlrpc.client\n\
+                ctx = ssl.create_default_context(cafile=sys.argv[1])\n\
+                print(xmlrpc.client.ServerProxy(sys.argv[2], context=ctx).add(40, 2))";
+            let out = Command::new("python3")
+                .args(["-c", script])
+                .arg(&pki.ca)
+                .arg(&url)
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout).trim(),
+                "42",
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        } else {
+            let out = Command::new("curl")
+                .args(["-sS", "--cacert"])
+                .arg(&pki.ca)
+                .arg(&url)
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                "hello netloom\n",
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            let mut got = String::new();
+            let _ = s.read_to_string(&mut got);
+            assert!(got.starts_with("HTTP/1.1 400"), "{got}");
+        }
+    }
 }

@@ -8,6 +8,7 @@
 //! cargo run -p netloom-core --example embed_tokio -- --port 8000 --xmlrpc   # the calculator
 //!     [--idle-timeout-ms N] [--request-timeout-ms N] [--write-timeout-ms N]
 //!     [--shutdown-grace-ms N] [--max-connections N]
+//!     [--tls-cert CERT.pem --tls-key KEY.pem]                            # with the `tls` feature
 //! ```
 //! Ctrl-C (SIGINT) shuts down gracefully: requests in flight finish, then it exits.
 
@@ -40,7 +41,10 @@ async fn until(deadline: Option<Instant>) {
 }
 
 async fn serve<H: Handler + Send + Sync + 'static>(l: TcpListener, c: ServerConfig, h: Arc<H>) {
-    let service = HttpService::new(h, Limits::default(), &c, false);
+    let (service, tls) = (
+        HttpService::new(h, Limits::default(), &c, false),
+        c.tls_acceptor(),
+    );
     let mut acceptor = Acceptor::new(&c, now());
     let bound = Arc::clone(acceptor.admission());
     let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
@@ -63,10 +67,10 @@ async fn serve<H: Handler + Send + Sync + 'static>(l: TcpListener, c: ServerConf
             continue;
         };
         let _ = stream.set_nodelay(c.nodelay);
-        let conn = service.connection(ConnInfo {
+        let conn = tls.wrap(service.connection(ConnInfo {
             local: local.into(),
             peer: peer.into(),
-        });
+        }));
         tokio::spawn(drive(Served::new(conn, &c, Some(ticket), now()), stream));
     }
     bound.begin_shutdown();
@@ -158,6 +162,7 @@ fn hello(_: IncomingRequest) -> OutgoingResponse {
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let (mut port, mut xmlrpc, mut config) = (8080u16, false, ServerConfig::default());
+    let (mut tls_cert, mut tls_key) = (None, None);
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> std::io::Result<u64> {
             let v = args.next().unwrap_or_default();
@@ -172,8 +177,22 @@ fn main() -> std::io::Result<()> {
             "--write-timeout-ms" => config.write_timeout = Duration::from_millis(number(&arg)?),
             "--shutdown-grace-ms" => config.shutdown_grace = Duration::from_millis(number(&arg)?),
             "--max-connections" => config.max_connections = number(&arg)? as usize,
+            "--tls-cert" => tls_cert = args.next(),
+            "--tls-key" => tls_key = args.next(),
             other => return Err(std::io::Error::other(format!("unknown argument {other:?}"))),
         }
+    }
+    if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
+        #[cfg(feature = "tls")]
+        {
+            let (cert, key) = (std::fs::read(cert)?, std::fs::read(key)?);
+            let tls = netloom_core::tls::TlsServerConfig::from_pem(&cert, &key);
+            config.tls = Some(tls.map_err(std::io::Error::other)?);
+        }
+        #[cfg(not(feature = "tls"))]
+        return Err(std::io::Error::other(format!(
+            "--tls-cert {cert} --tls-key {key}: build with --features tls"
+        )));
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
