@@ -21,7 +21,8 @@
 //! - bits 4..=7: target-specific flags (HEAD vs GET per request for `http_response`, the fixed
 //!   frame size for `frame_prefixed`, EOF at the end for `http_server_conn`).
 //!
-//! `chunked_body` and the XML-RPC targets take their input as is.
+//! `chunked_body` and the XML-RPC targets take their input as is. `tls_server_conn` takes
+//! the HTTP layout; its sizes split the *ciphertext* (see the `tls` module).
 
 use std::sync::OnceLock;
 
@@ -45,7 +46,12 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("xmlrpc_response", xmlrpc_response),
     ("xmlrpc_roundtrip", xmlrpc_roundtrip),
     ("frame_prefixed", frame_prefixed),
+    #[cfg(feature = "tls")]
+    ("tls_server_conn", tls::tls_server_conn),
 ];
+
+#[cfg(feature = "tls")]
+pub use tls::tls_server_conn;
 
 // ---------------------------------------------------------------------------------------------
 // Input control
@@ -480,6 +486,10 @@ fn fuzz_handler(req: http::server::IncomingRequest) -> http::server::OutgoingRes
 /// Everything a [`http::server::ServerConn`] writes for `pieces` (then EOF if `eof`), its
 /// output drained after every step; `deferred` runs its jobs (handler calls, body reads) as a
 /// runtime with workers would, one at a time.
+#[cfg(feature = "tls")]
+#[path = "tls/mod.rs"]
+mod tls;
+
 fn serve(pieces: &[&[u8]], limits: &http::Limits, eof: bool, deferred: bool) -> Vec<u8> {
     use netloom_core::Duplex;
     let handler: std::sync::Arc<fn(_) -> _> = std::sync::Arc::new(fuzz_handler);
