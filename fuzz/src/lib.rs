@@ -51,6 +51,7 @@ pub const TARGETS: &[(&str, Body)] = &[
 ];
 
 #[cfg(feature = "tls")]
+#[allow(unused_imports)] // Used by the fuzz target's binary, not by the corpus replay.
 pub use tls::tls_server_conn;
 
 // ---------------------------------------------------------------------------------------------
