@@ -155,10 +155,11 @@ const PLAIN_ON_TLS: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/pla
 /// ```
 /// use netloom_core::tls::{TlsAcceptor, TlsServerConfig};
 /// # fn config() -> TlsServerConfig { unimplemented!() }
-/// # fn demo(config: TlsServerConfig, conn: netloom_core::frame::Session<netloom_core::frame::FixedDecoder, ()>) {
+/// fn serve_tls<C: netloom_core::Duplex>(config: TlsServerConfig, conn: C) {
 /// let acceptor = TlsAcceptor::tls(config);
-/// let conn = acceptor.wrap(conn); // a MaybeTls<_>: a Duplex to drive like any other
-/// # let _ = conn; }
+/// let conn = acceptor.wrap(conn); // a MaybeTls<C>: a Duplex to drive like any other
+/// # let _ = conn;
+/// }
 /// ```
 #[cfg(feature = "tls")]
 pub struct TlsServer<C> {
