@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 mod duplex;
+mod file;
 pub mod frame;
 pub mod http;
 pub mod serve;
@@ -23,5 +24,6 @@ mod time;
 pub mod xmlrpc;
 
 pub use duplex::{Duplex, Job};
+pub use file::{FileRange, FileSlice, RangeReader};
 pub use serve::ServerConfig;
 pub use time::Now;

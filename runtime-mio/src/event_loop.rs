@@ -17,7 +17,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use netloom_core::frame::ConnInfo;
 use netloom_core::serve::{Acceptor, Admit, Next, Served};
-use netloom_core::{Duplex, Now, ServerConfig};
+use netloom_core::{Duplex, FileSlice, Now, ServerConfig};
 use netloom_workers::Workers;
 
 const LISTENER: Token = Token(0);
@@ -134,8 +134,8 @@ pub(crate) struct EventLoop<C: Duplex, F> {
     buf: Vec<u8>,
     /// Set once shutdown has begun: the end of its grace period.
     drain_deadline: Option<Instant>,
-    /// Where jobs run; `None` runs them on this thread (`handler_threads: 0`).
-    workers: Option<Workers>,
+    /// Where jobs run: handler calls (unless `handler_threads` is 0), and heavy requests.
+    workers: Workers,
     done: Sender<Finished<C::Done>>,
     /// Set when a worker has woken the loop for completions not yet taken, so that a busy
     /// pool wakes the loop once per batch rather than once per job.
@@ -154,7 +154,7 @@ where
         std_listener: std::net::TcpListener,
         config: ServerConfig,
         factory: F,
-        workers: Option<Workers>,
+        workers: Workers,
     ) -> io::Result<Self> {
         std_listener.set_nonblocking(true)?;
         let mut listener = TcpListener::from_std(std_listener);
@@ -332,7 +332,10 @@ where
             return;
         }
         let conn = (self.factory)(ConnInfo { local, peer });
-        let served = Served::new(conn, &self.config, Some(ticket), t);
+        let mut served = Served::new(conn, &self.config, Some(ticket), t);
+        if SENDFILE {
+            served.enable_transmit_file();
+        }
         self.conns.insert(
             token,
             Entry {
@@ -365,6 +368,16 @@ where
                         break;
                     }
                 }
+                Next::WriteFile => {
+                    if !entry.writable {
+                        break;
+                    }
+                    let written = send_file(&entry.stream, entry.served.transmit_file());
+                    if !entry.served.on_write(t, written) {
+                        entry.writable = false;
+                        break;
+                    }
+                }
                 Next::Read => {
                     if !entry.readable {
                         break;
@@ -375,25 +388,17 @@ where
                         break;
                     }
                 }
-                Next::Run(job) => match &self.workers {
-                    Some(workers) => {
-                        let (done, waker) = (self.done.clone(), Arc::clone(&self.waker));
-                        let woken = Arc::clone(&self.woken);
-                        workers.run(job, move |result| {
-                            // The loop may be gone (shut down): then nobody wants the result.
-                            if done.send((token, result)).is_ok()
-                                && !woken.swap(true, Ordering::SeqCst)
-                            {
-                                let _ = waker.wake();
-                            }
-                        });
-                    }
-                    // Inline (`handler_threads: 0`): run it here and carry on.
-                    None => {
-                        let done = job.run();
-                        entry.served.complete(t, done);
-                    }
-                },
+                Next::Run(job) => {
+                    let (done, waker) = (self.done.clone(), Arc::clone(&self.waker));
+                    let woken = Arc::clone(&self.woken);
+                    self.workers.run(job, move |result| {
+                        // The loop may be gone (shut down): then nobody wants the result.
+                        if done.send((token, result)).is_ok() && !woken.swap(true, Ordering::SeqCst)
+                        {
+                            let _ = waker.wake();
+                        }
+                    });
+                }
                 Next::Wait => break,
                 Next::ShutdownWrite => {
                     let _ = entry.stream.shutdown(Shutdown::Write);
@@ -448,6 +453,22 @@ where
     }
 }
 
+/// Whether this platform writes file bodies with `sendfile`.
+const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Writes (some of) a file slice to the socket, straight from the file.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file(socket: &TcpStream, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
+    let Some(slice) = slice else { return Ok(0) };
+    let mut offset = slice.offset;
+    Ok(rustix::fs::sendfile(socket, slice.file, Some(&mut offset), slice.len)?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_file(_: &TcpStream, _: Option<FileSlice<'_>>) -> io::Result<usize> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
 fn conn_token(id: u64) -> Token {
     Token(usize::try_from(id).unwrap_or(usize::MAX - FIRST_CONN) + FIRST_CONN)
 }
@@ -473,7 +494,7 @@ where
         threads: Vec::with_capacity(loops),
     };
     // One pool for all the loops (its threads start only when jobs come).
-    let workers = (config.handler_threads > 0).then(|| Workers::new(config.handler_threads));
+    let workers = Workers::for_server(&config);
     for _ in 0..loops {
         let listener = listener.try_clone()?;
         let (config, factory) = (per_loop.clone(), factory.clone());

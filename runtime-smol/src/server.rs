@@ -11,7 +11,7 @@ use futures_lite::future;
 use futures_lite::AsyncWriteExt;
 use netloom_core::frame::ConnInfo;
 use netloom_core::serve::{Acceptor, Admit, Kicked, Next, Served};
-use netloom_core::{Duplex, Now, ServerConfig};
+use netloom_core::{Duplex, FileSlice, Now, ServerConfig};
 use netloom_workers::Workers;
 use smol::channel::{self, Receiver, Sender};
 
@@ -72,8 +72,8 @@ where
     let ex = smol::LocalExecutor::new();
     let mut acceptor = Acceptor::new(config, now());
     let admission = std::sync::Arc::clone(acceptor.admission());
-    // Where handler jobs run (`ServerConfig::handler_threads`); threads start as needed.
-    let workers = Workers::new(config.handler_threads);
+    // Where jobs run (handler calls, heavy requests); threads start as needed.
+    let workers = Workers::for_server(config);
     ex.run(async {
         // Owned here so that it closes the moment accepting stops: clients arriving
         // during the drain are refused, not left waiting in the backlog.
@@ -113,7 +113,10 @@ where
                     let _ = stream.get_ref().set_nodelay(true);
                 }
                 let conn = factory(ConnInfo { local, peer });
-                let served = Served::new(conn, config, Some(ticket), now());
+                let mut served = Served::new(conn, config, Some(ticket), now());
+                if SENDFILE {
+                    served.enable_transmit_file();
+                }
                 ex.spawn(drive(served, stream, workers.clone())).detach();
             }
         };
@@ -209,6 +212,17 @@ pub(crate) async fn drive<C: Duplex>(
                     Woke::Kicked => {}
                 }
             }
+            Next::WriteFile => {
+                let (deadline, kicked) = (served.poll_timeout(), served.kicked());
+                let sent = stream.write_with(|io| send_file(io, served.transmit_file()));
+                match wait(sent, deadline, kicked).await {
+                    Woke::Done(written) => {
+                        served.on_write(now(), written);
+                    }
+                    Woke::Deadline => served.handle_timeout(now()),
+                    Woke::Kicked => {}
+                }
+            }
             Next::Read => {
                 let (deadline, kicked) = (served.poll_timeout(), served.kicked());
                 // `receive` runs inside the read, on a buffer shared by the thread's
@@ -254,6 +268,22 @@ pub(crate) async fn drive<C: Duplex>(
             Next::Close => return,
         }
     }
+}
+
+/// Whether this platform writes file bodies with `sendfile`.
+const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Writes (some of) a file slice to the socket, straight from the file.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file(socket: &TcpStream, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
+    let Some(slice) = slice else { return Ok(0) };
+    let mut offset = slice.offset;
+    Ok(rustix::fs::sendfile(socket, slice.file, Some(&mut offset), slice.len)?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_file(_: &TcpStream, _: Option<FileSlice<'_>>) -> io::Result<usize> {
+    Err(io::ErrorKind::Unsupported.into())
 }
 
 /// Size of the shared read buffer.

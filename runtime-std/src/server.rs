@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 use netloom_core::frame::ConnInfo;
 use netloom_core::serve::{Acceptor, Admission, Admit, Next, Served, Ticket};
 pub use netloom_core::ServerConfig;
-use netloom_core::{Duplex, Now};
+use netloom_core::{Duplex, FileSlice, Now};
 
 /// Both clocks, read once per call into the core.
 pub(crate) fn now() -> Now {
@@ -266,6 +266,9 @@ pub(crate) fn drive<C: Duplex>(
     ticket: Option<Ticket>,
 ) {
     let mut served = Served::new(conn, config, ticket, now());
+    if SENDFILE {
+        served.enable_transmit_file();
+    }
     let mut buf = vec![0u8; 16 * 1024];
     let (mut read_timeout, mut write_timeout) = (Armed::default(), Armed::default());
     loop {
@@ -277,6 +280,15 @@ pub(crate) fn drive<C: Duplex>(
                 });
                 // A blocking write that would block has hit its deadline.
                 if !armed || !served.on_write(now(), stream.write(served.transmit())) {
+                    served.handle_timeout(now());
+                }
+            }
+            Next::WriteFile => {
+                let armed = write_timeout.arm(served.poll_timeout(), t.instant, |d| {
+                    stream.set_write_timeout(d)
+                });
+                if !armed || !served.on_write(now(), send_file(&stream, served.transmit_file()))
+                {
                     served.handle_timeout(now());
                 }
             }
@@ -307,4 +319,20 @@ pub(crate) fn drive<C: Duplex>(
             Next::Close => return,
         }
     }
+}
+
+/// Whether this platform writes file bodies with `sendfile`.
+const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Writes (some of) a file slice to the socket, straight from the file.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file(socket: &TcpStream, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
+    let Some(slice) = slice else { return Ok(0) };
+    let mut offset = slice.offset;
+    Ok(rustix::fs::sendfile(socket, slice.file, Some(&mut offset), slice.len)?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_file(_: &TcpStream, _: Option<FileSlice<'_>>) -> io::Result<usize> {
+    Err(io::ErrorKind::Unsupported.into())
 }
