@@ -134,6 +134,11 @@ pub struct ServerFlags {
     /// Event-loop threads (mio; the other runtimes ignore it).
     #[arg(long, value_name = "N", default_value_t = server_default().event_loops)]
     pub event_loops: usize,
+    /// A request body larger than this (a compressed one counts 256 times its size) is
+    /// handled on a worker thread even when handlers run on the I/O thread, so one heavy
+    /// call cannot hold up the others.
+    #[arg(long, value_name = "BYTES", default_value_t = Bytes(server_default().offload_body_bytes as u64))]
+    pub offload_body_bytes: Bytes,
 }
 
 impl ServerFlags {
@@ -150,6 +155,7 @@ impl ServerFlags {
             shutdown_grace: self.shutdown_grace.0,
             event_loops: self.event_loops,
             handler_threads,
+            offload_body_bytes: self.offload_body_bytes.usize(),
             ..ServerConfig::default()
         }
     }
