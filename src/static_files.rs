@@ -204,8 +204,7 @@ impl StaticFiles {
         headers: &Headers,
     ) -> OutgoingResponse {
         let read_at = SystemTime::now();
-        let (mut file, meta) = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m)))
-        {
+        let (mut file, meta) = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m))) {
             Ok(opened) => opened,
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                 return OutgoingResponse::text(403, "Forbidden\n")

@@ -22,10 +22,8 @@ use netloom_core::{Duplex, FileRange, Now, ServerConfig};
 
 /// A file of `len` patterned bytes.
 fn file_of(tag: &str, len: usize) -> (PathBuf, Vec<u8>) {
-    let path = std::env::temp_dir().join(format!(
-        "netloom-serve-files-{tag}-{}",
-        std::process::id()
-    ));
+    let path =
+        std::env::temp_dir().join(format!("netloom-serve-files-{tag}-{}", std::process::id()));
     let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
     File::create(&path).unwrap().write_all(&data).unwrap();
     (path, data)
@@ -118,7 +116,10 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> usize {
 
 fn body_after_head(wire: &[u8]) -> (String, &[u8]) {
     let end = wire.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    (String::from_utf8_lossy(&wire[..end]).into_owned(), &wire[end..])
+    (
+        String::from_utf8_lossy(&wire[..end]).into_owned(),
+        &wire[end..],
+    )
 }
 
 #[test]

@@ -461,7 +461,12 @@ const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
 fn send_file(socket: &TcpStream, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
     let Some(slice) = slice else { return Ok(0) };
     let mut offset = slice.offset;
-    Ok(rustix::fs::sendfile(socket, slice.file, Some(&mut offset), slice.len)?)
+    Ok(rustix::fs::sendfile(
+        socket,
+        slice.file,
+        Some(&mut offset),
+        slice.len,
+    )?)
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]

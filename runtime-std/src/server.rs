@@ -287,8 +287,7 @@ pub(crate) fn drive<C: Duplex>(
                 let armed = write_timeout.arm(served.poll_timeout(), t.instant, |d| {
                     stream.set_write_timeout(d)
                 });
-                if !armed || !served.on_write(now(), send_file(&stream, served.transmit_file()))
-                {
+                if !armed || !served.on_write(now(), send_file(&stream, served.transmit_file())) {
                     served.handle_timeout(now());
                 }
             }
@@ -329,7 +328,12 @@ const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
 fn send_file(socket: &TcpStream, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
     let Some(slice) = slice else { return Ok(0) };
     let mut offset = slice.offset;
-    Ok(rustix::fs::sendfile(socket, slice.file, Some(&mut offset), slice.len)?)
+    Ok(rustix::fs::sendfile(
+        socket,
+        slice.file,
+        Some(&mut offset),
+        slice.len,
+    )?)
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]

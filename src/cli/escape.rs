@@ -64,7 +64,10 @@ pub fn clip_lines(bytes: &[u8], max: usize) -> String {
 
 /// [`escape`] of `bytes`, appended to `out`.
 pub fn push_escaped(out: &mut String, mut bytes: &[u8]) {
-    if bytes.iter().all(|&b| (b' '..=b'~').contains(&b) && b != b'\\') {
+    if bytes
+        .iter()
+        .all(|&b| (b' '..=b'~').contains(&b) && b != b'\\')
+    {
         // Printable ASCII (nearly every request line): nothing to escape.
         out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
         return;

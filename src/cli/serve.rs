@@ -64,7 +64,10 @@ impl<H> AccessLog<H> {
     ) -> OutgoingResponse {
         log_line(line.peer, line.text.as_bytes(), resp.head.status(), true);
         resp.body = match std::mem::replace(&mut resp.body, Body::Empty) {
-            Body::Stream(body) => Body::Stream(Box::new(Tracked { body, _guard: guard })),
+            Body::Stream(body) => Body::Stream(Box::new(Tracked {
+                body,
+                _guard: guard,
+            })),
             Body::File(range) => Body::File(range.hold(guard)),
             other => other,
         };

@@ -243,8 +243,7 @@ mod tests {
     use super::*;
 
     fn temp_file(tag: &str, body: &[u8]) -> PathBuf {
-        let path =
-            std::env::temp_dir().join(format!("netloom-cache-{tag}-{}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("netloom-cache-{tag}-{}", std::process::id()));
         fs::write(&path, body).unwrap();
         path
     }

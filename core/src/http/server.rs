@@ -526,12 +526,10 @@ where
             _held: held,
         };
         let request = match (self.dispatch, self.make_job) {
-            (Dispatch::Deferred, Some(make_job)) => {
-                match try_handler(&*self.handler, request) {
-                    Ok(response) => return self.send_response(response),
-                    Err(request) => Some((make_job, request)),
-                }
-            }
+            (Dispatch::Deferred, Some(make_job)) => match try_handler(&*self.handler, request) {
+                Ok(response) => return self.send_response(response),
+                Err(request) => Some((make_job, request)),
+            },
             (Dispatch::InlineUpTo(max), Some(make_job)) if body_weight(&request) > max => {
                 Some((make_job, request))
             }
