@@ -1,19 +1,17 @@
-//! What every server subcommand shares: binding, `http.server`'s access log, its HTML
-//! error pages, and the graceful stop on Ctrl-C.
+//! What every server subcommand shares: binding, `http.server`'s HTML error pages, and the
+//! graceful stop on Ctrl-C (the access log is in [`access_log`](super::access_log)).
 
-use std::cell::RefCell;
-use std::io::{Read, Write};
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use netloom::http::server::{Body, Handler, IncomingRequest, OutgoingResponse, Rejection};
 use netloom::RunningServer;
 
+pub use super::access_log::AccessLog;
 use super::args::Seconds;
 use super::error::{host_port, io_text, resolve_listen, CliError};
-use super::escape::push_escaped;
 use super::signals::Stop;
 
 /// Binds `host:port` (port 0 picks a free one), with a one-line error.
@@ -26,169 +24,6 @@ pub fn listen(host: &str, port: u16) -> Result<TcpListener, CliError> {
             io_text(&e)
         ))
     })
-}
-
-/// Logs each request to stderr as Python's `http.server` (and `SimpleXMLRPCServer` with
-/// `logRequests`) does: `127.0.0.1 - - [02/Jan/2024 03:04:05] "GET / HTTP/1.1" 200 -`,
-/// in local time, with control characters in the request line escaped. Also counts the
-/// responses still being sent, for the shutdown message.
-///
-/// Cheap enough for every request at full speed: each line is formatted in memory (the
-/// time formatted once a second per thread) and written with one `write` to stderr.
-pub struct AccessLog<H> {
-    inner: H,
-    in_flight: Arc<AtomicUsize>,
-}
-
-impl<H> AccessLog<H> {
-    /// Wraps `inner`.
-    pub fn new(inner: H) -> Self {
-        AccessLog {
-            inner,
-            in_flight: Arc::new(AtomicUsize::new(0)),
-        }
-    }
-
-    /// The count of requests being handled or having their response sent.
-    pub fn in_flight(&self) -> Arc<AtomicUsize> {
-        Arc::clone(&self.in_flight)
-    }
-
-    /// Logs the response to the request `line` describes; it stays counted in flight
-    /// (`guard`) until its body has been sent.
-    fn finish(
-        &self,
-        line: RequestLine,
-        guard: InFlight,
-        mut resp: OutgoingResponse,
-    ) -> OutgoingResponse {
-        log_line(line.peer, line.text.as_bytes(), resp.head.status(), true);
-        resp.body = match std::mem::replace(&mut resp.body, Body::Empty) {
-            Body::Stream(body) => Body::Stream(Box::new(Tracked {
-                body,
-                _guard: guard,
-            })),
-            Body::File(range) => Body::File(range.hold(guard)),
-            other => other,
-        };
-        resp
-    }
-}
-
-/// What the log says of a request, taken before the handler has it: its peer and its
-/// request line, escaped.
-struct RequestLine {
-    peer: IpAddr,
-    text: String,
-}
-
-impl RequestLine {
-    fn of(req: &IncomingRequest) -> RequestLine {
-        let (method, target) = (req.head.method(), req.head.target());
-        let mut text = String::with_capacity(method.len() + target.len() + 10);
-        push_escaped(&mut text, method.as_bytes());
-        text.push(' ');
-        push_escaped(&mut text, target.as_bytes());
-        text.push(' ');
-        text.push_str(req.head.version().as_str());
-        RequestLine {
-            peer: req.conn.peer.ip(),
-            text,
-        }
-    }
-}
-
-/// Counts one response in flight while it lives.
-struct InFlight(Arc<AtomicUsize>);
-
-impl InFlight {
-    fn new(count: &Arc<AtomicUsize>) -> InFlight {
-        count.fetch_add(1, Ordering::SeqCst);
-        InFlight(Arc::clone(count))
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// A streamed body, counted in flight until it is done (or dropped on shutdown).
-struct Tracked {
-    body: Box<dyn Read + Send>,
-    _guard: InFlight,
-}
-
-impl Read for Tracked {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.body.read(buf)
-    }
-}
-
-/// Writes one access-log line to stderr, in one `write`. `escaped`: whether `start` is
-/// escaped already.
-fn log_line(peer: IpAddr, start: &[u8], status: u16, escaped: bool) {
-    use std::fmt::Write as _;
-    let mut line = String::with_capacity(start.len() + 64);
-    let _ = write!(line, "{peer} - - [");
-    push_local_time(&mut line);
-    line.push_str("] \"");
-    if escaped {
-        line.push_str(std::str::from_utf8(start).unwrap_or_default());
-    } else {
-        push_escaped(&mut line, start);
-    }
-    let _ = writeln!(line, "\" {status} -");
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-}
-
-thread_local! {
-    /// The second last formatted on this thread, and its text.
-    static LOG_TIME: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
-}
-
-/// Appends the local time as `http.server` logs it (`02/Jan/2024 03:04:05`), formatted
-/// once a second per thread.
-fn push_local_time(out: &mut String) {
-    let now = SystemTime::now();
-    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    LOG_TIME.with(|cached| {
-        let mut cached = cached.borrow_mut();
-        if cached.0 != secs {
-            let local: chrono::DateTime<chrono::Local> = now.into();
-            cached.1 = local.format("%d/%b/%Y %H:%M:%S").to_string();
-            cached.0 = secs;
-        }
-        out.push_str(&cached.1);
-    });
-}
-
-impl<H: Handler> Handler for AccessLog<H> {
-    fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
-        let (line, guard) = (RequestLine::of(&req), InFlight::new(&self.in_flight));
-        let resp = self.inner.handle(req);
-        self.finish(line, guard, resp)
-    }
-
-    /// The inner handler's fast path, logged the same way.
-    fn try_handle(&self, req: IncomingRequest) -> Result<OutgoingResponse, IncomingRequest> {
-        let (line, guard) = (RequestLine::of(&req), InFlight::new(&self.in_flight));
-        let resp = self.inner.try_handle(req)?;
-        Ok(self.finish(line, guard, resp))
-    }
-
-    /// Requests the connection refused by itself are logged too, as `http.server` logs its
-    /// `send_error`s.
-    fn rejected(&self, rejection: &Rejection<'_>) {
-        log_line(
-            rejection.conn.peer.ip(),
-            rejection.start,
-            rejection.status,
-            false,
-        );
-        self.inner.rejected(rejection);
-    }
 }
 
 /// Turns the plain-text error responses of a handler into the HTML page Python's
@@ -308,6 +143,7 @@ pub fn until_stopped(
         ),
     }
     server.shutdown();
+    super::access_log::flush();
     let cut = in_flight.map_or(0, |c| c.load(Ordering::SeqCst));
     if cut > 0 {
         println!("Stopped ({cut} response(s) were cut off at the end of the grace period).");
