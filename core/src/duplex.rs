@@ -30,6 +30,13 @@ pub trait Duplex {
     fn transmit_file(&self) -> Option<FileSlice<'_>> {
         None
     }
+    /// Whether more output follows what [`transmit`](Duplex::transmit) holds right away (a
+    /// file body after its head): the driver may have the kernel hold those bytes back
+    /// until the rest is written (`MSG_MORE`), so that head and body leave in full packets
+    /// rather than a small one first. Default: never.
+    fn transmit_more(&self) -> bool {
+        false
+    }
     /// The driver can write [`transmit_file`](Duplex::transmit_file) slices itself: from now
     /// on the connection may leave file bodies to it rather than copy them through
     /// [`transmit`](Duplex::transmit). Default: nothing (files, if any, go through

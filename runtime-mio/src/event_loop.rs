@@ -362,31 +362,44 @@ where
                     if !entry.writable {
                         break;
                     }
-                    let written = entry.stream.write(entry.served.transmit());
+                    let want = entry.served.transmit().len();
+                    let written = write(&mut entry.stream, &entry.served);
+                    // A short write filled the socket: the next would block (the edge-
+                    // triggered poll says when there is room), so save the system call.
+                    let full = matches!(written, Ok(n) if n < want);
                     if !entry.served.on_write(t, written) {
                         entry.writable = false;
                         break;
                     }
+                    entry.writable &= !full;
                 }
                 Next::WriteFile => {
                     if !entry.writable {
                         break;
                     }
-                    let written = send_file(&entry.stream, entry.served.transmit_file());
+                    let slice = entry.served.transmit_file();
+                    let want = slice.map_or(0, |s| s.len);
+                    let written = send_file(&entry.stream, slice);
+                    let full = matches!(written, Ok(n) if n > 0 && n < want);
                     if !entry.served.on_write(t, written) {
                         entry.writable = false;
                         break;
                     }
+                    entry.writable &= !full;
                 }
                 Next::Read => {
                     if !entry.readable {
                         break;
                     }
                     let read = entry.stream.read(&mut self.buf);
+                    // A short read emptied the socket: the next would block (new data
+                    // raises a new edge), so save the system call, as nginx and tokio do.
+                    let drained = matches!(read, Ok(n) if n > 0 && n < self.buf.len());
                     if !entry.served.on_read(t, read, &self.buf) {
                         entry.readable = false;
                         break;
                     }
+                    entry.readable &= !drained;
                 }
                 Next::Run(job) => {
                     let (done, waker) = (self.done.clone(), Arc::clone(&self.waker));
@@ -455,6 +468,17 @@ where
 
 /// Whether this platform writes file bodies with `sendfile`.
 const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Writes (some of) what the connection has to send; with `MSG_MORE` when a file body
+/// follows at once, so that its head waits for it and they leave in full packets.
+fn write<C: Duplex>(stream: &mut TcpStream, served: &Served<C>) -> io::Result<usize> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if served.transmit_more() {
+        use rustix::net::{send, SendFlags};
+        return Ok(send(&*stream, served.transmit(), SendFlags::MORE)?);
+    }
+    stream.write(served.transmit())
+}
 
 /// Writes (some of) a file slice to the socket, straight from the file.
 #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -204,7 +204,7 @@ pub(crate) async fn drive<C: Duplex>(
         match served.next(t) {
             Next::Write => {
                 let (deadline, kicked) = (served.poll_timeout(), served.kicked());
-                match wait(stream.write(served.transmit()), deadline, kicked).await {
+                match wait(write(&mut stream, &served), deadline, kicked).await {
                     Woke::Done(written) => {
                         served.on_write(now(), written);
                     }
@@ -272,6 +272,19 @@ pub(crate) async fn drive<C: Duplex>(
 
 /// Whether this platform writes file bodies with `sendfile`.
 const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Writes (some of) what the connection has to send; with `MSG_MORE` when a file body
+/// follows at once, so that its head waits for it and they leave in full packets.
+async fn write<C: Duplex>(stream: &mut Async<TcpStream>, served: &Served<C>) -> io::Result<usize> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if served.transmit_more() {
+        use rustix::net::{send, SendFlags};
+        return stream
+            .write_with(|s| Ok(send(s, served.transmit(), SendFlags::MORE)?))
+            .await;
+    }
+    stream.write(served.transmit()).await
+}
 
 /// Writes (some of) a file slice to the socket, straight from the file.
 #[cfg(any(target_os = "linux", target_os = "android"))]

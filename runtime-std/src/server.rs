@@ -279,7 +279,7 @@ pub(crate) fn drive<C: Duplex>(
                     stream.set_write_timeout(d)
                 });
                 // A blocking write that would block has hit its deadline.
-                if !armed || !served.on_write(now(), stream.write(served.transmit())) {
+                if !armed || !served.on_write(now(), write(&mut stream, &served)) {
                     served.handle_timeout(now());
                 }
             }
@@ -322,6 +322,17 @@ pub(crate) fn drive<C: Duplex>(
 
 /// Whether this platform writes file bodies with `sendfile`.
 const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Writes (some of) what the connection has to send; with `MSG_MORE` when a file body
+/// follows at once, so that its head waits for it and they leave in full packets.
+fn write<C: Duplex>(stream: &mut TcpStream, served: &Served<C>) -> io::Result<usize> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if served.transmit_more() {
+        use rustix::net::{send, SendFlags};
+        return Ok(send(&*stream, served.transmit(), SendFlags::MORE)?);
+    }
+    stream.write(served.transmit())
+}
 
 /// Writes (some of) a file slice to the socket, straight from the file.
 #[cfg(any(target_os = "linux", target_os = "android"))]

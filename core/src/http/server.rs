@@ -935,6 +935,11 @@ where
         }
     }
 
+    fn transmit_more(&self) -> bool {
+        // The file follows the head (and is only ever set for a driver that sends files).
+        self.file.is_some()
+    }
+
     fn enable_transmit_file(&mut self) {
         self.transmit_files = true;
     }

@@ -176,6 +176,13 @@ impl<C: Duplex> Served<C> {
         Some(slice)
     }
 
+    /// Whether more output follows [`transmit`](Served::transmit) at once (a file body
+    /// after its head): a driver may write it with `MSG_MORE`, so that the kernel holds the
+    /// bytes back until the rest comes and sends them in full packets.
+    pub fn transmit_more(&self) -> bool {
+        self.conn.transmit_more()
+    }
+
     /// The driver writes file slices itself ([`Next::WriteFile`], with `sendfile`): the
     /// connection may hand its file bodies to it instead of reading them into
     /// [`transmit`](Served::transmit). Call it once, before serving; a driver that does not
