@@ -26,7 +26,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use netloom_core::http::conditional::{self, Outcome, Validators};
 use netloom_core::http::range::{self, Ranges};
-use netloom_core::http::server::{Body, Handler, IncomingRequest, OutgoingResponse};
+use netloom_core::http::server::{Attempt, Body, Handler, IncomingRequest, OutgoingResponse};
 use netloom_core::http::{date, Headers};
 use netloom_core::FileRange;
 
@@ -132,29 +132,29 @@ fn name_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
 impl Handler for StaticFiles {
     /// A `GET` or `HEAD` of a file in the cache, still the same at its path: answered at
     /// once, with one `stat`. Anything else goes to [`handle`](Handler::handle).
-    fn try_handle(&self, req: IncomingRequest) -> Result<OutgoingResponse, IncomingRequest> {
+    fn try_handle(&self, req: IncomingRequest) -> Attempt {
         let method = req.head.method();
         if method != "GET" && method != "HEAD" {
-            return Err(req);
+            return Attempt::Declined(req);
         }
         let target = origin_form(req.head.target());
         let path_part = target.split(['?', '#']).next().unwrap_or("/");
         match self.cache.get(path_part) {
-            Some(entry) => Ok(respond(
+            Some(entry) => Attempt::Answered(respond(
                 &entry.value,
                 &entry.source,
                 method,
                 req.head.headers(),
             )),
-            None => Err(req),
+            None => Attempt::Declined(req),
         }
     }
 
     fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
         // Where handlers run inline, the cache answers here.
         let req = match self.try_handle(req) {
-            Ok(response) => return response,
-            Err(req) => req,
+            Attempt::Answered(response) => return response,
+            Attempt::Declined(req) => req,
         };
         let method = req.head.method();
         if method != "GET" && method != "HEAD" {

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use netloom::http::content_coding;
-use netloom::http::server::{Handler, IncomingRequest, OutgoingResponse};
+use netloom::http::server::{Attempt, Handler, IncomingRequest, OutgoingResponse};
 use netloom::static_files::StaticFiles;
 use netloom::xmlrpc::http::XmlRpcHandler;
 use netloom::xmlrpc::Dispatcher;
@@ -118,7 +118,7 @@ struct Holding {
 }
 
 impl Handler for Holding {
-    fn try_handle(&self, req: IncomingRequest) -> Result<OutgoingResponse, IncomingRequest> {
+    fn try_handle(&self, req: IncomingRequest) -> Attempt {
         self.files.try_handle(req)
     }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use netloom_core::frame::ConnInfo;
 use netloom_core::http::server::{
-    Handler, HttpService, IncomingRequest, OutgoingResponse, ServerConn,
+    Attempt, Handler, HttpService, IncomingRequest, OutgoingResponse, ServerConn,
 };
 use netloom_core::http::Limits;
 use netloom_core::serve::{CloseReason, Next, Served};
@@ -234,11 +234,11 @@ impl Handler for Counting {
         OutgoingResponse::text(200, format!("{} bytes", req.body.len()))
     }
 
-    fn try_handle(&self, req: IncomingRequest) -> Result<OutgoingResponse, IncomingRequest> {
+    fn try_handle(&self, req: IncomingRequest) -> Attempt {
         if req.head.target() == "/fast" {
-            return Ok(OutgoingResponse::text(200, "fast"));
+            return Attempt::Answered(OutgoingResponse::text(200, "fast"));
         }
-        Err(req)
+        Attempt::Declined(req)
     }
 }
 

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use netloom::http::server::{Body, Handler, IncomingRequest, OutgoingResponse, Rejection};
+use netloom::http::server::{Attempt, Body, Handler, IncomingRequest, OutgoingResponse, Rejection};
 
 use super::escape::push_escaped;
 
@@ -237,10 +237,12 @@ impl<H: Handler> Handler for AccessLog<H> {
     }
 
     /// The inner handler's fast path, logged the same way.
-    fn try_handle(&self, req: IncomingRequest) -> Result<OutgoingResponse, IncomingRequest> {
+    fn try_handle(&self, req: IncomingRequest) -> Attempt {
         let (line, guard) = (RequestLine::of(&req), InFlight::new(&self.in_flight));
-        let resp = self.inner.try_handle(req)?;
-        Ok(self.finish(line, guard, resp))
+        match self.inner.try_handle(req) {
+            Attempt::Answered(resp) => Attempt::Answered(self.finish(line, guard, resp)),
+            declined => declined,
+        }
     }
 
     /// Requests the connection refused by itself are logged too, as `http.server` logs its

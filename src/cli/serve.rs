@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use netloom::http::server::{Body, Handler, IncomingRequest, OutgoingResponse, Rejection};
+use netloom::http::server::{Attempt, Body, Handler, IncomingRequest, OutgoingResponse, Rejection};
 use netloom::RunningServer;
 
 pub use super::access_log::AccessLog;
@@ -69,9 +69,11 @@ impl<H: Handler> Handler for HtmlErrors<H> {
     }
 
     /// The inner handler's fast path, its errors turned into pages the same way.
-    fn try_handle(&self, req: IncomingRequest) -> Result<OutgoingResponse, IncomingRequest> {
-        let resp = self.0.try_handle(req)?;
-        Ok(self.html(resp))
+    fn try_handle(&self, req: IncomingRequest) -> Attempt {
+        match self.0.try_handle(req) {
+            Attempt::Answered(resp) => Attempt::Answered(self.html(resp)),
+            declined => declined,
+        }
     }
 
     fn rejected(&self, rejection: &Rejection<'_>) {

@@ -171,12 +171,12 @@ pub trait Handler {
 
     /// The fast path of a handler whose calls run on worker threads: called first, on the
     /// connection's own (I/O) thread, to answer at once when that takes no blocking work (a
-    /// file whose contents are cached, say), saving the hand-off to a worker and back. Give
-    /// the request back (`Err`) for anything that may block, and it goes to
-    /// [`handle`](Handler::handle) on a worker. Connections that call handlers inline call
-    /// only `handle`. Default: every request goes to a worker.
-    fn try_handle(&self, request: IncomingRequest) -> Result<OutgoingResponse, IncomingRequest> {
-        Err(request)
+    /// file whose contents are cached, say), saving the hand-off to a worker and back.
+    /// Decline anything that may block ([`Attempt::Declined`], with the request), and it
+    /// goes to [`handle`](Handler::handle) on a worker. Connections that call handlers
+    /// inline call only `handle`. Default: every request goes to a worker.
+    fn try_handle(&self, request: IncomingRequest) -> Attempt {
+        Attempt::Declined(request)
     }
 
     /// Called when the connection answered a request itself, without the handler: it broke
@@ -185,6 +185,15 @@ pub trait Handler {
     fn rejected(&self, rejection: &Rejection<'_>) {
         let _ = rejection;
     }
+}
+
+/// What [`Handler::try_handle`] did with a request.
+#[derive(Debug)]
+pub enum Attempt {
+    /// Answered at once, on the I/O thread.
+    Answered(OutgoingResponse),
+    /// Not here: the request, for [`Handler::handle`] on a worker thread.
+    Declined(IncomingRequest),
 }
 
 /// A request the connection answered itself (see [`Handler::rejected`]).
@@ -527,8 +536,8 @@ where
         };
         let request = match (self.dispatch, self.make_job) {
             (Dispatch::Deferred, Some(make_job)) => match try_handler(&*self.handler, request) {
-                Ok(response) => return self.send_response(response),
-                Err(request) => Some((make_job, request)),
+                Attempt::Answered(response) => return self.send_response(response),
+                Attempt::Declined(request) => Some((make_job, request)),
             },
             (Dispatch::InlineUpTo(max), Some(make_job)) if body_weight(&request) > max => {
                 Some((make_job, request))
@@ -885,12 +894,10 @@ fn read_chunk(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> std::io::Res
 }
 
 /// Offers `request` to the handler's fast path; a panic there becomes a `500`.
-fn try_handler<H: Handler + ?Sized>(
-    handler: &H,
-    request: IncomingRequest,
-) -> Result<OutgoingResponse, IncomingRequest> {
-    catch_unwind(AssertUnwindSafe(|| handler.try_handle(request)))
-        .unwrap_or_else(|_| Ok(OutgoingResponse::text(500, "Internal Server Error\n")))
+fn try_handler<H: Handler + ?Sized>(handler: &H, request: IncomingRequest) -> Attempt {
+    catch_unwind(AssertUnwindSafe(|| handler.try_handle(request))).unwrap_or_else(|_| {
+        Attempt::Answered(OutgoingResponse::text(500, "Internal Server Error\n"))
+    })
 }
 
 /// Calls `handler`; a panic becomes a `500`.
