@@ -122,8 +122,9 @@ impl Read for Tracked {
 /// escaped already.
 fn log_line(peer: IpAddr, start: &[u8], status: u16, escaped: bool) {
     use std::fmt::Write as _;
-    let mut line = String::with_capacity(start.len() + 64);
-    let _ = write!(line, "{peer} - - [");
+    let mut line = String::with_capacity(start.len() + 80);
+    push_peer(&mut line, peer);
+    line.push_str(" - - [");
     push_local_time(&mut line);
     line.push_str("] \"");
     if escaped {
@@ -131,7 +132,16 @@ fn log_line(peer: IpAddr, start: &[u8], status: u16, escaped: bool) {
     } else {
         push_escaped(&mut line, start);
     }
-    let _ = writeln!(line, "\" {status} -");
+    line.push_str("\" ");
+    if (100..1000).contains(&status) {
+        // Three digits, without the formatting machinery.
+        for d in [status / 100, status / 10 % 10, status % 10] {
+            line.push(char::from(b'0' + d as u8));
+        }
+    } else {
+        let _ = write!(line, "{status}");
+    }
+    line.push_str(" -\n");
     queue(line.as_bytes());
 }
 
@@ -211,6 +221,23 @@ pub fn flush() {
 thread_local! {
     /// The second last formatted on this thread, and its text.
     static LOG_TIME: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    /// The peer address last formatted on this thread, and its text.
+    static LOG_PEER: RefCell<Option<(IpAddr, String)>> = const { RefCell::new(None) };
+}
+
+/// Appends `peer`, formatted once for a run of lines from the same address.
+fn push_peer(out: &mut String, peer: IpAddr) {
+    LOG_PEER.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        match &*cached {
+            Some((ip, text)) if *ip == peer => out.push_str(text),
+            _ => {
+                let text = peer.to_string();
+                out.push_str(&text);
+                *cached = Some((peer, text));
+            }
+        }
+    });
 }
 
 /// Appends the local time as `http.server` logs it (`02/Jan/2024 03:04:05`), formatted
