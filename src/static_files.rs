@@ -8,22 +8,35 @@
 //! that is not UTF-8 is served from the percent-encoded link the listing gives it), `.` and
 //! `..` resolved (a `..` that stays inside the root is fine, one that would leave it is
 //! `403`), and a file asked for with a trailing `/` is `404`.
+//!
+//! Fast as nginx: file bodies go out as [`Body::File`] ranges, which the runtimes send with
+//! `sendfile`; and a file already served is answered from a cache of open files on the
+//! runtime's I/O thread ([`Handler::try_handle`]), with one `stat` to make sure it is still
+//! the same file, so it needs no worker thread. A file that changed or disappeared since is
+//! served fresh, never from the cache (see [`cache`](self::cache) for how that is decided).
+
+mod cache;
 
 use std::ffi::OsString;
 use std::fs::{self, File, Metadata};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use netloom_core::http::conditional::{self, Outcome, Validators};
 use netloom_core::http::range::{self, Ranges};
-use netloom_core::http::server::{Handler, IncomingRequest, OutgoingResponse};
+use netloom_core::http::server::{Attempt, Body, Handler, IncomingRequest, OutgoingResponse};
 use netloom_core::http::{date, Headers};
+use netloom_core::FileRange;
 
-/// Serves the files under one directory.
+use cache::{FileCache, Identity, Source, SMALL_FILE};
+
+/// Serves the files under one directory. Clones share one cache.
 #[derive(Debug, Clone)]
 pub struct StaticFiles {
     root: PathBuf,
+    cache: Arc<FileCache<Described>>,
 }
 
 impl StaticFiles {
@@ -36,12 +49,21 @@ impl StaticFiles {
                 format!("{} is not a directory", root.display()),
             ));
         }
-        Ok(StaticFiles { root })
+        Ok(StaticFiles {
+            root,
+            cache: Arc::default(),
+        })
     }
 
     /// The directory served.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// How many requests were answered from the cache of open files so far (on the I/O
+    /// thread, without a worker).
+    pub fn cache_hits(&self) -> u64 {
+        self.cache.hits()
     }
 
     /// Maps a request path to a file under the root, or `None` when it would leave it (or
@@ -108,7 +130,32 @@ fn name_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
 }
 
 impl Handler for StaticFiles {
+    /// A `GET` or `HEAD` of a file in the cache, still the same at its path: answered at
+    /// once, with one `stat`. Anything else goes to [`handle`](Handler::handle).
+    fn try_handle(&self, req: IncomingRequest) -> Attempt {
+        let method = req.head.method();
+        if method != "GET" && method != "HEAD" {
+            return Attempt::Declined(req);
+        }
+        let target = origin_form(req.head.target());
+        let path_part = target.split(['?', '#']).next().unwrap_or("/");
+        match self.cache.get(path_part) {
+            Some(entry) => Attempt::Answered(respond(
+                &entry.value,
+                &entry.source,
+                method,
+                req.head.headers(),
+            )),
+            None => Attempt::Declined(req),
+        }
+    }
+
     fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
+        // Where handlers run inline, the cache answers here.
+        let req = match self.try_handle(req) {
+            Attempt::Answered(response) => return response,
+            Attempt::Declined(req) => req,
+        };
         let method = req.head.method();
         if method != "GET" && method != "HEAD" {
             return OutgoingResponse::text(501, format!("Unsupported method ({method})\n"))
@@ -135,7 +182,7 @@ impl Handler for StaticFiles {
             }
             let index = path.join("index.html");
             if index.is_file() {
-                return serve_file(&index, method, req.head.headers());
+                return self.serve_file(&index, None, method, req.head.headers());
             }
             return listing(&path, path_part);
         }
@@ -143,7 +190,52 @@ impl Handler for StaticFiles {
             // A file is not a directory (CPython answers the same).
             return OutgoingResponse::text(404, "File not found\n");
         }
-        serve_file(&path, method, req.head.headers())
+        self.serve_file(&path, Some(path_part), method, req.head.headers())
+    }
+}
+
+impl StaticFiles {
+    /// Serves the file at `path` (under the root), and caches it for requests to `key`.
+    fn serve_file(
+        &self,
+        path: &Path,
+        key: Option<&str>,
+        method: &str,
+        headers: &Headers,
+    ) -> OutgoingResponse {
+        let read_at = SystemTime::now();
+        let (mut file, meta) = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m))) {
+            Ok(opened) => opened,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return OutgoingResponse::text(403, "Forbidden\n")
+            }
+            Err(_) => return OutgoingResponse::text(404, "File not found\n"),
+        };
+        let described = Described {
+            validators: FileValidators::of(&meta),
+            len: meta.len(),
+            kind: content_type(path),
+        };
+        let source = match Identity::of(&meta) {
+            // Small enough to keep: its bytes (all of them, or it changed while read).
+            Some(_) if meta.len() <= SMALL_FILE => {
+                let mut bytes = Vec::with_capacity(meta.len() as usize);
+                match (&mut file).take(meta.len() + 1).read_to_end(&mut bytes) {
+                    Ok(n) if n as u64 == meta.len() => Source::Bytes(bytes.into()),
+                    _ => Source::File(Arc::new(file)),
+                }
+            }
+            _ => Source::File(Arc::new(file)),
+        };
+        let response = respond(&described, &source, method, headers);
+        if let (Some(key), Some(id)) = (key, Identity::of(&meta)) {
+            let cached = matches!(source, Source::Bytes(_)) || meta.len() > SMALL_FILE;
+            if cached {
+                self.cache
+                    .insert(key, path.to_owned(), id, read_at, described, source);
+            }
+        }
+        response
     }
 }
 
@@ -165,9 +257,12 @@ fn origin_form(target: &str) -> &str {
 /// A file's validators: its modification time to the second, and a strong entity tag made
 /// of its modification time (to the nanosecond) and size, so any change to it that the file
 /// system records changes the tag.
+#[derive(Debug)]
 struct FileValidators {
     etag: String,
     modified: Option<SystemTime>,
+    /// `modified` as an HTTP date.
+    last_modified: Option<String>,
 }
 
 impl FileValidators {
@@ -184,6 +279,7 @@ impl FileValidators {
                 meta.len()
             ),
             modified,
+            last_modified: modified.map(date::format),
         }
     }
 
@@ -197,24 +293,25 @@ impl FileValidators {
     /// `ETag`, `Last-Modified` and `Accept-Ranges` on `resp`.
     fn describe(&self, mut resp: OutgoingResponse) -> OutgoingResponse {
         resp = resp.header("ETag", &self.etag);
-        if let Some(m) = self.modified {
-            resp = resp.header("Last-Modified", date::format(m));
+        if let Some(m) = &self.last_modified {
+            resp = resp.header("Last-Modified", m);
         }
         resp.header("Accept-Ranges", "bytes")
     }
 }
 
-fn serve_file(path: &Path, method: &str, headers: &Headers) -> OutgoingResponse {
-    let (mut file, meta) = match File::open(path).and_then(|f| f.metadata().map(|m| (f, m))) {
-        Ok(opened) => opened,
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return OutgoingResponse::text(403, "Forbidden\n")
-        }
-        Err(_) => return OutgoingResponse::text(404, "File not found\n"),
-    };
-    let len = meta.len();
-    let v = FileValidators::of(&meta);
-    let kind = content_type(path);
+/// What answering for one version of a file needs beside its body.
+#[derive(Debug)]
+struct Described {
+    validators: FileValidators,
+    len: u64,
+    kind: &'static str,
+}
+
+/// The response to `method` with `headers` for a file described by `d`, its body from
+/// `source`.
+fn respond(d: &Described, source: &Source, method: &str, headers: &Headers) -> OutgoingResponse {
+    let v = &d.validators;
     match conditional::evaluate(method, headers, &v.as_validators()) {
         Outcome::Proceed => {}
         Outcome::NotModified => return v.describe(OutgoingResponse::new(304)),
@@ -222,34 +319,27 @@ fn serve_file(path: &Path, method: &str, headers: &Headers) -> OutgoingResponse 
     }
     let ranges = match headers.get("Range") {
         Some(value) if conditional::if_range_holds(headers, &v.as_validators()) => {
-            range::byte_range(value, len)
+            range::byte_range(value, d.len)
         }
         _ => Ranges::Whole,
     };
+    let body = |start: u64, len: u64| match source {
+        // Within the bytes: they are the file's whole length.
+        Source::Bytes(bytes) => Body::Full(bytes[start as usize..(start + len) as usize].to_vec()),
+        Source::File(file) => Body::File(FileRange::new(Arc::clone(file), start, len)),
+    };
+    let response = |status: u16, body: Body| OutgoingResponse {
+        body,
+        ..OutgoingResponse::new(status).header("Content-Type", d.kind)
+    };
     match ranges {
-        Ranges::Whole => v.describe(OutgoingResponse::stream(
-            200,
-            kind,
-            Some(len),
-            Box::new(file),
-        )),
-        Ranges::One { start, end } => {
-            if file.seek(SeekFrom::Start(start)).is_err() {
-                return OutgoingResponse::text(500, "Internal Server Error\n");
-            }
-            // Only the range is read, piece by piece, as the socket takes it.
-            let body = Box::new(file.take(end - start + 1));
-            v.describe(OutgoingResponse::stream(
-                206,
-                kind,
-                Some(end - start + 1),
-                body,
-            ))
-            .header("Content-Range", range::content_range(start, end, len))
-        }
+        Ranges::Whole => v.describe(response(200, body(0, d.len))),
+        Ranges::One { start, end } => v
+            .describe(response(206, body(start, end - start + 1)))
+            .header("Content-Range", range::content_range(start, end, d.len)),
         Ranges::Unsatisfiable => v
             .describe(OutgoingResponse::text(416, "Range Not Satisfiable\n"))
-            .header("Content-Range", range::unsatisfied_range(len)),
+            .header("Content-Range", range::unsatisfied_range(d.len)),
     }
 }
 

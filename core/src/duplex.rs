@@ -2,7 +2,7 @@
 //! with the time passed in. [`serve::Served`](crate::serve::Served) wraps any `Duplex` with
 //! the server's timers and close policy, and is what drivers actually run.
 
-use crate::Now;
+use crate::{FileSlice, Now};
 
 /// A server-side connection state machine, seen as bytes in and bytes out.
 ///
@@ -22,7 +22,28 @@ pub trait Duplex {
     fn receive_eof(&mut self, now: Now);
     /// Bytes waiting to be written.
     fn transmit(&self) -> &[u8];
-    /// `n` bytes of [`transmit`](Duplex::transmit) were written at `now`.
+    /// Part of an open file waiting to be written, once [`transmit`](Duplex::transmit) is
+    /// empty (a response body the driver sends straight from the file, with `sendfile`).
+    /// Only a connection whose driver called
+    /// [`enable_transmit_file`](Duplex::enable_transmit_file) ever has one; any other reads
+    /// its files into `transmit`. Default: never.
+    fn transmit_file(&self) -> Option<FileSlice<'_>> {
+        None
+    }
+    /// Whether more output follows what [`transmit`](Duplex::transmit) holds right away (a
+    /// file body after its head): the driver may have the kernel hold those bytes back
+    /// until the rest is written (`MSG_MORE`), so that head and body leave in full packets
+    /// rather than a small one first. Default: never.
+    fn transmit_more(&self) -> bool {
+        false
+    }
+    /// The driver can write [`transmit_file`](Duplex::transmit_file) slices itself: from now
+    /// on the connection may leave file bodies to it rather than copy them through
+    /// [`transmit`](Duplex::transmit). Default: nothing (files, if any, go through
+    /// `transmit`).
+    fn enable_transmit_file(&mut self) {}
+    /// `n` bytes were written at `now`: of [`transmit`](Duplex::transmit), or of
+    /// [`transmit_file`](Duplex::transmit_file) when `transmit` was empty.
     fn advance(&mut self, now: Now, n: usize);
     /// Whether reading more input is useful now. A driver stops reading (and so pushes back
     /// on the peer) while this is false.

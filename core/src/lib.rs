@@ -17,6 +17,7 @@
 
 mod base64;
 mod duplex;
+mod file;
 pub mod frame;
 pub mod http;
 pub mod serve;
@@ -25,5 +26,6 @@ pub mod tls;
 pub mod xmlrpc;
 
 pub use duplex::{Duplex, Job};
+pub use file::{FileRange, FileSlice, RangeReader};
 pub use serve::ServerConfig;
 pub use time::Now;

@@ -73,6 +73,7 @@ fn flush<C: netloom_core::Duplex>(s: &mut Served<C>, now: Now) -> usize {
 fn label<T>(n: &Next<T>) -> &'static str {
     match n {
         Next::Write => "write",
+        Next::WriteFile => "write-file",
         Next::Read => "read",
         Next::Run(_) => "run",
         Next::Wait => "wait",

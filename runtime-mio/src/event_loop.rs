@@ -18,7 +18,7 @@ use mio::{Events, Interest, Poll, Token};
 use netloom_core::frame::Addr;
 use netloom_core::frame::ConnInfo;
 use netloom_core::serve::{Acceptor, Admit, Next, Served};
-use netloom_core::{Duplex, Now, ServerConfig};
+use netloom_core::{Duplex, FileSlice, Now, ServerConfig};
 use netloom_io::Listener;
 use netloom_workers::Workers;
 
@@ -49,6 +49,15 @@ impl Conn {
         match self {
             Conn::Tcp(s) => s.shutdown(how),
             Conn::Unix(s) => s.shutdown(how),
+        }
+    }
+}
+
+impl std::os::fd::AsFd for Conn {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        match self {
+            Conn::Tcp(s) => s.as_fd(),
+            Conn::Unix(s) => s.as_fd(),
         }
     }
 }
@@ -236,8 +245,8 @@ pub(crate) struct EventLoop<C: Duplex, F> {
     buf: Vec<u8>,
     /// Set once shutdown has begun: the end of its grace period.
     drain_deadline: Option<Instant>,
-    /// Where jobs run; `None` runs them on this thread (`handler_threads: 0`).
-    workers: Option<Workers>,
+    /// Where jobs run: handler calls (unless `handler_threads` is 0), and heavy requests.
+    workers: Workers,
     done: Sender<Finished<C::Done>>,
     /// Set when a worker has woken the loop for completions not yet taken, so that a busy
     /// pool wakes the loop once per batch rather than once per job.
@@ -256,7 +265,7 @@ where
         std_listener: Listener,
         config: ServerConfig,
         factory: F,
-        workers: Option<Workers>,
+        workers: Workers,
     ) -> io::Result<Self> {
         std_listener.set_nonblocking(true)?;
         let mut listener = match std_listener {
@@ -438,7 +447,10 @@ where
             return;
         }
         let conn = (self.factory)(info);
-        let served = Served::new(conn, &self.config, Some(ticket), t);
+        let mut served = Served::new(conn, &self.config, Some(ticket), t);
+        if SENDFILE {
+            served.enable_transmit_file();
+        }
         self.conns.insert(
             token,
             Entry {
@@ -465,41 +477,56 @@ where
                     if !entry.writable {
                         break;
                     }
-                    let written = entry.stream.write(entry.served.transmit());
+                    let want = entry.served.transmit().len();
+                    let written = write(&mut entry.stream, &entry.served);
+                    // A short write filled the socket: the next would block (the edge-
+                    // triggered poll says when there is room), so save the system call.
+                    let full = matches!(written, Ok(n) if n < want);
                     if !entry.served.on_write(t, written) {
                         entry.writable = false;
                         break;
                     }
+                    entry.writable &= !full;
+                }
+                Next::WriteFile => {
+                    if !entry.writable {
+                        break;
+                    }
+                    let slice = entry.served.transmit_file();
+                    let want = slice.map_or(0, |s| s.len);
+                    let written = send_file(&entry.stream, slice);
+                    let full = matches!(written, Ok(n) if n > 0 && n < want);
+                    if !entry.served.on_write(t, written) {
+                        entry.writable = false;
+                        break;
+                    }
+                    entry.writable &= !full;
                 }
                 Next::Read => {
                     if !entry.readable {
                         break;
                     }
                     let read = entry.stream.read(&mut self.buf);
+                    // A short read emptied the socket: the next would block (new data
+                    // raises a new edge), so save the system call, as nginx and tokio do.
+                    let drained = matches!(read, Ok(n) if n > 0 && n < self.buf.len());
                     if !entry.served.on_read(t, read, &self.buf) {
                         entry.readable = false;
                         break;
                     }
+                    entry.readable &= !drained;
                 }
-                Next::Run(job) => match &self.workers {
-                    Some(workers) => {
-                        let (done, waker) = (self.done.clone(), Arc::clone(&self.waker));
-                        let woken = Arc::clone(&self.woken);
-                        workers.run(job, move |result| {
-                            // The loop may be gone (shut down): then nobody wants the result.
-                            if done.send((token, result)).is_ok()
-                                && !woken.swap(true, Ordering::SeqCst)
-                            {
-                                let _ = waker.wake();
-                            }
-                        });
-                    }
-                    // Inline (`handler_threads: 0`): run it here and carry on.
-                    None => {
-                        let done = job.run();
-                        entry.served.complete(t, done);
-                    }
-                },
+                Next::Run(job) => {
+                    let (done, waker) = (self.done.clone(), Arc::clone(&self.waker));
+                    let woken = Arc::clone(&self.woken);
+                    self.workers.run(job, move |result| {
+                        // The loop may be gone (shut down): then nobody wants the result.
+                        if done.send((token, result)).is_ok() && !woken.swap(true, Ordering::SeqCst)
+                        {
+                            let _ = waker.wake();
+                        }
+                    });
+                }
                 Next::Wait => break,
                 Next::ShutdownWrite => {
                     let _ = entry.stream.shutdown(Shutdown::Write);
@@ -554,6 +581,38 @@ where
     }
 }
 
+/// Whether this platform writes file bodies with `sendfile`.
+const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Writes (some of) what the connection has to send; with `MSG_MORE` when a file body
+/// follows at once, so that its head waits for it and they leave in full packets.
+fn write<C: Duplex>(stream: &mut Conn, served: &Served<C>) -> io::Result<usize> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if served.transmit_more() {
+        use rustix::net::{send, SendFlags};
+        return Ok(send(&*stream, served.transmit(), SendFlags::MORE)?);
+    }
+    stream.write(served.transmit())
+}
+
+/// Writes (some of) a file slice to the socket, straight from the file.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file(socket: &Conn, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
+    let Some(slice) = slice else { return Ok(0) };
+    let mut offset = slice.offset;
+    Ok(rustix::fs::sendfile(
+        socket,
+        slice.file,
+        Some(&mut offset),
+        slice.len,
+    )?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_file(_: &Conn, _: Option<FileSlice<'_>>) -> io::Result<usize> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
 fn conn_token(id: u64) -> Token {
     Token(usize::try_from(id).unwrap_or(usize::MAX - FIRST_CONN) + FIRST_CONN)
 }
@@ -593,7 +652,7 @@ where
         socket_file,
     };
     // One pool for all the loops (its threads start only when jobs come).
-    let workers = (config.handler_threads > 0).then(|| Workers::new(config.handler_threads));
+    let workers = Workers::for_server(&config);
     for _ in 0..loops {
         let listener = listener.try_clone()?;
         let (config, factory) = (per_loop.clone(), factory.clone());

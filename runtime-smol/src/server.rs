@@ -12,7 +12,7 @@ use futures_lite::future;
 use futures_lite::AsyncWriteExt;
 use netloom_core::frame::{Addr, ConnInfo};
 use netloom_core::serve::{Acceptor, Admit, Kicked, Next, Served};
-use netloom_core::{Duplex, Now, ServerConfig};
+use netloom_core::{Duplex, FileSlice, Now, ServerConfig};
 use netloom_io::{Listener, SocketFile};
 use netloom_workers::Workers;
 use smol::channel::{self, Receiver, Sender};
@@ -152,8 +152,8 @@ where
     let tls = config.tls_acceptor();
     let mut acceptor = Acceptor::new(config, now());
     let admission = std::sync::Arc::clone(acceptor.admission());
-    // Where handler jobs run (`ServerConfig::handler_threads`); threads start as needed.
-    let workers = Workers::new(config.handler_threads);
+    // Where jobs run (handler calls, heavy requests); threads start as needed.
+    let workers = Workers::for_server(config);
     ex.run(async {
         // Owned here so that it closes the moment accepting stops: clients arriving
         // during the drain are refused, not left waiting in the backlog.
@@ -187,7 +187,10 @@ where
                     Admit::ShuttingDown => return Ok::<(), io::Error>(()),
                 };
                 let conn = tls.wrap(factory(peer));
-                let served = Served::new(conn, config, Some(ticket), now());
+                let mut served = Served::new(conn, config, Some(ticket), now());
+                if SENDFILE {
+                    served.enable_transmit_file();
+                }
                 match stream {
                     SmolStream::Tcp(s) => {
                         if config.nodelay {
@@ -273,7 +276,7 @@ async fn wait<T>(
 
 /// Drives one connection's [`Served`] until it says to close. Its jobs (handler calls) run on
 /// `workers`.
-pub(crate) async fn drive<C: Duplex, T: Shutdown + Write + async_io::IoSafe>(
+pub(crate) async fn drive<C: Duplex, T: Shutdown + Write + std::os::fd::AsFd + async_io::IoSafe>(
     mut served: Served<C>,
     mut stream: Async<T>,
     workers: Workers,
@@ -287,7 +290,18 @@ pub(crate) async fn drive<C: Duplex, T: Shutdown + Write + async_io::IoSafe>(
         match served.next(t) {
             Next::Write => {
                 let (deadline, kicked) = (served.poll_timeout(), served.kicked());
-                match wait(stream.write(served.transmit()), deadline, kicked).await {
+                match wait(write(&mut stream, &served), deadline, kicked).await {
+                    Woke::Done(written) => {
+                        served.on_write(now(), written);
+                    }
+                    Woke::Deadline => served.handle_timeout(now()),
+                    Woke::Kicked => {}
+                }
+            }
+            Next::WriteFile => {
+                let (deadline, kicked) = (served.poll_timeout(), served.kicked());
+                let sent = stream.write_with(|io| send_file(io, served.transmit_file()));
+                match wait(sent, deadline, kicked).await {
                     Woke::Done(written) => {
                         served.on_write(now(), written);
                     }
@@ -340,6 +354,46 @@ pub(crate) async fn drive<C: Duplex, T: Shutdown + Write + async_io::IoSafe>(
             Next::Close => return,
         }
     }
+}
+
+/// Whether this platform writes file bodies with `sendfile`.
+const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Writes (some of) what the connection has to send; with `MSG_MORE` when a file body
+/// follows at once, so that its head waits for it and they leave in full packets.
+async fn write<C: Duplex, T: Write + std::os::fd::AsFd + async_io::IoSafe>(
+    stream: &mut Async<T>,
+    served: &Served<C>,
+) -> io::Result<usize>
+where
+    for<'a> &'a T: Write,
+{
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if served.transmit_more() {
+        use rustix::net::{send, SendFlags};
+        return stream
+            .write_with(|s| Ok(send(s, served.transmit(), SendFlags::MORE)?))
+            .await;
+    }
+    stream.write(served.transmit()).await
+}
+
+/// Writes (some of) a file slice to the socket, straight from the file.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file(socket: &impl std::os::fd::AsFd, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
+    let Some(slice) = slice else { return Ok(0) };
+    let mut offset = slice.offset;
+    Ok(rustix::fs::sendfile(
+        socket,
+        slice.file,
+        Some(&mut offset),
+        slice.len,
+    )?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_file<T>(_: &T, _: Option<FileSlice<'_>>) -> io::Result<usize> {
+    Err(io::ErrorKind::Unsupported.into())
 }
 
 /// Size of the shared read buffer.

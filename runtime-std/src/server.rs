@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 use netloom_core::frame::{Addr, ConnInfo};
 use netloom_core::serve::{Acceptor, Admission, Admit, Next, Served, Ticket};
 pub use netloom_core::ServerConfig;
-use netloom_core::{Duplex, Now};
+use netloom_core::{Duplex, FileSlice, Now};
 
 use crate::timeouts::Armed;
 use crate::transport::{Accept, Listener, ListenerExt, Socket, Wake};
@@ -258,6 +258,9 @@ pub(crate) fn drive<C: Duplex, S: Socket>(
     ticket: Option<Ticket>,
 ) {
     let mut served = Served::new(conn, config, ticket, now());
+    if SENDFILE {
+        served.enable_transmit_file();
+    }
     let mut buf = vec![0u8; 16 * 1024];
     let (mut read_timeout, mut write_timeout) = (Armed::default(), Armed::default());
     loop {
@@ -268,7 +271,15 @@ pub(crate) fn drive<C: Duplex, S: Socket>(
                     stream.set_write_timeout(d)
                 });
                 // A blocking write that would block has hit its deadline.
-                if !armed || !served.on_write(now(), stream.write(served.transmit())) {
+                if !armed || !served.on_write(now(), write(&mut stream, &served)) {
+                    served.handle_timeout(now());
+                }
+            }
+            Next::WriteFile => {
+                let armed = write_timeout.arm(served.poll_timeout(), t.instant, |d| {
+                    stream.set_write_timeout(d)
+                });
+                if !armed || !served.on_write(now(), send_file(&stream, served.transmit_file())) {
                     served.handle_timeout(now());
                 }
             }
@@ -299,4 +310,36 @@ pub(crate) fn drive<C: Duplex, S: Socket>(
             Next::Close => return,
         }
     }
+}
+
+/// Whether this platform writes file bodies with `sendfile`.
+const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// Writes (some of) what the connection has to send; with `MSG_MORE` when a file body
+/// follows at once, so that its head waits for it and they leave in full packets.
+fn write<C: Duplex, S: Socket>(stream: &mut S, served: &Served<C>) -> io::Result<usize> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if served.transmit_more() {
+        use rustix::net::{send, SendFlags};
+        return Ok(send(&*stream, served.transmit(), SendFlags::MORE)?);
+    }
+    stream.write(served.transmit())
+}
+
+/// Writes (some of) a file slice to the socket, straight from the file.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_file(socket: &impl std::os::fd::AsFd, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
+    let Some(slice) = slice else { return Ok(0) };
+    let mut offset = slice.offset;
+    Ok(rustix::fs::sendfile(
+        socket,
+        slice.file,
+        Some(&mut offset),
+        slice.len,
+    )?)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_file<T>(_: &T, _: Option<FileSlice<'_>>) -> io::Result<usize> {
+    Err(io::ErrorKind::Unsupported.into())
 }

@@ -55,7 +55,7 @@ impl Wake {
 }
 
 /// A connected socket of either transport, as the driver uses it.
-pub(crate) trait Socket: Read + Write + Send + Sized + 'static {
+pub(crate) trait Socket: Read + Write + std::os::fd::AsFd + Send + Sized + 'static {
     fn try_clone(&self) -> io::Result<Self>;
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
     fn set_read_timeout(&self, d: Option<Duration>) -> io::Result<()>;

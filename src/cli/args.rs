@@ -157,6 +157,11 @@ pub struct ServerFlags {
         help_heading = "TLS"
     )]
     pub tls_key: Option<std::path::PathBuf>,
+    /// A request body larger than this (a compressed one counts 256 times its size) is
+    /// handled on a worker thread even when handlers run on the I/O thread, so one heavy
+    /// call cannot hold up the others.
+    #[arg(long, value_name = "BYTES", default_value_t = Bytes(server_default().offload_body_bytes as u64))]
+    pub offload_body_bytes: Bytes,
 }
 
 impl ServerFlags {
@@ -196,6 +201,7 @@ impl ServerFlags {
             event_loops: self.event_loops,
             handler_threads,
             tls,
+            offload_body_bytes: self.offload_body_bytes.usize(),
             ..ServerConfig::default()
         })
     }

@@ -62,7 +62,16 @@ pub fn clip_lines(bytes: &[u8], max: usize) -> String {
     out
 }
 
-fn push_escaped(out: &mut String, mut bytes: &[u8]) {
+/// [`escape`] of `bytes`, appended to `out`.
+pub fn push_escaped(out: &mut String, mut bytes: &[u8]) {
+    if bytes
+        .iter()
+        .all(|&b| (b' '..=b'~').contains(&b) && b != b'\\')
+    {
+        // Printable ASCII (nearly every request line): nothing to escape.
+        out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+        return;
+    }
     loop {
         match std::str::from_utf8(bytes) {
             Ok(text) => {

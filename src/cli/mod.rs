@@ -1,5 +1,6 @@
 //! Argument parsing and dispatch.
 
+mod access_log;
 mod args;
 mod demo;
 mod error;

@@ -1,18 +1,17 @@
-//! What every server subcommand shares: binding, `http.server`'s access log, its HTML
-//! error pages, and the graceful stop on Ctrl-C.
+//! What every server subcommand shares: binding, `http.server`'s HTML error pages, and the
+//! graceful stop on Ctrl-C (the access log is in [`access_log`](super::access_log)).
 
-use std::io::Read;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use netloom::http::server::{Body, Handler, IncomingRequest, OutgoingResponse, Rejection};
+use netloom::http::server::{Attempt, Body, Handler, IncomingRequest, OutgoingResponse, Rejection};
 use netloom::{Listener, RunningServer};
 
+pub use super::access_log::AccessLog;
 use super::args::Seconds;
 use super::error::{host_port, io_text, resolve_listen, CliError};
-use super::escape::escape;
 use super::signals::Stop;
 
 /// Where a server ended up listening.
@@ -63,101 +62,13 @@ pub fn listen(
     Ok((Listener::Tcp(listener), Bound::Tcp(addr)))
 }
 
-/// Logs each request to stderr as Python's `http.server` (and `SimpleXMLRPCServer` with
-/// `logRequests`) does: `127.0.0.1 - - [02/Jan/2024 03:04:05] "GET / HTTP/1.1" 200 -`,
-/// in local time, with control characters in the request line escaped. Also counts the
-/// responses still being sent, for the shutdown message.
-pub struct AccessLog<H> {
-    inner: H,
-    in_flight: Arc<AtomicUsize>,
-}
-
-impl<H> AccessLog<H> {
-    /// Wraps `inner`.
-    pub fn new(inner: H) -> Self {
-        AccessLog {
-            inner,
-            in_flight: Arc::new(AtomicUsize::new(0)),
-        }
-    }
-
-    /// The count of requests being handled or having their response sent.
-    pub fn in_flight(&self) -> Arc<AtomicUsize> {
-        Arc::clone(&self.in_flight)
-    }
-}
-
-/// Decrements the in-flight count when a streamed body is done (or dropped on shutdown).
-struct Tracked {
-    body: Box<dyn Read + Send>,
-    in_flight: Arc<AtomicUsize>,
-}
-
-impl Read for Tracked {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.body.read(buf)
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl<H: Handler> Handler for AccessLog<H> {
-    fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
-        let request_line = format!(
-            "{} {} {}",
-            req.head.method(),
-            req.head.target(),
-            req.head.version().as_str()
-        );
-        let peer = req.conn.peer.host();
-        let mut resp = self.inner.handle(req);
-        let when = chrono::Local::now().format("%d/%b/%Y %H:%M:%S");
-        eprintln!(
-            "{peer} - - [{when}] \"{}\" {} -",
-            escape(request_line.as_bytes()),
-            resp.head.status()
-        );
-        match std::mem::replace(&mut resp.body, Body::Empty) {
-            Body::Stream(body) => {
-                resp.body = Body::Stream(Box::new(Tracked {
-                    body,
-                    in_flight: Arc::clone(&self.in_flight),
-                }))
-            }
-            other => {
-                resp.body = other;
-                self.in_flight.fetch_sub(1, Ordering::SeqCst);
-            }
-        }
-        resp
-    }
-
-    /// Requests the connection refused by itself are logged too, as `http.server` logs its
-    /// `send_error`s.
-    fn rejected(&self, rejection: &Rejection<'_>) {
-        let when = chrono::Local::now().format("%d/%b/%Y %H:%M:%S");
-        eprintln!(
-            "{} - - [{when}] \"{}\" {} -",
-            rejection.conn.peer.host(),
-            escape(rejection.start),
-            rejection.status
-        );
-        self.inner.rejected(rejection);
-    }
-}
-
 /// Turns the plain-text error responses of a handler into the HTML page Python's
 /// `http.server` sends (`send_error`): same status and fields, the text as the message.
 pub struct HtmlErrors<H>(pub H);
 
-impl<H: Handler> Handler for HtmlErrors<H> {
-    fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
-        let resp = self.0.handle(req);
+impl<H> HtmlErrors<H> {
+    /// `resp`, or the error page in its place.
+    fn html(&self, resp: OutgoingResponse) -> OutgoingResponse {
         let status = resp.head.status();
         let plain = resp
             .head
@@ -174,7 +85,7 @@ impl<H: Handler> Handler for HtmlErrors<H> {
                     .trim_end_matches('.')
                     .to_owned()
             }
-            Body::Stream(_) => return resp,
+            Body::Stream(_) | Body::File(_) => return resp,
             _ => resp.head.reason().to_owned(),
         };
         let mut head = resp.head;
@@ -184,6 +95,20 @@ impl<H: Handler> Handler for HtmlErrors<H> {
         OutgoingResponse {
             head,
             body: Body::Full(error_page(status, &message).into_bytes()),
+        }
+    }
+}
+
+impl<H: Handler> Handler for HtmlErrors<H> {
+    fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
+        self.html(self.0.handle(req))
+    }
+
+    /// The inner handler's fast path, its errors turned into pages the same way.
+    fn try_handle(&self, req: IncomingRequest) -> Attempt {
+        match self.0.try_handle(req) {
+            Attempt::Answered(resp) => Attempt::Answered(self.html(resp)),
+            declined => declined,
         }
     }
 
@@ -256,6 +181,7 @@ pub fn until_stopped(
         ),
     }
     server.shutdown();
+    super::access_log::flush();
     let cut = in_flight.map_or(0, |c| c.load(Ordering::SeqCst));
     if cut > 0 {
         println!("Stopped ({cut} response(s) were cut off at the end of the grace period).");

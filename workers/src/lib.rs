@@ -24,7 +24,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 
-use netloom_core::Job;
+use netloom_core::{Job, ServerConfig};
 
 /// A queued piece of work: a job together with what to do with its result.
 type Task = Box<dyn FnOnce() + Send>;
@@ -87,6 +87,19 @@ impl Workers {
             _stop: Arc::new(StopOnDrop(Arc::clone(&shared))),
             shared,
         }
+    }
+
+    /// The pool a server's event loops share under `config`: up to
+    /// [`handler_threads`](ServerConfig::handler_threads) workers, or, when handlers run on
+    /// the I/O threads (`handler_threads: 0`), one per core for the heavy requests that go
+    /// to workers all the same ([`ServerConfig::offload_body_bytes`]). No thread starts
+    /// before the first job.
+    pub fn for_server(config: &ServerConfig) -> Workers {
+        let max = match config.handler_threads {
+            0 => thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        Workers::new(max)
     }
 
     /// Runs `job` on a worker and calls `on_done` there with its result, or with `None` if

@@ -57,6 +57,31 @@ impl BodyWriter {
         }
     }
 
+    /// Counts `len` bytes the caller writes itself, unframed: whether to write them.
+    pub(crate) fn count_unbuffered(&mut self, len: u64) -> Result<bool, Error> {
+        match self {
+            BodyWriter::Idle => unreachable_state().map(|()| false),
+            BodyWriter::Length { declared, sent } => {
+                let total = sent.saturating_add(len);
+                if total > *declared {
+                    return Err(Error::BodyLengthMismatch {
+                        declared: *declared,
+                        sent: total,
+                    });
+                }
+                *sent = total;
+                Ok(len > 0)
+            }
+            BodyWriter::Chunked => Err(Error::InvalidOutgoingFraming(
+                "chunked body data must pass through the connection",
+            )),
+            BodyWriter::UntilClose => Ok(len > 0),
+            BodyWriter::Discard => Ok(false),
+            BodyWriter::Empty if len == 0 => Ok(false),
+            BodyWriter::Empty => Err(Error::BodyNotAllowed),
+        }
+    }
+
     /// Appends the end of the message (the last chunk and trailers when chunked).
     pub(crate) fn write_end(&mut self, trailers: &Headers, out: &mut Vec<u8>) -> Result<(), Error> {
         match self {

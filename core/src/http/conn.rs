@@ -699,6 +699,21 @@ impl Connection {
         self.writer.write_data(data, out)
     }
 
+    /// Counts `len` bytes of body data that the caller writes to the peer itself, right
+    /// after what it has appended to `out` so far, without passing them through a buffer (a
+    /// file range sent with `sendfile`). Returns whether to write them: `true` when the
+    /// framing sends body bytes as they are (`Content-Length`, close-delimited), `false` in
+    /// a response to HEAD (drop them). Chunked framing needs the bytes themselves
+    /// ([`Error::InvalidOutgoingFraming`]: use [`send_data`](Connection::send_data)); more
+    /// than the `Content-Length` is [`Error::BodyLengthMismatch`] and a message without a
+    /// body is [`Error::BodyNotAllowed`], as for `send_data`. On error nothing changes.
+    pub fn send_unbuffered_data(&mut self, len: u64) -> Result<bool, Error> {
+        if self.our_state != State::SendBody {
+            return Err(self.wrong_state("body data"));
+        }
+        self.writer.count_unbuffered(len)
+    }
+
     fn wrong_state(&self, action: &'static str) -> Error {
         Error::WrongState {
             action,

@@ -86,6 +86,10 @@ impl Default for Table {
     }
 }
 
+/// Room the first [`Headers::push`] makes: bytes, and fields.
+const FIRST_PUSH_BYTES: usize = 256;
+const FIRST_PUSH_FIELDS: usize = 8;
+
 /// Bytes per packed field-table entry.
 pub(crate) const PACKED_FIELD: usize = 16;
 
@@ -210,12 +214,21 @@ impl Headers {
     pub fn push(&mut self, name: &str, value: impl AsRef<[u8]>) {
         let value = value.as_ref();
         self.unpack();
+        if self.buf.capacity() == 0 {
+            // A head being built: room for a typical one at once, rather than growing
+            // through every power of two on the way.
+            self.buf
+                .reserve(FIRST_PUSH_BYTES.max(name.len() + value.len()));
+        }
         let ns = self.buf.len();
         self.buf.extend_from_slice(name.as_bytes());
         let vs = self.buf.len();
         self.buf.extend_from_slice(value);
         let end = self.buf.len();
         if let Table::Owned(fields) = &mut self.table {
+            if fields.capacity() == 0 {
+                fields.reserve(FIRST_PUSH_FIELDS);
+            }
             fields.push(Field {
                 name: Span::new((ns, vs)),
                 value: Span::new((vs, end)),

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use super::{Connection, Event, EventRef, Headers, Limits, Request, Response, Role, State};
 use crate::frame::ConnInfo;
 use crate::serve::{BodyBudget, Reservation, ServerConfig};
-use crate::{Job, Now};
+use crate::{FileRange, FileSlice, Job, Now};
 
 /// A complete request, body included, as a [`Handler`] receives it.
 #[derive(Debug)]
@@ -74,6 +74,11 @@ pub enum Body {
     /// sent chunked (or close-delimited to an HTTP/1.0 client). A read error aborts the
     /// response and closes the connection.
     Stream(Box<dyn Read + Send>),
+    /// A range of an open file, sent with a `Content-Length` of its size. A driver that can
+    /// (`sendfile`) writes it straight from the file to the socket, without a copy or a
+    /// worker thread; otherwise it is read piece by piece like a [`Stream`](Body::Stream).
+    /// A file shorter than the range cuts the response short and closes the connection.
+    File(FileRange),
 }
 
 impl std::fmt::Debug for Body {
@@ -82,6 +87,7 @@ impl std::fmt::Debug for Body {
             Body::Empty => f.write_str("Empty"),
             Body::Full(b) => write!(f, "Full({} bytes)", b.len()),
             Body::Stream(_) => f.write_str("Stream(..)"),
+            Body::File(r) => write!(f, "File({} bytes from {})", r.len(), r.offset()),
         }
     }
 }
@@ -121,6 +127,15 @@ impl OutgoingResponse {
         }
     }
 
+    /// A body of `len` bytes of `file` from `offset` (see [`Body::File`]), with its
+    /// `Content-Length`.
+    pub fn file(status: u16, content_type: &str, range: FileRange) -> Self {
+        OutgoingResponse {
+            head: Response::new(status).header("Content-Type", content_type),
+            body: Body::File(range),
+        }
+    }
+
     /// A streamed body of `len` bytes if known.
     pub fn stream(
         status: u16,
@@ -154,12 +169,31 @@ pub trait Handler {
     /// Produces the response to `request`.
     fn handle(&self, request: IncomingRequest) -> OutgoingResponse;
 
+    /// The fast path of a handler whose calls run on worker threads: called first, on the
+    /// connection's own (I/O) thread, to answer at once when that takes no blocking work (a
+    /// file whose contents are cached, say), saving the hand-off to a worker and back.
+    /// Decline anything that may block ([`Attempt::Declined`], with the request), and it
+    /// goes to [`handle`](Handler::handle) on a worker. Connections that call handlers
+    /// inline call only `handle`. Default: every request goes to a worker.
+    fn try_handle(&self, request: IncomingRequest) -> Attempt {
+        Attempt::Declined(request)
+    }
+
     /// Called when the connection answered a request itself, without the handler: it broke
     /// HTTP or a limit (a 400, 413, 414, 431, 501, 505...), or the server was too busy
     /// (503). For access logs; the response is already decided. Default: nothing.
     fn rejected(&self, rejection: &Rejection<'_>) {
         let _ = rejection;
     }
+}
+
+/// What [`Handler::try_handle`] did with a request.
+#[derive(Debug)]
+pub enum Attempt {
+    /// Answered at once, on the I/O thread.
+    Answered(OutgoingResponse),
+    /// Not here: the request, for [`Handler::handle`] on a worker thread.
+    Declined(IncomingRequest),
 }
 
 /// A request the connection answered itself (see [`Handler::rejected`]).
@@ -194,6 +228,9 @@ pub const SERVER: &str = concat!("netloom/", env!("CARGO_PKG_VERSION"));
 const HIGH_WATER: usize = 256 * 1024;
 /// Size of each read from a streamed body.
 const STREAM_CHUNK: usize = 64 * 1024;
+/// How much more a compressed request body counts against
+/// [`ServerConfig::offload_body_bytes`] than its size: what it may inflate to.
+pub const COMPRESSED_BODY_WEIGHT: usize = 256;
 
 /// One server connection: HTTP/1.1 state machine plus handler, as a [`Duplex`](crate::Duplex).
 ///
@@ -207,10 +244,17 @@ pub struct ServerConn<P> {
     request: Option<Request>,
     body: Vec<u8>,
     stream: Option<Box<dyn Read + Send>>,
+    /// A file body the driver writes itself, after `out` ([`Duplex::transmit_file`]).
+    file: Option<FileRange>,
+    /// The driver writes file bodies itself (`sendfile`).
+    transmit_files: bool,
     scratch: Vec<u8>,
     closing: bool,
-    /// Set for a connection whose handler calls are handed out as [`Job`]s.
-    defer: Option<fn(&P, IncomingRequest) -> Job<ServerDone>>,
+    /// Makes a handler call into a [`Job`], for a connection whose handler can travel to a
+    /// worker thread.
+    make_job: Option<fn(&P, IncomingRequest) -> Job<ServerDone>>,
+    /// Which handler calls become jobs.
+    dispatch: Dispatch,
     /// A job made, not yet taken by the runtime.
     job: Option<Job<ServerDone>>,
     /// What the job out is for: nothing more happens until it comes back.
@@ -221,6 +265,18 @@ pub struct ServerConn<P> {
     held: Option<Reservation>,
     /// The time of the latest call, for what responses say about it.
     now: Option<Now>,
+}
+
+/// Where a connection calls its handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dispatch {
+    /// On its own thread, every time.
+    Inline,
+    /// On a worker ([`Job`]), unless [`Handler::try_handle`] answers at once.
+    Deferred,
+    /// On its own thread, except requests whose body weighs more than this
+    /// ([`ServerConfig::offload_body_bytes`]), which go to a worker.
+    InlineUpTo(usize),
 }
 
 /// What a deferred connection's job out will bring back.
@@ -276,9 +332,12 @@ where
             request: None,
             body: Vec::new(),
             stream: None,
+            file: None,
+            transmit_files: false,
             scratch: Vec::new(),
             closing: false,
-            defer: None,
+            make_job: None,
+            dispatch: Dispatch::Inline,
             job: None,
             awaiting: Awaiting::Nothing,
             budget: None,
@@ -314,6 +373,10 @@ where
     fn progress(&mut self) {
         loop {
             if self.busy() {
+                return;
+            }
+            if self.file.is_some() {
+                // The driver is writing a file body: what follows waits for it.
                 return;
             }
             if self.stream.is_some() {
@@ -471,13 +534,23 @@ where
             conn: self.info,
             _held: held,
         };
-        if let Some(make_job) = self.defer {
+        let request = match (self.dispatch, self.make_job) {
+            (Dispatch::Deferred, Some(make_job)) => match try_handler(&*self.handler, request) {
+                Attempt::Answered(response) => return self.send_response(response),
+                Attempt::Declined(request) => Some((make_job, request)),
+            },
+            (Dispatch::InlineUpTo(max), Some(make_job)) if body_weight(&request) > max => {
+                Some((make_job, request))
+            }
+            _ => {
+                let response = call_handler(&*self.handler, request);
+                return self.send_response(response);
+            }
+        };
+        if let Some((make_job, request)) = request {
             self.job = Some(make_job(&self.handler, request));
             self.awaiting = Awaiting::Response;
-            return;
         }
-        let response = call_handler(&*self.handler, request);
-        self.send_response(response);
     }
 
     /// Sends the handler's response (or a 500 when it cannot be sent), with a `Server`
@@ -489,12 +562,11 @@ where
         }
         // A full body gets a Content-Length unless the head declares its own framing (or the
         // status has no body); the connection writes it straight into the head.
+        let status = head.status();
+        let bodyless = (100..200).contains(&status) || status == 204 || status == 304;
         let default_length = match &body {
-            Body::Full(bytes) => {
-                let status = head.status();
-                let bodyless = (100..200).contains(&status) || status == 204 || status == 304;
-                (!bodyless).then_some(bytes.len() as u64)
-            }
+            Body::Full(bytes) => (!bodyless).then_some(bytes.len() as u64),
+            Body::File(range) => (!bodyless).then_some(range.len()),
             _ => None,
         };
         if let Err(err) = self
@@ -531,6 +603,30 @@ where
                 self.finish_message();
             }
             Body::Stream(reader) => self.stream = Some(reader),
+            Body::File(range) => self.send_file(range),
+        }
+    }
+
+    /// Sends a file body: left to the driver when it writes files itself and the framing
+    /// sends body bytes as they are; otherwise read like a stream.
+    fn send_file(&mut self, range: FileRange) {
+        if range.is_empty() {
+            return self.finish_message();
+        }
+        if !self.transmit_files {
+            self.stream = Some(Box::new(range.reader()));
+            return;
+        }
+        match self.conn.send_unbuffered_data(range.len()) {
+            Ok(true) => self.file = Some(range),
+            // A response to HEAD: the head says it all.
+            Ok(false) => self.finish_message(),
+            // Chunked (the head asked for it): the bytes must pass through the framing.
+            Err(super::Error::InvalidOutgoingFraming(_)) => {
+                self.stream = Some(Box::new(range.reader()))
+            }
+            // More than the head's Content-Length, or a status without a body.
+            Err(_) => self.closing = true,
         }
     }
 
@@ -543,7 +639,7 @@ where
     /// A deferred connection hands the read out as a job instead (a file on a slow disk must
     /// not stall the runtime's thread either).
     fn pump_stream(&mut self) -> bool {
-        if self.defer.is_some() {
+        if self.dispatch == Dispatch::Deferred {
             let Some(mut reader) = self.stream.take() else {
                 return false;
             };
@@ -602,6 +698,7 @@ where
     /// signal left is closing the connection before the body's end.
     fn abort(&mut self) {
         self.stream = None;
+        self.file = None;
         let _ = self.conn.send(Event::ConnectionClosed, &mut self.out);
         self.closing = true;
     }
@@ -654,11 +751,69 @@ where
     /// ```
     pub fn deferred(handler: P, info: ConnInfo, limits: Limits) -> Self {
         let mut conn = ServerConn::new(handler, info, limits);
-        conn.defer = Some(|handler: &P, request: IncomingRequest| {
-            let handler = P::clone(handler);
-            Job::new(move || ServerDone(Done::Response(call_handler(&*handler, request))))
-        });
+        conn.make_job = Some(make_job::<P, H>);
+        conn.dispatch = Dispatch::Deferred;
         conn
+    }
+
+    /// Calls the handler inline (as [`new`](ServerConn::new)), except for a request whose
+    /// body weighs more than `max` bytes (see [`ServerConfig::offload_body_bytes`]): that one
+    /// becomes a [`Job`] for a worker thread, so that one heavy call cannot hold the
+    /// connection's thread, and every connection sharing it, for long. A deferred
+    /// connection is left as it is.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use netloom_core::frame::ConnInfo;
+    /// use netloom_core::http::server::{IncomingRequest, OutgoingResponse, ServerConn};
+    /// use netloom_core::http::Limits;
+    /// use netloom_core::{Duplex, Now};
+    ///
+    /// let echo = Arc::new(|req: IncomingRequest| OutgoingResponse::text(200, format!("{}", req.body.len())));
+    /// let info = ConnInfo { local: "127.0.0.1:80".parse().unwrap(), peer: "127.0.0.1:9".parse().unwrap() };
+    /// let now = Now::new(std::time::Instant::now(), std::time::SystemTime::now());
+    /// let mut conn = ServerConn::new(echo, info, Limits::default()).offload_above(4);
+    /// conn.receive(now, b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi");
+    /// assert!(conn.transmit().ends_with(b"\r\n\r\n2"), "light: answered inline");
+    /// let n = conn.transmit().len();
+    /// conn.advance(now, n);
+    /// conn.receive(now, b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nheavy one");
+    /// assert!(conn.transmit().is_empty());
+    /// let done = conn.take_job().expect("heavy: handed out").run();
+    /// conn.complete(now, done);
+    /// assert!(conn.transmit().ends_with(b"\r\n\r\n9"));
+    /// ```
+    pub fn offload_above(mut self, max: usize) -> Self {
+        if self.dispatch == Dispatch::Inline {
+            self.make_job = Some(make_job::<P, H>);
+            self.dispatch = Dispatch::InlineUpTo(max);
+        }
+        self
+    }
+}
+
+/// A handler call as a [`Job`].
+fn make_job<P, H>(handler: &P, request: IncomingRequest) -> Job<ServerDone>
+where
+    P: Deref<Target = H> + Clone + Send + 'static,
+    H: Handler + ?Sized,
+{
+    let handler = P::clone(handler);
+    Job::new(move || ServerDone(Done::Response(call_handler(&*handler, request))))
+}
+
+/// What a request's body weighs against [`ServerConfig::offload_body_bytes`]: its size, or
+/// [`COMPRESSED_BODY_WEIGHT`] times that when it is compressed (a handler inflates it).
+fn body_weight(request: &IncomingRequest) -> usize {
+    let coded = request
+        .head
+        .headers()
+        .get("Content-Encoding")
+        .is_some_and(|v| !v.trim_ascii().eq_ignore_ascii_case(b"identity"));
+    if coded {
+        request.body.len().saturating_mul(COMPRESSED_BODY_WEIGHT)
+    } else {
+        request.body.len()
     }
 }
 
@@ -670,6 +825,7 @@ pub struct HttpService<H: ?Sized> {
     limits: Limits,
     budget: Arc<BodyBudget>,
     offload: bool,
+    offload_above: usize,
 }
 
 impl<H: ?Sized> std::fmt::Debug for HttpService<H> {
@@ -688,14 +844,18 @@ where
 {
     /// Serves `handler` under `limits`, with `config`'s body budget. `offload`: handler calls
     /// become [`Job`]s for the driver to run on worker threads (a driver whose connections
-    /// share a thread, with [`ServerConfig::handler_threads`] above 0); otherwise the handler
-    /// is called inline, on the connection's own thread or task.
+    /// share a thread, with [`ServerConfig::handler_threads`] above 0), unless
+    /// [`Handler::try_handle`] answers them at once; otherwise the handler is called inline,
+    /// on the connection's own thread or task, except for requests heavier than
+    /// [`ServerConfig::offload_body_bytes`], which become jobs all the same. A driver must
+    /// therefore run [`Next::Run`](crate::serve::Next::Run) jobs in either case.
     pub fn new(handler: Arc<H>, limits: Limits, config: &ServerConfig, offload: bool) -> Self {
         HttpService {
             handler,
             limits,
             budget: BodyBudget::new(config.body_budget),
             offload,
+            offload_above: config.offload_body_bytes,
         }
     }
 
@@ -705,7 +865,7 @@ where
         let conn = if self.offload {
             ServerConn::deferred(handler, info, self.limits.clone())
         } else {
-            ServerConn::new(handler, info, self.limits.clone())
+            ServerConn::new(handler, info, self.limits.clone()).offload_above(self.offload_above)
         };
         conn.with_budget(Some(Arc::clone(&self.budget)))
     }
@@ -733,6 +893,13 @@ fn read_chunk(reader: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> std::io::Res
         .unwrap_or_else(|_| Err(std::io::Error::other("the body reader panicked")))
 }
 
+/// Offers `request` to the handler's fast path; a panic there becomes a `500`.
+fn try_handler<H: Handler + ?Sized>(handler: &H, request: IncomingRequest) -> Attempt {
+    catch_unwind(AssertUnwindSafe(|| handler.try_handle(request))).unwrap_or_else(|_| {
+        Attempt::Answered(OutgoingResponse::text(500, "Internal Server Error\n"))
+    })
+}
+
 /// Calls `handler`; a panic becomes a `500`.
 fn call_handler<H: Handler + ?Sized>(handler: &H, request: IncomingRequest) -> OutgoingResponse {
     catch_unwind(AssertUnwindSafe(|| handler.handle(request)))
@@ -756,7 +923,7 @@ where
         self.now = Some(now);
         self.conn.receive_eof();
         self.progress();
-        if self.stream.is_none() && self.request.is_none() && !self.busy() {
+        if self.stream.is_none() && self.file.is_none() && self.request.is_none() && !self.busy() {
             // Nothing more will arrive; finish what is queued and close.
             self.closing = true;
         }
@@ -766,8 +933,37 @@ where
         &self.out[self.sent..]
     }
 
+    fn transmit_file(&self) -> Option<FileSlice<'_>> {
+        match &self.file {
+            Some(range) if self.pending() == 0 && !range.is_empty() => {
+                Some(range.slice(usize::MAX))
+            }
+            _ => None,
+        }
+    }
+
+    fn transmit_more(&self) -> bool {
+        // The file follows the head (and is only ever set for a driver that sends files).
+        self.file.is_some()
+    }
+
+    fn enable_transmit_file(&mut self) {
+        self.transmit_files = true;
+    }
+
     fn advance(&mut self, now: Now, n: usize) {
         self.now = Some(now);
+        if self.pending() == 0 {
+            if let Some(range) = &mut self.file {
+                range.consume(n as u64);
+                if range.is_empty() {
+                    self.file = None;
+                    self.finish_message();
+                }
+                self.progress();
+                return;
+            }
+        }
         self.sent = (self.sent + n).min(self.out.len());
         if self.sent == self.out.len() {
             self.out.clear();
@@ -787,12 +983,17 @@ where
         !self.closing
             && !self.busy()
             && self.stream.is_none()
+            && self.file.is_none()
             && self.pending() < HIGH_WATER
             && self.conn.wants_read()
     }
 
     fn is_finished(&self) -> bool {
-        self.closing && !self.busy() && self.stream.is_none() && self.pending() == 0
+        self.closing
+            && !self.busy()
+            && self.stream.is_none()
+            && self.file.is_none()
+            && self.pending() == 0
     }
 
     fn mid_message(&self) -> bool {

@@ -54,14 +54,23 @@ pub struct ServerConfig {
     /// (mio, smol): a handler runs on one of up to this many workers, so a handler that blocks
     /// (sleeps, reads files, queries a database, computes) delays only its own connection, as
     /// on std, whose thread per connection ignores this. `0` runs handlers on the I/O thread
-    /// itself: the fastest path, for handlers that never block. Workers start as needed.
-    /// Default: 64.
+    /// itself: the fastest path, for handlers that never block; even then, a request heavier
+    /// than [`offload_body_bytes`](Self::offload_body_bytes) goes to a worker (up to one per
+    /// core). Workers start as needed. Default: 64.
     pub handler_threads: usize,
     /// Serve TLS with this certificate and key, on every connection (the handshake is held
     /// to [`request_timeout`](Self::request_timeout) like a first request; plaintext HTTP
     /// gets a `400` saying to use `https://`). Default: none, plaintext.
     #[cfg(feature = "tls")]
     pub tls: Option<crate::tls::TlsServerConfig>,
+    /// A request whose body is larger than this has its handler run on a worker thread even
+    /// where handlers run inline (`handler_threads: 0`), so that one heavy call (a huge
+    /// XML-RPC multicall, say) cannot hold an I/O thread, and every connection on it, for
+    /// long. A compressed body (any `Content-Encoding` but `identity`) counts
+    /// [`COMPRESSED_BODY_WEIGHT`](crate::http::server::COMPRESSED_BODY_WEIGHT) times its
+    /// size, as a handler inflates it. The hand-off costs a few microseconds, nothing beside
+    /// the work of such a request. `usize::MAX` keeps every call inline. Default: 256 KiB.
+    pub offload_body_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -81,6 +90,7 @@ impl Default for ServerConfig {
             handler_threads: 64,
             #[cfg(feature = "tls")]
             tls: None,
+            offload_body_bytes: 256 * 1024,
         }
     }
 }

@@ -34,6 +34,7 @@
 //! loop {
 //!     match served.next(now) {
 //!         Next::Write         => served.on_write(now, socket.write(served.transmit()))
+//!         Next::WriteFile     => served.on_write(now, sendfile(socket, served.transmit_file()))
 //!         Next::Read          => served.on_read(now, socket.read(&mut buf), &buf)
 //!         Next::Run(job)      => run job.run() elsewhere (or inline); later
 //!                                served.on_job(now, Some(result)), or None if it panicked
@@ -46,6 +47,13 @@
 //!     // passed, call served.handle_timeout(now). Then ask next() again.
 //! }
 //! ```
+//!
+//! `WriteFile` comes only to a driver that said it can write files itself
+//! ([`Served::enable_transmit_file`]): a file range is then written straight from the file
+//! (`sendfile`), counted against the write window like any output. Any other driver gets
+//! the same bytes through `transmit`. Jobs come even to a driver whose handlers run inline:
+//! a request heavier than [`ServerConfig::offload_body_bytes`] is one, so that it does not
+//! hold the thread other connections share.
 //!
 //! Nothing else is the driver's to decide: which deadline applies, what an I/O error means,
 //! when a connection is idle, lingering close, and what a draining server closes all come

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::admission::{Phase, Ticket};
 use super::ServerConfig;
 use crate::time::earliest;
-use crate::{Duplex, Job, Now};
+use crate::{Duplex, FileSlice, Job, Now};
 
 /// What the driver should do next for a [`Served`] connection (see the
 /// [module docs](super) for the loop).
@@ -17,6 +17,10 @@ pub enum Next<T> {
     /// bytes with [`Served::advance`]. If the socket would block, wait until it is writable or
     /// until [`Served::poll_timeout`].
     Write,
+    /// Write (some of) the file slice [`Served::transmit_file`] names to the socket
+    /// (`sendfile`), then report how many bytes as for [`Next::Write`]. Only a driver that
+    /// called [`Served::enable_transmit_file`] is ever told this.
+    WriteFile,
     /// Read from the socket and hand what arrives to [`Served::receive`] (or
     /// [`Served::receive_eof`] at end of stream). If nothing is there, wait until the socket
     /// is readable or until [`Served::poll_timeout`].
@@ -160,8 +164,41 @@ impl<C: Duplex> Served<C> {
     /// deadline is judged) once a window has gone out.
     pub fn transmit(&self) -> &[u8] {
         let out = self.conn.transmit();
-        let left = self.window.map_or(self.timers.window, |w| w.left);
-        &out[..out.len().min(left)]
+        &out[..out.len().min(self.window_left())]
+    }
+
+    /// The part of a file to write when [`next`](Served::next) says [`Next::WriteFile`]: at
+    /// most what is left of the current write window, as for [`transmit`](Served::transmit)
+    /// (file bytes count against the window like any others).
+    pub fn transmit_file(&self) -> Option<FileSlice<'_>> {
+        let mut slice = self.conn.transmit_file()?;
+        slice.len = slice.len.min(self.window_left());
+        Some(slice)
+    }
+
+    /// Whether more output follows [`transmit`](Served::transmit) at once (a file body
+    /// after its head): a driver may write it with `MSG_MORE`, so that the kernel holds the
+    /// bytes back until the rest comes and sends them in full packets.
+    pub fn transmit_more(&self) -> bool {
+        self.conn.transmit_more()
+    }
+
+    /// The driver writes file slices itself ([`Next::WriteFile`], with `sendfile`): the
+    /// connection may hand its file bodies to it instead of reading them into
+    /// [`transmit`](Served::transmit). Call it once, before serving; a driver that does not
+    /// never sees `WriteFile`.
+    pub fn enable_transmit_file(&mut self) {
+        self.conn.enable_transmit_file();
+    }
+
+    /// Bytes the current write window still covers.
+    fn window_left(&self) -> usize {
+        self.window.map_or(self.timers.window, |w| w.left)
+    }
+
+    /// Whether the connection has output waiting, bytes or a file slice.
+    fn has_output(&self) -> bool {
+        !self.conn.transmit().is_empty() || self.conn.transmit_file().is_some()
     }
 
     /// The connection served, to change it. Call [`refresh`](Served::refresh) afterwards if
@@ -223,11 +260,18 @@ impl<C: Duplex> Served<C> {
             self.set_phase(Phase::Busy);
             return Next::Run(job);
         }
-        if !self.conn.transmit().is_empty() {
+        let write = if !self.conn.transmit().is_empty() {
+            Some(Next::Write)
+        } else if self.conn.transmit_file().is_some() {
+            Some(Next::WriteFile)
+        } else {
+            None
+        };
+        if let Some(write) = write {
             if self.window.is_none() {
                 self.window = Some(self.new_window(now.instant));
             }
-            return Next::Write;
+            return write;
         }
         if self.job_out {
             return Next::Wait;
@@ -291,7 +335,7 @@ impl<C: Duplex> Served<C> {
         self.refresh(now);
     }
 
-    /// `n` bytes of the last [`Next::Write`] were written at `now`.
+    /// `n` bytes of the last [`Next::Write`] (or [`Next::WriteFile`]) were written at `now`.
     pub fn advance(&mut self, now: Now, n: usize) {
         if n == 0 || self.state != State::Open {
             return;
@@ -410,7 +454,7 @@ impl<C: Duplex> Served<C> {
         if self.job_out {
             return deadline;
         }
-        if self.conn.transmit().is_empty() {
+        if !self.has_output() {
             deadline = earliest(deadline, Some(self.last_active + self.timers.idle));
             let message = if self.fresh {
                 Some(self.accepted)
@@ -446,7 +490,7 @@ impl<C: Duplex> Served<C> {
             self.close(CloseReason::WriteTimeout);
             return;
         }
-        if self.job_out || !self.conn.transmit().is_empty() {
+        if self.job_out || self.has_output() {
             return;
         }
         let message = if self.fresh {
@@ -482,12 +526,13 @@ impl<C: Duplex> Served<C> {
                 self.first = false;
             }
         }
-        if self.conn.transmit().is_empty() {
+        let output = self.has_output();
+        if !output {
             self.window = None;
         } else if self.window.is_none() {
             self.window = Some(self.new_window(now.instant));
         }
-        let phase = if self.job_out || !self.conn.transmit().is_empty() || self.conn.mid_message() {
+        let phase = if self.job_out || output || self.conn.mid_message() {
             Phase::Busy
         } else if self.fresh {
             Phase::Fresh

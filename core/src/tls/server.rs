@@ -117,6 +117,27 @@ impl<C: Duplex> Duplex for MaybeTls<C> {
     fn transmit(&self) -> &[u8] {
         each!(&self.0, c => c.transmit(), closed => &[])
     }
+    // File bodies go out with `sendfile` only in plaintext: behind TLS they must be
+    // encrypted, so the TLS layer leaves its inner connection reading them into `transmit`.
+    fn transmit_file(&self) -> Option<crate::FileSlice<'_>> {
+        match &self.0 {
+            Inner::Plain(c) => c.transmit_file(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+    fn transmit_more(&self) -> bool {
+        match &self.0 {
+            Inner::Plain(c) => c.transmit_more(),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+    fn enable_transmit_file(&mut self) {
+        if let Inner::Plain(c) = &mut self.0 {
+            c.enable_transmit_file();
+        }
+    }
     fn advance(&mut self, now: Now, n: usize) {
         each!(&mut self.0, c => c.advance(now, n), closed => ())
     }
