@@ -5,7 +5,7 @@
 //! that drive it ([`runtime::std`], [`runtime::mio`], [`runtime::smol`]).
 //!
 //! [`Runtime`] picks a runtime at run time behind one API, which is what the `netloom` CLI,
-//! the demo and the cross-runtime tests use; [`seed`] holds the seed's programs as services.
+//! the demo and the cross-runtime tests use.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -20,10 +20,16 @@ pub mod runtime {
 
 mod http_client;
 mod py_arith;
-pub mod seed;
 mod select;
-pub mod static_files;
 mod xmlrpc_client;
+
+// The `netloom` CLI's own programs (the seed's services, its calculator and its static file
+// handler), public only so that the binary and the tests can reach them: not part of the
+// library's API.
+#[doc(hidden)]
+pub mod seed;
+#[doc(hidden)]
+pub mod static_files;
 
 pub use http_client::{HttpClient, HttpResponse};
 pub use select::{Listener, RunningServer, Runtime};

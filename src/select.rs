@@ -104,7 +104,7 @@ impl RunningServer {
     {
         let thread: JoinHandle<io::Result<()>> = std::thread::Builder::new()
             .name("netloom-smol".into())
-            .spawn(move || smol::block_on(run()))?;
+            .spawn(move || async_io::block_on(run()))?;
         Ok(RunningServer::new(addr, move || {
             handle.shutdown();
             let _ = thread.join();
@@ -283,7 +283,7 @@ impl Runtime {
                 .config(config)
                 .limits(limits)
                 .run(),
-            Runtime::Smol => smol::block_on(
+            Runtime::Smol => async_io::block_on(
                 netloom_smol::http_server::Server::from_listener(listener, handler)?
                     .config(config)
                     .limits(limits)
@@ -303,7 +303,7 @@ impl Runtime {
             Runtime::Std => netloom_std::tcp::Server::from_listener(listener, service).run(),
             Runtime::Mio => netloom_mio::tcp::Server::from_listener(listener, service).run(),
             Runtime::Smol => {
-                smol::block_on(netloom_smol::tcp::Server::from_listener(listener, service)?.run())
+                async_io::block_on(netloom_smol::tcp::Server::from_listener(listener, service)?.run())
             }
         }
     }
@@ -330,7 +330,7 @@ impl Runtime {
                 c.write_all(message)?;
                 Ok((local, c.recvall(reply_len)?))
             }
-            Runtime::Smol => smol::block_on(async {
+            Runtime::Smol => async_io::block_on(async {
                 let mut s = netloom_smol::tcp::connect(addrs).await?;
                 let local = s.get_ref().local_addr()?;
                 s.write_all(message).await?;
@@ -352,7 +352,7 @@ impl Runtime {
             Runtime::Mio => {
                 netloom_mio::tcp::Client::connect(addrs, CLIENT_TIMEOUT)?.read(&mut buf)?
             }
-            Runtime::Smol => smol::block_on(async {
+            Runtime::Smol => async_io::block_on(async {
                 let mut s = netloom_smol::tcp::connect(addrs).await?;
                 s.read(&mut buf).await
             })?,

@@ -9,5 +9,5 @@
 mod download;
 mod listen;
 
-pub use download::PartFile;
+pub use download::{part_path, PartFile};
 pub use listen::{bind_unix, Listener, SocketFile};

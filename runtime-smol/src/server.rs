@@ -15,7 +15,7 @@ use netloom_core::serve::{Acceptor, Admit, Kicked, Next, Served};
 use netloom_core::{Duplex, Now, ServerConfig};
 use netloom_io::{Listener, SocketFile};
 use netloom_workers::Workers;
-use smol::channel::{self, Receiver, Sender};
+use async_channel::{self as channel, Receiver, Sender};
 
 fn now() -> Now {
     Now::new(Instant::now(), SystemTime::now())
@@ -147,7 +147,7 @@ where
     C: Duplex + 'static,
     F: FnMut(ConnInfo) -> C,
 {
-    let ex = smol::LocalExecutor::new();
+    let ex = async_executor::LocalExecutor::new();
     let mut acceptor = Acceptor::new(config, now());
     let admission = std::sync::Arc::clone(acceptor.admission());
     // Where handler jobs run (`ServerConfig::handler_threads`); threads start as needed.

@@ -8,6 +8,7 @@ use crate::http::Error;
 
 /// What a client was waiting for when its time ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Waiting {
     /// The TCP connection.
     Connect,
