@@ -17,6 +17,7 @@ use netloom_core::http::server::{Handler, HttpService};
 use netloom_core::http::Limits;
 use netloom_core::ServerConfig;
 
+use crate::handle::{self, ServerHandle};
 use crate::server::{self, shutdown_pair, ShutdownHandle, ShutdownSignal, SmolListener};
 use crate::Listener;
 
@@ -26,7 +27,7 @@ use crate::Listener;
 /// blocks delays only its own connection; with `handler_threads: 0` they run on the
 /// executor's thread, which is fastest for handlers that never block.
 pub struct Server<H> {
-    listener: SmolListener,
+    listener: Listener,
     handler: Arc<H>,
     config: ServerConfig,
     limits: Limits,
@@ -40,27 +41,30 @@ where
 {
     /// Binds `addr` (port 0 picks a free port).
     pub fn bind(addr: impl ToSocketAddrs, handler: H) -> io::Result<Self> {
-        Self::from_listener(TcpListener::bind(addr)?, handler)
+        Ok(Self::from_listener(TcpListener::bind(addr)?, handler))
     }
 
     /// Binds a Unix domain socket at `path` (a live socket there is never replaced, a
     /// stale one is; the file is removed when the server stops).
     pub fn bind_unix(path: impl AsRef<std::path::Path>, handler: H) -> io::Result<Self> {
-        Self::from_listener(Listener::bind_unix(path.as_ref())?, handler)
+        Ok(Self::from_listener(
+            Listener::bind_unix(path.as_ref())?,
+            handler,
+        ))
     }
 
     /// Serves on an already bound listener (a `TcpListener`, a `UnixListener`, or a
     /// [`Listener`]).
-    pub fn from_listener(listener: impl Into<Listener>, handler: H) -> io::Result<Self> {
+    pub fn from_listener(listener: impl Into<Listener>, handler: H) -> Self {
         let (handle, signal) = shutdown_pair();
-        Ok(Server {
-            listener: SmolListener::new(listener.into())?,
+        Server {
+            listener: listener.into(),
             handler: Arc::new(handler),
             config: ServerConfig::default(),
             limits: Limits::default(),
             signal,
             handle,
-        })
+        }
     }
 
     /// Replaces the default connection settings.
@@ -80,26 +84,63 @@ where
         self.listener.local_addr()
     }
 
-    /// A handle that makes [`run`](Self::run) return.
+    /// A handle that makes [`run`](Self::run) return (gracefully, see
+    /// [`ShutdownHandle::shutdown`]).
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.handle.clone()
     }
 
-    /// Serves until the shutdown handle is used.
+    /// Serves until the shutdown handle is used. Every connection is driven from this
+    /// future (on an executor it owns), so it runs under any executor.
     pub async fn run(self) -> io::Result<()> {
+        let listener = SmolListener::new(self.listener)?;
         let Server {
-            listener,
             handler,
             config,
             limits,
             signal,
             handle,
+            ..
         } = self;
-        let _keep_open = handle;
-        let service = HttpService::new(handler, limits, &config, config.handler_threads > 0);
-        server::accept_loop(listener, &config, &signal, move |info| {
-            service.connection(info)
-        })
-        .await
+        serve(listener, handler, config, limits, signal, handle).await
     }
+
+    /// Serves on a background thread of its own; the handle stops it.
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let place = handle::place(&self.listener)?;
+        // Registered here, so that an error is this call's.
+        let listener = SmolListener::new(self.listener)?;
+        let Server {
+            handler,
+            config,
+            limits,
+            signal,
+            handle,
+            ..
+        } = self;
+        let stop = handle.clone();
+        handle::spawn(place, stop, move || {
+            serve(listener, handler, config, limits, signal, handle)
+        })
+    }
+}
+
+async fn serve<H>(
+    listener: SmolListener,
+    handler: Arc<H>,
+    config: ServerConfig,
+    limits: Limits,
+    signal: ShutdownSignal,
+    handle: ShutdownHandle,
+) -> io::Result<()>
+where
+    H: Handler + Send + Sync + 'static,
+{
+    // Held for the whole run: the channel closes only when a handle says so.
+    let _keep_open = handle;
+    let service = HttpService::new(handler, limits, &config, config.handler_threads > 0);
+    server::accept_loop(listener, &config, &signal, move |info| {
+        service.connection(info)
+    })
+    .await
 }

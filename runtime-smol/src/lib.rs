@@ -22,8 +22,10 @@ pub mod tcp;
 #[cfg(all(feature = "xmlrpc", any(feature = "client", feature = "server")))]
 pub mod xmlrpc;
 
+mod handle;
 mod server;
 
+pub use handle::ServerHandle;
 pub use netloom_core::ServerConfig;
 pub use netloom_io::Listener;
 pub use server::ShutdownHandle;

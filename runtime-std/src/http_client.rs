@@ -244,11 +244,6 @@ impl Client {
         }
     }
 
-    /// `GET url`, to build on.
-    pub fn get_request(&self, url: &str) -> RequestBuilder {
-        self.request("GET", url)
-    }
-
     /// `POST url`, to build on.
     pub fn post(&self, url: &str) -> RequestBuilder {
         self.request("POST", url)

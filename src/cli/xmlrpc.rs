@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use netloom::http::client::ClientError;
+use netloom::http::content_coding::decode_body;
 use netloom::http::Headers;
 use netloom::seed;
-use netloom::http::content_coding::decode_body;
 use netloom::xmlrpc::http::XmlRpcHandler;
 use netloom::xmlrpc::proxy::{
     read_multicall_reply, read_reply, CallError, CallRequest, ProxyOptions,

@@ -127,8 +127,7 @@ impl<D> XmlRpcHandler<D> {
     fn respond(&self, response: Vec<u8>, request: &Headers) -> OutgoingResponse {
         match self.options.encode_threshold {
             Some(threshold)
-                if response.len() > threshold
-                    && content_coding::accepts(request, Coding::Gzip) =>
+                if response.len() > threshold && content_coding::accepts(request, Coding::Gzip) =>
             {
                 OutgoingResponse::bytes(200, "text/xml", content_coding::gzip(&response))
                     .header("Content-Encoding", "gzip")

@@ -338,7 +338,10 @@ mod tests {
         let opts = ProxyOptions::default();
         let bad = Headers::new().with("Content-Encoding", "br");
         let e: E = read_reply(200, "OK", &bad, b"x".to_vec(), &opts).unwrap_err();
-        assert_eq!(e.to_string(), "bad response encoding: content coding 'br' not supported");
+        assert_eq!(
+            e.to_string(),
+            "bad response encoding: content coding 'br' not supported"
+        );
         let source = e.source().expect("a source");
         assert_eq!(
             source.downcast_ref::<ContentError>(),

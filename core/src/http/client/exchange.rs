@@ -3,9 +3,9 @@
 use std::io;
 
 use super::{ClientConfig, ClientError};
-use crate::http::content_coding::{self, Coding};
 #[cfg(feature = "gzip")]
 use crate::http::content_coding::Decoder;
+use crate::http::content_coding::{self, Coding};
 use crate::http::{Connection, Error, Event, Headers, Limits, Request, Response, Role};
 
 /// Without the `gzip` feature nothing is decoded: a decoder that never exists.

@@ -62,9 +62,9 @@ pub use error::{ClientError, Waiting};
 pub(crate) use exchange::{Exchange, Step};
 pub use fetch::{Fetch, FetchStep};
 pub use pool::Pool;
-pub use redirect::RedirectPolicy;
-pub(crate) use redirect::{is_redirect, Redirect, Redirects};
 #[cfg(test)]
 use redirect::redirect;
+pub use redirect::RedirectPolicy;
+pub(crate) use redirect::{is_redirect, Redirect, Redirects};
 pub use request::{ClientRequest, RequestBody};
 pub use target::{Origin, Scheme, Target};
