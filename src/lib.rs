@@ -34,3 +34,8 @@ pub mod static_files;
 pub use http_client::{HttpClient, HttpResponse};
 pub use select::{Listener, RunningServer, Runtime};
 pub use xmlrpc_client::{XmlRpcError, XmlRpcProxy};
+
+/// The README's examples (the library quickstart), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -48,3 +48,8 @@ pub mod xmlrpc;
 pub use duplex::{Duplex, Job};
 pub use serve::ServerConfig;
 pub use time::Now;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

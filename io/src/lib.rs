@@ -17,3 +17,8 @@ mod listen;
 pub use download::{part_path, PartFile};
 pub use frames::{recv_frame, recvall};
 pub use listen::{bind_unix, Listener, SocketFile};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -30,3 +30,8 @@ mod event_loop;
 pub use event_loop::ServerHandle;
 pub use netloom_core::ServerConfig;
 pub use netloom_io::Listener;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

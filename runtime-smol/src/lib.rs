@@ -29,3 +29,8 @@ pub use handle::ServerHandle;
 pub use netloom_core::ServerConfig;
 pub use netloom_io::Listener;
 pub use server::ShutdownHandle;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

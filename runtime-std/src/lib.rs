@@ -27,3 +27,8 @@ mod transport;
 
 pub use server::{ServerConfig, ServerHandle};
 pub use transport::Listener;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
