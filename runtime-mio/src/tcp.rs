@@ -1,14 +1,30 @@
 //! Framed TCP on a mio event loop.
 //!
-//! [`Server`] serves a [`Service`] on every connection from one thread; a client connects
+//! A [`Server`] serves a [`Service`] on every connection from one thread; a client connects
 //! with [`connect`] (a [`Client`]: one connection driven by its own poll, with a deadline on
 //! every call) and reads frames with [`recv_frame`] or [`recvall`].
 //!
-//! ```no_run
-//! let mut client = netloom_mio::tcp::connect("127.0.0.1:1060")?;
+//! ```
+//! use netloom_core::frame::{ConnInfo, FixedDecoder, Reply, Service};
+//!
+//! /// The 16-octet exchange's server: read 16 octets, answer, close.
+//! struct Sixteen;
+//! impl Service for Sixteen {
+//!     type Decoder = FixedDecoder;
+//!     fn decoder(&self) -> FixedDecoder {
+//!         FixedDecoder::new(16)
+//!     }
+//!     fn on_frame(&self, _: &ConnInfo, _frame: Vec<u8>) -> Reply {
+//!         Reply::SendAndClose(b"Farewell, client".to_vec())
+//!     }
+//! }
+//!
+//! let server = netloom_mio::tcp::Server::bind("127.0.0.1:0", Sixteen)?.spawn()?;
+//! let mut client = netloom_mio::tcp::connect(server.local_addr())?;
 //! client.write_all(b"Hi there, server")?;
 //! let reply = netloom_mio::tcp::recvall(&mut client, 16)?; // fails clearly on a short read
-//! println!("The server said {:?}", String::from_utf8_lossy(&reply));
+//! assert_eq!(reply, b"Farewell, client");
+//! server.shutdown()?;
 //! # Ok::<(), std::io::Error>(())
 //! ```
 

@@ -1,12 +1,24 @@
-//! HTTP/1.1 server with async-io: `run()` serves every connection from one future.
+//! HTTP/1.1 server with async-io: `run()` serves every connection from one future, under any
+//! executor; `spawn()` runs it on a thread of its own.
 //!
-//! ```no_run
+//! ```
 //! use netloom_core::http::server::{IncomingRequest, OutgoingResponse};
-//! let server = netloom_smol::http_server::Server::bind("127.0.0.1:8080", |req: IncomingRequest| {
+//! use netloom_smol::http_server::Server;
+//!
+//! let server = Server::bind("127.0.0.1:0", |req: IncomingRequest| {
 //!     OutgoingResponse::text(200, format!("you asked for {}\n", req.head.target()))
 //! })?;
-//! smol::block_on(server.run())?;
-//! # Ok::<(), std::io::Error>(())
+//! let url = format!("http://{}/hello", server.local_addr()?);
+//! let stop = server.shutdown_handle();
+//! let client = async {
+//!     let text = netloom_smol::http_client::get(&url).await?.text().await?;
+//!     stop.shutdown(); // graceful: `run()` returns once requests in flight are done
+//!     Ok::<_, netloom_smol::http_client::ClientError>(text)
+//! };
+//! let (served, text) = smol::block_on(smol::future::zip(server.run(), client));
+//! served?;
+//! assert_eq!(text?, "you asked for /hello\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::io;

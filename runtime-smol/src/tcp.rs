@@ -1,14 +1,34 @@
 //! Framed TCP with async-io: `async fn`s usable from any executor.
 //!
-//! ```no_run
+//! A [`Server`] serves a [`Service`] on every connection (`run()` is a future, `spawn()` a
+//! thread of its own); a client connects with [`connect`] and reads frames with
+//! [`recv_frame`] or [`recvall`].
+//!
+//! ```
 //! use futures_lite::AsyncWriteExt;
+//! use netloom_core::frame::{ConnInfo, FixedDecoder, Reply, Service};
+//!
+//! /// The 16-octet exchange's server: read 16 octets, answer, close.
+//! struct Sixteen;
+//! impl Service for Sixteen {
+//!     type Decoder = FixedDecoder;
+//!     fn decoder(&self) -> FixedDecoder {
+//!         FixedDecoder::new(16)
+//!     }
+//!     fn on_frame(&self, _: &ConnInfo, _frame: Vec<u8>) -> Reply {
+//!         Reply::SendAndClose(b"Farewell, client".to_vec())
+//!     }
+//! }
+//!
+//! let server = netloom_smol::tcp::Server::bind("127.0.0.1:0", Sixteen)?.spawn()?;
 //! smol::block_on(async {
-//!     let mut sock = netloom_smol::tcp::connect("127.0.0.1:1060").await?;
+//!     let mut sock = netloom_smol::tcp::connect(server.local_addr()).await?;
 //!     sock.write_all(b"Hi there, server").await?;
 //!     let reply = netloom_smol::tcp::recvall(&mut sock, 16).await?; // fails clearly on a short read
-//!     println!("The server said {:?}", String::from_utf8_lossy(&reply));
+//!     assert_eq!(reply, b"Farewell, client");
 //!     Ok::<(), std::io::Error>(())
 //! })?;
+//! server.shutdown()?;
 //! # Ok::<(), std::io::Error>(())
 //! ```
 

@@ -255,7 +255,9 @@ impl Client {
         self.request("GET", url).send()
     }
 
-    /// Sends `request`; a streamed body ([`RequestBody::Stream`]) is read from `upload`.
+    /// Sends `request`; a streamed body
+    /// ([`RequestBody::Stream`](netloom_core::http::client::RequestBody::Stream)) is read from
+    /// `upload`.
     pub fn send(
         &self,
         request: ClientRequest,

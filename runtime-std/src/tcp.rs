@@ -1,14 +1,30 @@
 //! Framed TCP over blocking sockets.
 //!
-//! A server runs a [`Service`] (see [`netloom_core::frame`]) on every connection; a client
+//! A [`Server`] runs a [`Service`] (see [`netloom_core::frame`]) on every connection; a client
 //! connects with [`connect`] and reads frames with [`recv_frame`] or [`recvall`].
 //!
-//! ```no_run
+//! ```
 //! use std::io::Write;
-//! let mut sock = netloom_std::tcp::connect("127.0.0.1:1060")?;
+//! use netloom_core::frame::{ConnInfo, FixedDecoder, Reply, Service};
+//!
+//! /// The 16-octet exchange's server: read 16 octets, answer, close.
+//! struct Sixteen;
+//! impl Service for Sixteen {
+//!     type Decoder = FixedDecoder;
+//!     fn decoder(&self) -> FixedDecoder {
+//!         FixedDecoder::new(16)
+//!     }
+//!     fn on_frame(&self, _: &ConnInfo, _frame: Vec<u8>) -> Reply {
+//!         Reply::SendAndClose(b"Farewell, client".to_vec())
+//!     }
+//! }
+//!
+//! let server = netloom_std::tcp::Server::bind("127.0.0.1:0", Sixteen)?.spawn()?;
+//! let mut sock = netloom_std::tcp::connect(server.local_addr())?;
 //! sock.write_all(b"Hi there, server")?;
 //! let reply = netloom_std::tcp::recvall(&mut sock, 16)?; // fails clearly on a short read
-//! println!("The server said {:?}", String::from_utf8_lossy(&reply));
+//! assert_eq!(reply, b"Farewell, client");
+//! server.shutdown()?;
 //! # Ok::<(), std::io::Error>(())
 //! ```
 

@@ -23,7 +23,7 @@ pub struct ClientConfig {
     /// `--max-time`). Default: no limit (a download may take as long as it takes, as long as
     /// bytes keep coming within [`read_timeout`](Self::read_timeout)).
     pub total_timeout: Option<Duration>,
-    /// How many redirects to follow before [`ClientError::TooManyRedirects`]. Default 10.
+    /// How many redirects to follow before [`ClientError::TooManyRedirects`](super::ClientError::TooManyRedirects). Default 10.
     pub max_redirects: usize,
     /// Which redirects are followed. Default [`RedirectPolicy::Follow`].
     pub redirects: RedirectPolicy,
@@ -49,7 +49,7 @@ pub struct ClientConfig {
     pub pool_idle_timeout: Duration,
     /// Most bytes a `gzip` or `deflate` response body may decode to (with the `gzip`
     /// feature, the client asks for those codings and undoes them); past it the body fails with
-    /// [`ClientError::Decoding`], so a small compressed "bomb" cannot fill a disk or
+    /// [`ClientError::Decoding`](super::ClientError::Decoding), so a small compressed "bomb" cannot fill a disk or
     /// memory. Default 1 GiB.
     pub max_decoded_body_bytes: u64,
 }

@@ -71,7 +71,7 @@ pub enum ClientError {
         reason: String,
     },
     /// A `gzip` or `deflate` response body is corrupt, truncated, or decodes to more than
-    /// [`ClientConfig::max_decoded_body_bytes`].
+    /// [`ClientConfig::max_decoded_body_bytes`](super::ClientConfig::max_decoded_body_bytes).
     Decoding(ContentError),
     /// The server closed the connection before the end of the body.
     BodyIncomplete {
