@@ -148,7 +148,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         let mut s = connect(port)?;
         let (status, body) = call(&mut s, &heavy_req, &mut Vec::new())?;
-        let xml = netloom::xmlrpc::http::gunzip(&body, 1 << 30).unwrap_or(body);
+        let xml =
+            content_coding::decode(content_coding::Coding::Gzip, &body, 1 << 30).unwrap_or(body);
         let results = xml.windows(13).filter(|w| w == b"<int>10</int>").count();
         if status != 200 || results != calls {
             return Err(format!("heavy call: status {status}, {results} results").into());

@@ -81,7 +81,7 @@ struct BlockingSmolBody(netloom_smol::http_client::Response);
 
 impl Read for BlockingSmolBody {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        smol::block_on(self.0.read(buf))
+        async_io::block_on(self.0.read(buf))
     }
 }
 
@@ -92,7 +92,7 @@ pub enum HttpClient {
     Std(netloom_std::http_client::Client),
     /// `netloom_mio::http_client::Client`.
     Mio(netloom_mio::http_client::Client),
-    /// `netloom_smol::http_client::Client`, driven with `smol::block_on`.
+    /// `netloom_smol::http_client::Client`, driven with `async_io::block_on`.
     Smol(netloom_smol::http_client::Client),
 }
 
@@ -147,7 +147,7 @@ impl HttpClient {
                     Box::pin(futures_lite::io::AssertAsync::new(u))
                         as std::pin::Pin<Box<dyn futures_lite::AsyncRead + Send>>
                 });
-                let r = smol::block_on(c.send(request, upload))?;
+                let r = async_io::block_on(c.send(request, upload))?;
                 Ok(HttpResponse {
                     head: r.head().clone(),
                     url: r.url().clone(),
@@ -169,7 +169,7 @@ impl HttpClient {
         match self {
             HttpClient::Std(c) => c.retrieve(url, path, progress),
             HttpClient::Mio(c) => c.retrieve(url, path, progress),
-            HttpClient::Smol(c) => smol::block_on(c.retrieve(url, path, progress)),
+            HttpClient::Smol(c) => async_io::block_on(c.retrieve(url, path, progress)),
         }
     }
 

@@ -4,7 +4,6 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
@@ -92,24 +91,6 @@ impl RunningServer {
             stop: Some(Box::new(stop)),
         }
     }
-
-    /// Runs a smol server future on its own thread until its shutdown handle is used.
-    pub(crate) fn smol_thread<F>(
-        addr: Addr,
-        handle: netloom_smol::ShutdownHandle,
-        run: impl FnOnce() -> F + Send + 'static,
-    ) -> io::Result<Self>
-    where
-        F: std::future::Future<Output = io::Result<()>>,
-    {
-        let thread: JoinHandle<io::Result<()>> = std::thread::Builder::new()
-            .name("netloom-smol".into())
-            .spawn(move || smol::block_on(run()))?;
-        Ok(RunningServer::new(addr, move || {
-            handle.shutdown();
-            let _ = thread.join();
-        }))
-    }
 }
 
 impl Drop for RunningServer {
@@ -125,14 +106,6 @@ impl fmt::Debug for RunningServer {
         f.debug_struct("RunningServer")
             .field("addr", &self.addr)
             .finish()
-    }
-}
-
-/// Where `listener` listens.
-fn listener_addr(listener: &Listener) -> io::Result<Addr> {
-    match listener {
-        Listener::Tcp(l) => l.local_addr().map(Addr::Inet),
-        Listener::Unix(..) => Ok(Addr::Unix),
     }
 }
 
@@ -166,7 +139,7 @@ impl Runtime {
         S: Service + Send + Sync + 'static,
     {
         let listener = listener.into();
-        let addr = listener_addr(&listener)?;
+        let addr = listener.addr()?;
         match self {
             Runtime::Std => {
                 let h = netloom_std::tcp::Server::from_listener(listener, service)
@@ -185,10 +158,12 @@ impl Runtime {
                 }))
             }
             Runtime::Smol => {
-                let server =
-                    netloom_smol::tcp::Server::from_listener(listener, service)?.config(config);
-                let handle = server.shutdown_handle();
-                RunningServer::smol_thread(addr, handle, move || server.run())
+                let h = netloom_smol::tcp::Server::from_listener(listener, service)
+                    .config(config)
+                    .spawn()?;
+                Ok(RunningServer::new(addr, move || {
+                    let _ = h.shutdown();
+                }))
             }
         }
     }
@@ -219,7 +194,7 @@ impl Runtime {
         H: Handler + Send + Sync + 'static,
     {
         let listener = listener.into();
-        let addr = listener_addr(&listener)?;
+        let addr = listener.addr()?;
         match self {
             Runtime::Std => {
                 let h = netloom_std::http_server::Server::from_listener(listener, handler)
@@ -240,11 +215,13 @@ impl Runtime {
                 }))
             }
             Runtime::Smol => {
-                let server = netloom_smol::http_server::Server::from_listener(listener, handler)?
+                let h = netloom_smol::http_server::Server::from_listener(listener, handler)
                     .config(config)
-                    .limits(limits);
-                let handle = server.shutdown_handle();
-                RunningServer::smol_thread(addr, handle, move || server.run())
+                    .limits(limits)
+                    .spawn()?;
+                Ok(RunningServer::new(addr, move || {
+                    let _ = h.shutdown();
+                }))
             }
         }
     }
@@ -283,8 +260,8 @@ impl Runtime {
                 .config(config)
                 .limits(limits)
                 .run(),
-            Runtime::Smol => smol::block_on(
-                netloom_smol::http_server::Server::from_listener(listener, handler)?
+            Runtime::Smol => async_io::block_on(
+                netloom_smol::http_server::Server::from_listener(listener, handler)
                     .config(config)
                     .limits(limits)
                     .run(),
@@ -302,9 +279,9 @@ impl Runtime {
         match self {
             Runtime::Std => netloom_std::tcp::Server::from_listener(listener, service).run(),
             Runtime::Mio => netloom_mio::tcp::Server::from_listener(listener, service).run(),
-            Runtime::Smol => {
-                smol::block_on(netloom_smol::tcp::Server::from_listener(listener, service)?.run())
-            }
+            Runtime::Smol => async_io::block_on(
+                netloom_smol::tcp::Server::from_listener(listener, service).run(),
+            ),
         }
     }
 
@@ -330,7 +307,7 @@ impl Runtime {
                 c.write_all(message)?;
                 Ok((local, c.recvall(reply_len)?))
             }
-            Runtime::Smol => smol::block_on(async {
+            Runtime::Smol => async_io::block_on(async {
                 let mut s = netloom_smol::tcp::connect(addrs).await?;
                 let local = s.get_ref().local_addr()?;
                 s.write_all(message).await?;
@@ -352,7 +329,7 @@ impl Runtime {
             Runtime::Mio => {
                 netloom_mio::tcp::Client::connect(addrs, CLIENT_TIMEOUT)?.read(&mut buf)?
             }
-            Runtime::Smol => smol::block_on(async {
+            Runtime::Smol => async_io::block_on(async {
                 let mut s = netloom_smol::tcp::connect(addrs).await?;
                 s.read(&mut buf).await
             })?,

@@ -6,7 +6,7 @@ use netloom_core::xmlrpc::{Fault, FromValue, IntoParams, Multicall, Value};
 
 use crate::Runtime;
 
-/// One of the three proxies; the smol one is driven with `smol::block_on`.
+/// One of the three proxies; the smol one is driven with `async_io::block_on`.
 #[derive(Debug)]
 pub enum XmlRpcProxy {
     /// `netloom_std::xmlrpc::ServerProxy`.
@@ -26,7 +26,7 @@ impl XmlRpcProxy {
         match self {
             XmlRpcProxy::Std(p) => p.call_values(method, params),
             XmlRpcProxy::Mio(p) => p.call_values(method, params),
-            XmlRpcProxy::Smol(p) => smol::block_on(p.call_values(method, params)),
+            XmlRpcProxy::Smol(p) => async_io::block_on(p.call_values(method, params)),
         }
     }
 
@@ -45,7 +45,7 @@ impl XmlRpcProxy {
         match self {
             XmlRpcProxy::Std(p) => p.multicall(calls),
             XmlRpcProxy::Mio(p) => p.multicall(calls),
-            XmlRpcProxy::Smol(p) => smol::block_on(p.multicall(calls)),
+            XmlRpcProxy::Smol(p) => async_io::block_on(p.multicall(calls)),
         }
     }
 

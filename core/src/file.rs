@@ -93,6 +93,7 @@ impl FileRange {
     }
 
     /// What to write now: at most `max` bytes from the start of the range.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn slice(&self, max: usize) -> FileSlice<'_> {
         FileSlice {
             file: &self.file,

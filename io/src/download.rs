@@ -21,7 +21,26 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use netloom_core::http::client::part_path;
+/// The temporary file a download to `dest` is written to before it is renamed into place:
+/// `.{name}.part-{pid}-{n}` in the same directory (so the rename stays on one file system).
+/// `None` when `dest` has no file name (`/`, `..`). [`PartFile::create`] names its files so;
+/// a program that writes its own part files (the `netloom` CLI's `-o`) uses the same names.
+///
+/// ```
+/// use std::path::{Path, PathBuf};
+/// assert_eq!(
+///     netloom_io::part_path(Path::new("dir/file.bin"), 7, 3),
+///     Some(PathBuf::from("dir/.file.bin.part-7-3"))
+/// );
+/// assert_eq!(netloom_io::part_path(Path::new("/"), 1, 0), None);
+/// ```
+pub fn part_path(dest: &Path, pid: u32, n: u64) -> Option<PathBuf> {
+    let name = dest.file_name()?;
+    let mut part = std::ffi::OsString::from(".");
+    part.push(name);
+    part.push(format!(".part-{pid}-{n}"));
+    Some(dest.with_file_name(part))
+}
 
 /// Which download a temporary file belongs to, within this process.
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -119,5 +138,19 @@ mod tests {
         assert_eq!(fs::read_to_string(&dest).unwrap(), "old");
         assert!(PartFile::create(&dir.join("..")).is_err());
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn part_paths() {
+        assert_eq!(
+            part_path(Path::new("dir/file.bin"), 7, 3),
+            Some(PathBuf::from("dir/.file.bin.part-7-3"))
+        );
+        assert_eq!(
+            part_path(Path::new("f"), 1, 0),
+            Some(PathBuf::from(".f.part-1-0"))
+        );
+        assert_eq!(part_path(Path::new("/"), 1, 0), None);
+        assert_eq!(part_path(Path::new("a/.."), 1, 0), None);
     }
 }

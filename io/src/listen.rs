@@ -7,6 +7,8 @@ use std::net::{SocketAddr, TcpListener};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 
+use netloom_core::frame::Addr;
+
 /// A listening socket: TCP, or a Unix domain socket (with the socket file it made, removed
 /// when the listener is dropped). Every runtime's servers take one.
 #[derive(Debug)]
@@ -32,6 +34,14 @@ impl Listener {
                 io::ErrorKind::InvalidInput,
                 "a Unix-socket server has no IP address",
             )),
+        }
+    }
+
+    /// Where it listens: a TCP address, or [`Addr::Unix`].
+    pub fn addr(&self) -> io::Result<Addr> {
+        match self {
+            Listener::Tcp(l) => l.local_addr().map(Addr::Inet),
+            Listener::Unix(..) => Ok(Addr::Unix),
         }
     }
 

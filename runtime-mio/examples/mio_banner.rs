@@ -1,7 +1,7 @@
 //! The minimal banner server and client, on one mio event loop.
 //! `cargo run -p netloom-mio --example mio_banner -- server|client [HOST] [PORT]`
 use netloom_core::frame::{ConnInfo, FixedDecoder, Reply, Service};
-use netloom_mio::tcp::{Client, Server};
+use netloom_mio::tcp::{self, Server};
 
 struct Banner;
 
@@ -26,7 +26,7 @@ fn main() -> std::io::Result<()> {
     if args.get(1).map(String::as_str) == Some("server") {
         Server::bind((host, port), Banner)?.run()
     } else {
-        let mut s = Client::connect_default((host, port))?;
+        let mut s = tcp::connect((host, port))?;
         let mut buf = [0u8; 1024];
         let n = s.read(&mut buf)?;
         println!("{}", String::from_utf8_lossy(&buf[..n]));

@@ -1,7 +1,7 @@
 //! Simple TCP client and server that send and receive 16 octets, on one mio event loop.
 //! `cargo run -p netloom-mio --example mio_tcp_sixteen -- server|client [HOST] [PORT]`
 use netloom_core::frame::{ConnInfo, FixedDecoder, FrameError, Reply, Service};
-use netloom_mio::tcp::{Client, Server};
+use netloom_mio::tcp::{self, Server};
 
 struct Sixteen;
 
@@ -37,13 +37,13 @@ fn main() -> std::io::Result<()> {
         println!("Listening at {}", server.local_addr()?);
         server.run()
     } else {
-        let mut sock = Client::connect_default((host, port))?;
+        let mut sock = tcp::connect((host, port))?;
         println!(
             "Client has been assigned socket name {}",
             sock.local_addr()?
         );
         sock.write_all(b"Hi there, server")?;
-        let reply = sock.recvall(16)?;
+        let reply = tcp::recvall(&mut sock, 16)?;
         println!("The server said {:?}", String::from_utf8_lossy(&reply));
         Ok(())
     }

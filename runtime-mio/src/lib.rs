@@ -14,10 +14,14 @@
 //! they run on the event-loop thread, which is fastest for handlers that never block.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "client")]
 pub mod http_client;
+#[cfg(feature = "server")]
 pub mod http_server;
 pub mod tcp;
+#[cfg(all(feature = "xmlrpc", any(feature = "client", feature = "server")))]
 pub mod xmlrpc;
 
 mod client;
@@ -26,3 +30,8 @@ mod event_loop;
 pub use event_loop::ServerHandle;
 pub use netloom_core::ServerConfig;
 pub use netloom_io::Listener;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

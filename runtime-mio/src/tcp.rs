@@ -1,13 +1,30 @@
 //! Framed TCP on a mio event loop.
 //!
-//! [`Server`] serves a [`Service`] on every connection from one thread; [`Client`] is a
-//! single connection driven by its own poll, with a deadline on every call.
+//! A [`Server`] serves a [`Service`] on every connection from one thread; a client connects
+//! with [`connect`] (a [`Client`]: one connection driven by its own poll, with a deadline on
+//! every call) and reads frames with [`recv_frame`] or [`recvall`].
 //!
-//! ```no_run
-//! let mut client = netloom_mio::tcp::Client::connect_default("127.0.0.1:1060")?;
+//! ```
+//! use netloom_core::frame::{ConnInfo, FixedDecoder, Reply, Service};
+//!
+//! /// The 16-octet exchange's server: read 16 octets, answer, close.
+//! struct Sixteen;
+//! impl Service for Sixteen {
+//!     type Decoder = FixedDecoder;
+//!     fn decoder(&self) -> FixedDecoder {
+//!         FixedDecoder::new(16)
+//!     }
+//!     fn on_frame(&self, _: &ConnInfo, _frame: Vec<u8>) -> Reply {
+//!         Reply::SendAndClose(b"Farewell, client".to_vec())
+//!     }
+//! }
+//!
+//! let server = netloom_mio::tcp::Server::bind("127.0.0.1:0", Sixteen)?.spawn()?;
+//! let mut client = netloom_mio::tcp::connect(server.local_addr())?;
 //! client.write_all(b"Hi there, server")?;
-//! let reply = client.recvall(16)?; // fails clearly on a short read
-//! println!("The server said {:?}", String::from_utf8_lossy(&reply));
+//! let reply = netloom_mio::tcp::recvall(&mut client, 16)?; // fails clearly on a short read
+//! assert_eq!(reply, b"Farewell, client");
+//! server.shutdown()?;
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
@@ -16,42 +33,49 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
-use netloom_core::frame::{Bound, Decoder, FixedDecoder, Service};
+use netloom_core::frame::{Bound, Decoder, Service};
 use netloom_core::ServerConfig;
 
 use crate::event_loop::{self, ServerHandle};
 use crate::Listener;
 
 pub use crate::client::ClientConn as Client;
+pub use netloom_io::{recv_frame, recvall};
 
-/// Default per-operation timeout of [`Client`].
+/// How long [`connect`] waits for each address.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The per-operation timeout of a [`Client`] from [`connect`]: each read or write must
+/// finish within it.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Connects to the first address of `addr` that answers within [`CONNECT_TIMEOUT`]; each
+/// later read or write of the client must finish within [`CLIENT_TIMEOUT`]
+/// ([`Client::set_timeout`] changes it).
+pub fn connect(addr: impl ToSocketAddrs) -> io::Result<Client> {
+    let mut client = Client::connect(addr, CONNECT_TIMEOUT)?;
+    client.set_timeout(CLIENT_TIMEOUT);
+    Ok(client)
+}
+
 impl Client {
-    /// Connects with the default timeout ([`CLIENT_TIMEOUT`]).
+    /// Connects with [`CLIENT_TIMEOUT`] for the connect and every operation.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `netloom_mio::tcp::connect`, as on every runtime"
+    )]
     pub fn connect_default(addr: impl ToSocketAddrs) -> io::Result<Self> {
         Client::connect(addr, CLIENT_TIMEOUT)
     }
 
-    /// Reads until `decoder` yields one frame; a peer that closes first is an
-    /// `UnexpectedEof` error carrying a [`FrameError`](netloom_core::frame::FrameError).
+    /// [`recv_frame`] on this connection.
     pub fn recv_frame<D: Decoder>(&mut self, decoder: &mut D) -> io::Result<Vec<u8>> {
-        let mut buf = [0u8; 8192];
-        loop {
-            if let Some(frame) = decoder.expect_frame()? {
-                return Ok(frame);
-            }
-            let want = decoder.wanted().clamp(1, buf.len());
-            match self.read(&mut buf[..want])? {
-                0 => decoder.receive_eof(),
-                n => decoder.receive(&buf[..n]),
-            }
-        }
+        recv_frame(self, decoder)
     }
 
-    /// Reads exactly `len` bytes, or fails with the short-read error.
+    /// [`recvall`] on this connection.
     pub fn recvall(&mut self, len: usize) -> io::Result<Vec<u8>> {
-        self.recv_frame(&mut FixedDecoder::new(len))
+        recvall(self, len)
     }
 }
 

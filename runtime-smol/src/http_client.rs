@@ -119,7 +119,7 @@ async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ClientError> 
             format!("unknown host '{host}'"),
         ))
     };
-    let addrs = smol::net::resolve((host, port))
+    let addrs = async_net::resolve((host, port))
         .await
         .map_err(|_| unknown())?;
     if addrs.is_empty() {

@@ -12,14 +12,25 @@
 //! - [`xmlrpc`]: an XML-RPC server for a [`Dispatcher`](netloom_core::xmlrpc::Dispatcher).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "client")]
 pub mod http_client;
+#[cfg(feature = "server")]
 pub mod http_server;
 pub mod tcp;
+#[cfg(all(feature = "xmlrpc", any(feature = "client", feature = "server")))]
 pub mod xmlrpc;
 
+mod handle;
 mod server;
 
+pub use handle::ServerHandle;
 pub use netloom_core::ServerConfig;
 pub use netloom_io::Listener;
 pub use server::ShutdownHandle;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

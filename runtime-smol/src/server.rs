@@ -2,11 +2,12 @@
 
 use std::cell::Cell;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::task::Waker;
 use std::time::{Duration, Instant, SystemTime};
 
+use async_channel::{self as channel, Receiver, Sender};
 use async_io::{Async, Timer};
 use futures_lite::future;
 use futures_lite::AsyncWriteExt;
@@ -15,7 +16,6 @@ use netloom_core::serve::{Acceptor, Admit, Kicked, Next, Served};
 use netloom_core::{Duplex, FileSlice, Now, ServerConfig};
 use netloom_io::{Listener, SocketFile};
 use netloom_workers::Workers;
-use smol::channel::{self, Receiver, Sender};
 
 fn now() -> Now {
     Now::new(Instant::now(), SystemTime::now())
@@ -41,16 +41,6 @@ impl SmolListener {
             Listener::Tcp(l) => SmolListener::Tcp(Async::new(l)?),
             Listener::Unix(l, file) => SmolListener::Unix(Async::new(l)?, file),
         })
-    }
-
-    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
-        match self {
-            SmolListener::Tcp(l) => l.get_ref().local_addr(),
-            SmolListener::Unix(..) => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "a Unix-socket server has no IP address",
-            )),
-        }
     }
 
     async fn accept(&self) -> io::Result<(SmolStream, ConnInfo)> {
@@ -147,7 +137,7 @@ where
     C: Duplex + 'static,
     F: FnMut(ConnInfo) -> C,
 {
-    let ex = smol::LocalExecutor::new();
+    let ex = async_executor::LocalExecutor::new();
     // Plain or TLS, as the configuration says (the TLS layer is the core's).
     let tls = config.tls_acceptor();
     let mut acceptor = Acceptor::new(config, now());

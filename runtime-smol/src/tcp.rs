@@ -1,14 +1,34 @@
 //! Framed TCP with async-io: `async fn`s usable from any executor.
 //!
-//! ```no_run
+//! A [`Server`] serves a [`Service`] on every connection (`run()` is a future, `spawn()` a
+//! thread of its own); a client connects with [`connect`] and reads frames with
+//! [`recv_frame`] or [`recvall`].
+//!
+//! ```
 //! use futures_lite::AsyncWriteExt;
+//! use netloom_core::frame::{ConnInfo, FixedDecoder, Reply, Service};
+//!
+//! /// The 16-octet exchange's server: read 16 octets, answer, close.
+//! struct Sixteen;
+//! impl Service for Sixteen {
+//!     type Decoder = FixedDecoder;
+//!     fn decoder(&self) -> FixedDecoder {
+//!         FixedDecoder::new(16)
+//!     }
+//!     fn on_frame(&self, _: &ConnInfo, _frame: Vec<u8>) -> Reply {
+//!         Reply::SendAndClose(b"Farewell, client".to_vec())
+//!     }
+//! }
+//!
+//! let server = netloom_smol::tcp::Server::bind("127.0.0.1:0", Sixteen)?.spawn()?;
 //! smol::block_on(async {
-//!     let mut sock = netloom_smol::tcp::connect("127.0.0.1:1060").await?;
+//!     let mut sock = netloom_smol::tcp::connect(server.local_addr()).await?;
 //!     sock.write_all(b"Hi there, server").await?;
 //!     let reply = netloom_smol::tcp::recvall(&mut sock, 16).await?; // fails clearly on a short read
-//!     println!("The server said {:?}", String::from_utf8_lossy(&reply));
+//!     assert_eq!(reply, b"Farewell, client");
 //!     Ok::<(), std::io::Error>(())
 //! })?;
+//! server.shutdown()?;
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
@@ -22,6 +42,7 @@ use futures_lite::{AsyncRead, AsyncReadExt};
 use netloom_core::frame::{Bound, Decoder, FixedDecoder, Service};
 use netloom_core::ServerConfig;
 
+use crate::handle::{self, ServerHandle};
 use crate::server::{self, shutdown_pair, ShutdownHandle, ShutdownSignal, SmolListener};
 use crate::Listener;
 
@@ -69,7 +90,7 @@ pub async fn recvall(stream: &mut (impl AsyncRead + Unpin), len: usize) -> io::R
 
 /// A framed TCP server whose `run` future serves every connection.
 pub struct Server<S> {
-    listener: SmolListener,
+    listener: Listener,
     service: Arc<S>,
     config: ServerConfig,
     signal: ShutdownSignal,
@@ -82,27 +103,29 @@ where
 {
     /// Binds `addr` (port 0 picks a free port).
     pub fn bind(addr: impl ToSocketAddrs, service: S) -> io::Result<Self> {
-        Self::from_listener(TcpListener::bind(addr)?, service)
+        Ok(Self::from_listener(TcpListener::bind(addr)?, service))
     }
 
     /// Binds a Unix domain socket at `path` (a live socket there is never replaced, a
     /// stale one is; the file is removed when the server stops).
     pub fn bind_unix(path: impl AsRef<std::path::Path>, service: S) -> io::Result<Self> {
-        Self::from_listener(Listener::bind_unix(path.as_ref())?, service)
+        Ok(Self::from_listener(
+            Listener::bind_unix(path.as_ref())?,
+            service,
+        ))
     }
 
     /// Serves on an already bound listener (a `TcpListener`, a `UnixListener`, or a
     /// [`Listener`]).
-    pub fn from_listener(listener: impl Into<Listener>, service: S) -> io::Result<Self> {
-        let listener = SmolListener::new(listener.into())?;
+    pub fn from_listener(listener: impl Into<Listener>, service: S) -> Self {
         let (handle, signal) = shutdown_pair();
-        Ok(Server {
-            listener,
+        Server {
+            listener: listener.into(),
             service: Arc::new(service),
             config: ServerConfig::default(),
             signal,
             handle,
-        })
+        }
     }
 
     /// Replaces the default [`ServerConfig`].
@@ -116,25 +139,53 @@ where
         self.listener.local_addr()
     }
 
-    /// A handle that makes [`run`](Self::run) return.
+    /// A handle that makes [`run`](Self::run) return (gracefully, see
+    /// [`ShutdownHandle::shutdown`]).
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.handle.clone()
     }
 
     /// Serves until the shutdown handle is used.
     pub async fn run(self) -> io::Result<()> {
-        let Server {
+        let listener = SmolListener::new(self.listener)?;
+        serve(
             listener,
-            service,
-            config,
-            signal,
-            handle,
-        } = self;
-        // Held for the whole run: the channel closes only when a handle says so.
-        let _keep_open = handle;
-        server::accept_loop(listener, &config, &signal, move |info| {
-            Bound::new(Arc::clone(&service), info)
-        })
+            self.service,
+            self.config,
+            self.signal,
+            self.handle,
+        )
         .await
     }
+
+    /// Serves on a background thread of its own; the handle stops it.
+    pub fn spawn(self) -> io::Result<ServerHandle>
+    where
+        S: Send + Sync,
+    {
+        let place = handle::place(&self.listener)?;
+        // Registered here, so that an error is this call's.
+        let listener = SmolListener::new(self.listener)?;
+        let (service, config, signal, handle) =
+            (self.service, self.config, self.signal, self.handle);
+        let stop = handle.clone();
+        handle::spawn(place, stop, move || {
+            serve(listener, service, config, signal, handle)
+        })
+    }
+}
+
+async fn serve<S: Service + 'static>(
+    listener: SmolListener,
+    service: Arc<S>,
+    config: ServerConfig,
+    signal: ShutdownSignal,
+    handle: ShutdownHandle,
+) -> io::Result<()> {
+    // Held for the whole run: the channel closes only when a handle says so.
+    let _keep_open = handle;
+    server::accept_loop(listener, &config, &signal, move |info| {
+        Bound::new(Arc::clone(&service), info)
+    })
+    .await
 }

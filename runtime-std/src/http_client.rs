@@ -253,11 +253,6 @@ impl Client {
         }
     }
 
-    /// `GET url`, to build on.
-    pub fn get_request(&self, url: &str) -> RequestBuilder {
-        self.request("GET", url)
-    }
-
     /// `POST url`, to build on.
     pub fn post(&self, url: &str) -> RequestBuilder {
         self.request("POST", url)
@@ -269,7 +264,9 @@ impl Client {
         self.request("GET", url).send()
     }
 
-    /// Sends `request`; a streamed body ([`RequestBody::Stream`]) is read from `upload`.
+    /// Sends `request`; a streamed body
+    /// ([`RequestBody::Stream`](netloom_core::http::client::RequestBody::Stream)) is read from
+    /// `upload`.
     pub fn send(
         &self,
         request: ClientRequest,

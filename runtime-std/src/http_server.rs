@@ -1,12 +1,18 @@
 //! HTTP/1.1 server over blocking sockets: a thread per connection, up to the bound.
 //!
-//! ```no_run
+//! ```
 //! use netloom_core::http::server::{IncomingRequest, OutgoingResponse};
-//! let server = netloom_std::http_server::Server::bind("127.0.0.1:8080", |req: IncomingRequest| {
+//! use netloom_std::http_server::Server;
+//!
+//! let server = Server::bind("127.0.0.1:0", |req: IncomingRequest| {
 //!     OutgoingResponse::text(200, format!("you asked for {}\n", req.head.target()))
-//! })?;
-//! server.run()?;
-//! # Ok::<(), std::io::Error>(())
+//! })?
+//! .spawn()?; // or .run(), to serve on this thread
+//! let url = format!("http://{}/hello", server.local_addr());
+//! let text = netloom_std::http_client::get(&url)?.text()?;
+//! assert_eq!(text, "you asked for /hello\n");
+//! server.shutdown()?; // graceful: requests in flight finish
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::io;

@@ -11,10 +11,14 @@
 //! - [`xmlrpc`]: an XML-RPC server for a [`Dispatcher`](netloom_core::xmlrpc::Dispatcher).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "client")]
 pub mod http_client;
+#[cfg(feature = "server")]
 pub mod http_server;
 pub mod tcp;
+#[cfg(all(feature = "xmlrpc", any(feature = "client", feature = "server")))]
 pub mod xmlrpc;
 
 mod server;
@@ -23,3 +27,8 @@ mod transport;
 
 pub use server::{ServerConfig, ServerHandle};
 pub use transport::Listener;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,31 +1,51 @@
 //! Framed TCP over blocking sockets.
 //!
-//! A server runs a [`Service`] (see [`netloom_core::frame`]) on every connection; a client
+//! A [`Server`] runs a [`Service`] (see [`netloom_core::frame`]) on every connection; a client
 //! connects with [`connect`] and reads frames with [`recv_frame`] or [`recvall`].
 //!
-//! ```no_run
+//! ```
 //! use std::io::Write;
-//! let mut sock = netloom_std::tcp::connect("127.0.0.1:1060")?;
+//! use netloom_core::frame::{ConnInfo, FixedDecoder, Reply, Service};
+//!
+//! /// The 16-octet exchange's server: read 16 octets, answer, close.
+//! struct Sixteen;
+//! impl Service for Sixteen {
+//!     type Decoder = FixedDecoder;
+//!     fn decoder(&self) -> FixedDecoder {
+//!         FixedDecoder::new(16)
+//!     }
+//!     fn on_frame(&self, _: &ConnInfo, _frame: Vec<u8>) -> Reply {
+//!         Reply::SendAndClose(b"Farewell, client".to_vec())
+//!     }
+//! }
+//!
+//! let server = netloom_std::tcp::Server::bind("127.0.0.1:0", Sixteen)?.spawn()?;
+//! let mut sock = netloom_std::tcp::connect(server.local_addr())?;
 //! sock.write_all(b"Hi there, server")?;
 //! let reply = netloom_std::tcp::recvall(&mut sock, 16)?; // fails clearly on a short read
-//! println!("The server said {:?}", String::from_utf8_lossy(&reply));
+//! assert_eq!(reply, b"Farewell, client");
+//! server.shutdown()?;
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::{self, Read};
+use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
-use netloom_core::frame::{Bound, Decoder, FixedDecoder, Service};
+use netloom_core::frame::{Bound, Service};
 
 use crate::server::{self, ServerConfig, ServerHandle};
 use crate::Listener;
 
-/// How long [`connect`] waits for each address. Default for clients.
+pub use netloom_io::{recv_frame, recvall};
+
+/// How long [`connect`] waits for each address.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Connects to the first address of `addr` that answers, trying each in turn.
+/// Connects to the first address of `addr` that answers within [`CONNECT_TIMEOUT`], trying
+/// each in turn. The stream has no read or write timeout: set them
+/// (`TcpStream::set_read_timeout`) for a peer that may go quiet.
 pub fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
     let mut last = None;
     for a in addr.to_socket_addrs()? {
@@ -36,30 +56,6 @@ pub fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
     }
     Err(last
         .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")))
-}
-
-/// Reads until `decoder` yields one frame. A peer that closes first is an
-/// `UnexpectedEof` error carrying a [`FrameError`](netloom_core::frame::FrameError).
-pub fn recv_frame<D: Decoder>(stream: &mut impl Read, decoder: &mut D) -> io::Result<Vec<u8>> {
-    let mut buf = [0u8; 8192];
-    loop {
-        if let Some(frame) = decoder.expect_frame()? {
-            return Ok(frame);
-        }
-        let want = decoder.wanted().clamp(1, buf.len());
-        match stream.read(&mut buf[..want]) {
-            Ok(0) => decoder.receive_eof(),
-            Ok(n) => decoder.receive(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Reads exactly `len` bytes, or fails with "was expecting N bytes but only received M bytes
-/// before the socket closed".
-pub fn recvall(stream: &mut impl Read, len: usize) -> io::Result<Vec<u8>> {
-    recv_frame(stream, &mut FixedDecoder::new(len))
 }
 
 /// A framed TCP server: binds, then serves a [`Service`] on every connection.

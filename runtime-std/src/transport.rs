@@ -10,20 +10,12 @@ use std::time::Duration;
 use netloom_core::frame::{Addr, ConnInfo};
 pub use netloom_io::Listener;
 
-/// How a std server reaches its own listener.
+/// How a std server reaches its own listener (where it listens is `Listener::addr`).
 pub(crate) trait ListenerExt {
-    fn addr(&self) -> io::Result<Addr>;
     fn waker(&self) -> Wake;
 }
 
 impl ListenerExt for Listener {
-    fn addr(&self) -> io::Result<Addr> {
-        match self {
-            Listener::Tcp(l) => l.local_addr().map(Addr::Inet),
-            Listener::Unix(..) => Ok(Addr::Unix),
-        }
-    }
-
     /// Connects to it once, to wake a thread blocked in `accept` (shutdown).
     fn waker(&self) -> Wake {
         match self {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
-use netloom::http::client::{is_success, ClientError};
+use netloom::http::client::ClientError;
 use netloom::Runtime;
 
 use super::args::ConnectFlags;
@@ -207,7 +207,7 @@ impl Job<'_> {
         forced: bool,
         offset: u64,
     ) -> Result<(), CliError> {
-        let ok = is_success(resp.status);
+        let ok = (200..300).contains(&resp.status);
         if self.include {
             let head = head_text(&resp);
             if out.write(head.as_bytes())? == Wrote::ReaderGone {

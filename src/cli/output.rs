@@ -14,7 +14,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
-use netloom::http::client::part_path;
+use netloom_io::part_path;
 
 use super::error::{io_text, CliError};
 use super::signals;

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use netloom::http::client::ClientError;
+use netloom::http::content_coding::decode_body;
 use netloom::http::Headers;
 use netloom::seed;
-use netloom::xmlrpc::http::{decode_content, XmlRpcHandler};
+use netloom::xmlrpc::http::XmlRpcHandler;
 use netloom::xmlrpc::proxy::{
     read_multicall_reply, read_reply, CallError, CallRequest, ProxyOptions,
 };
@@ -227,8 +228,9 @@ impl Client {
             for (name, value) in resp.headers.iter() {
                 eprintln!("< {}: {}", escape(name.as_bytes()), escape(value));
             }
-            let shown = decode_content(&resp.headers, body.clone(), self.proxy.max_decoded_body)
-                .unwrap_or_else(|_| body.clone());
+            let max = self.proxy.max_decoded_body as u64;
+            let shown =
+                decode_body(&resp.headers, body.clone(), max).unwrap_or_else(|_| body.clone());
             eprintln!("{}", clip_lines(&shown, VERBOSE_BYTES));
         }
         Ok((resp.status, resp.reason, resp.headers, body))

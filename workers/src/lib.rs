@@ -222,3 +222,8 @@ mod tests {
         assert!(lock(&workers.shared.queue).threads <= 2);
     }
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

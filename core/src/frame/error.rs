@@ -2,6 +2,7 @@ use std::fmt;
 
 /// Why a framed stream cannot go on.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FrameError {
     /// The peer closed in the middle of a frame.
     ShortRead {

@@ -111,6 +111,7 @@
 
 mod body_read;
 mod body_write;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod conditional;
 mod conn;
@@ -124,6 +125,7 @@ mod head_write;
 mod headers;
 mod limits;
 pub mod range;
+#[cfg(feature = "server")]
 pub mod server;
 mod state;
 

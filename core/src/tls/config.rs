@@ -39,6 +39,7 @@ fn provider() -> Arc<CryptoProvider> {
 pub struct TlsClientConfig(Client);
 
 #[derive(Clone)]
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 enum Client {
     Ready {
         rustls: Arc<rustls::ClientConfig>,
@@ -107,6 +108,7 @@ impl TlsClientConfig {
     }
 
     /// The rustls configuration, and the clock to feed before rustls runs.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub(crate) fn resolve(
         &self,
     ) -> Result<(Arc<rustls::ClientConfig>, Option<Arc<FedClock>>), TlsError> {

@@ -134,6 +134,7 @@ impl<C: Duplex> Duplex for MaybeTls<C> {
         }
     }
     fn enable_transmit_file(&mut self) {
+        #[allow(irrefutable_let_patterns)] // without the `tls` feature, only Plain exists
         if let Inner::Plain(c) = &mut self.0 {
             c.enable_transmit_file();
         }

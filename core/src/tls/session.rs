@@ -48,6 +48,7 @@ fn is_tls_record(first: u8) -> bool {
 }
 
 impl Session {
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub(crate) fn client(
         config: &super::TlsClientConfig,
         host: &str,

@@ -225,6 +225,7 @@ impl std::error::Error for MulticallError {
     }
 }
 
+#[cfg(feature = "client")]
 impl<T> From<MulticallError> for super::proxy::CallError<T> {
     /// A fault in a slot becomes [`CallError::Fault`](super::proxy::CallError::Fault), a
     /// conversion error [`CallError::Convert`](super::proxy::CallError::Convert), so `?`

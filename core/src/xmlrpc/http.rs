@@ -10,11 +10,11 @@
 use std::ops::Deref;
 
 use super::{CallContext, Dispatcher};
-use crate::http::content_coding::{self, Coding};
+#[cfg(feature = "gzip")]
+use crate::http::content_coding;
+use crate::http::content_coding::{decode_body, Coding, ContentError};
 use crate::http::server::{IncomingRequest, OutgoingResponse};
 use crate::http::Headers;
-
-pub use crate::http::content_coding::ContentError;
 
 /// How a dispatcher is exposed over HTTP. Defaults match CPython.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,11 +22,12 @@ pub struct HttpOptions {
     /// Paths that accept calls; others get `404 No such page`. Default: `/` and `/RPC2`.
     /// Empty means every path.
     pub rpc_paths: Vec<String>,
-    /// Responses longer than this are gzipped when the client accepts gzip. Default: 1400
-    /// (CPython's `encode_threshold`); `None` never compresses.
+    /// Responses longer than this are gzipped when the client accepts gzip (with the `gzip`
+    /// feature). Default: 1400 (CPython's `encode_threshold`); `None` never compresses.
     pub encode_threshold: Option<usize>,
     /// Largest body a gzipped (or deflated) request may inflate to; more is `400 Bad
-    /// Request`. Default: 20 MiB (CPython's `MAX_GZIP_LENGTH`).
+    /// Request`. Default: 20 MiB (CPython's `MAX_GZIP_LENGTH`). Without the `gzip` feature
+    /// a coded request is `501`, as CPython answers a coding it does not read.
     pub max_decoded_body: usize,
 }
 
@@ -98,8 +99,8 @@ impl<D: Deref<Target = Dispatcher>> crate::http::server::Handler for XmlRpcHandl
         if !self.options.rpc_paths.is_empty() && !self.options.rpc_paths.iter().any(|p| p == path) {
             return OutgoingResponse::bytes(404, "text/plain", b"No such page".to_vec());
         }
-        let body = match decode_content(req.head.headers(), req.body, self.options.max_decoded_body)
-        {
+        let max = self.options.max_decoded_body as u64;
+        let body = match decode_body(req.head.headers(), req.body, max) {
             Ok(body) => body,
             // CPython's answers: 501 for a coding it does not read, 400 for bad data.
             Err(ContentError::Unsupported(encoding)) => {
@@ -115,20 +116,30 @@ impl<D: Deref<Target = Dispatcher>> crate::http::server::Handler for XmlRpcHandl
             .with_path(path)
             .with_peer_addr(req.conn.peer)
             .with_local_addr(req.conn.local);
-        let mut response = self.dispatcher.handle_body_with(&body, &ctx);
-        let mut gzipped = false;
-        if let Some(threshold) = self.options.encode_threshold {
-            if response.len() > threshold && accepts_gzip(req.head.headers()) {
-                response = content_coding::gzip(&response);
-                gzipped = true;
+        let response = self.dispatcher.handle_body_with(&body, &ctx);
+        self.respond(response, req.head.headers())
+    }
+}
+
+impl<D> XmlRpcHandler<D> {
+    /// The `200` answer, gzipped when it is long and the client accepts gzip.
+    #[cfg(feature = "gzip")]
+    fn respond(&self, response: Vec<u8>, request: &Headers) -> OutgoingResponse {
+        match self.options.encode_threshold {
+            Some(threshold)
+                if response.len() > threshold && content_coding::accepts(request, Coding::Gzip) =>
+            {
+                OutgoingResponse::bytes(200, "text/xml", content_coding::gzip(&response))
+                    .header("Content-Encoding", "gzip")
             }
+            _ => OutgoingResponse::bytes(200, "text/xml", response),
         }
-        let resp = OutgoingResponse::bytes(200, "text/xml", response);
-        if gzipped {
-            resp.header("Content-Encoding", "gzip")
-        } else {
-            resp
-        }
+    }
+
+    /// The `200` answer (without the `gzip` feature, never compressed).
+    #[cfg(not(feature = "gzip"))]
+    fn respond(&self, response: Vec<u8>, _request: &Headers) -> OutgoingResponse {
+        OutgoingResponse::bytes(200, "text/xml", response)
     }
 }
 
@@ -140,34 +151,6 @@ fn bare(status: u16, reason: &str) -> OutgoingResponse {
     }
 }
 
-/// Undoes `Content-Encoding` on a body: identity, gzip or deflate, the latter two capped at
-/// `max` decoded bytes.
-pub fn decode_content(
-    headers: &Headers,
-    body: Vec<u8>,
-    max: usize,
-) -> Result<Vec<u8>, ContentError> {
-    match Coding::of(headers)? {
-        Coding::Identity => Ok(body),
-        coding => content_coding::decode(coding, &body, max as u64),
-    }
-}
-
-/// Inflates gzip data, refusing output over `max` bytes (a gzip bomb stops at the cap).
-pub fn gunzip(data: &[u8], max: usize) -> Option<Vec<u8>> {
-    content_coding::decode(Coding::Gzip, data, max as u64).ok()
-}
-
-/// Gzips `data` (fast level: the point is fewer bytes on the wire, cheaply).
-pub fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    Ok(content_coding::gzip(data))
-}
-
-/// Whether `Accept-Encoding` allows gzip with a non-zero q-value.
-pub fn accepts_gzip(headers: &Headers) -> bool {
-    content_coding::accepts(headers, Coding::Gzip)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,11 +158,12 @@ mod tests {
     #[test]
     fn gzip_round_trips_and_the_cap_holds() {
         let data = vec![b'a'; 100_000];
-        let z = gzip(&data).unwrap();
+        let z = content_coding::gzip(&data);
         assert!(z.len() < 1000);
-        assert_eq!(gunzip(&z, 100_000).unwrap(), data);
-        assert_eq!(gunzip(&z, 99_999), None);
-        assert_eq!(gunzip(b"not gzip", 100), None);
+        let gz = Headers::new().with("Content-Encoding", "gzip");
+        assert_eq!(decode_body(&gz, z.clone(), 100_000).unwrap(), data);
+        assert!(decode_body(&gz, z, 99_999).is_err());
+        assert!(decode_body(&gz, b"not gzip".to_vec(), 100).is_err());
     }
 
     fn post(
@@ -244,10 +228,11 @@ mod tests {
     #[test]
     fn accept_encoding_q_values() {
         let h = |v: &str| Headers::new().with("Accept-Encoding", v);
-        assert!(accepts_gzip(&h("gzip")));
-        assert!(accepts_gzip(&h("deflate, gzip;q=0.5")));
-        assert!(!accepts_gzip(&h("gzip;q=0")));
-        assert!(!accepts_gzip(&h("identity")));
-        assert!(!accepts_gzip(&Headers::new()));
+        let gzip = |h: &Headers| content_coding::accepts(h, Coding::Gzip);
+        assert!(gzip(&h("gzip")));
+        assert!(gzip(&h("deflate, gzip;q=0.5")));
+        assert!(!gzip(&h("gzip;q=0")));
+        assert!(!gzip(&h("identity")));
+        assert!(!gzip(&Headers::new()));
     }
 }

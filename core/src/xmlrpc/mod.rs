@@ -48,8 +48,10 @@ mod dispatch;
 mod encode;
 mod error;
 mod fault;
+#[cfg(feature = "server")]
 pub mod http;
 mod limits;
+#[cfg(feature = "client")]
 pub mod proxy;
 #[cfg(feature = "serde")]
 pub mod serde;

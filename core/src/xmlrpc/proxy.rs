@@ -7,16 +7,21 @@
 
 use std::fmt;
 
-use super::http::decode_content;
 use super::{
     encode_call, parse_multicall_response, parse_response, ConvertError, Error, Fault, Limits,
     Multicall, Response, Value,
 };
 use crate::http::client::{ClientRequest, RedirectPolicy, Target};
+use crate::http::content_coding::{decode_body, ContentError};
 use crate::http::Headers;
 
-/// Why a call did not produce a value. `T` is the runtime's transport error.
+/// Why a call did not produce a value. `T` is the runtime's transport error (every
+/// runtime's proxy uses [`ClientError`](crate::http::client::ClientError)).
+///
+/// [`source`](std::error::Error::source) gives the error underneath: the transport error, the
+/// [`Fault`], the decoding [`Error`], the [`ContentError`] or the [`ConvertError`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum CallError<T> {
     /// Connecting, sending or receiving failed (CPython: `OSError`).
     Transport(T),
@@ -33,7 +38,7 @@ pub enum CallError<T> {
     BadResponse(Error),
     /// The answer's `Content-Encoding` is unsupported, or its gzip or deflate data is bad
     /// or too large.
-    BadEncoding(String),
+    BadEncoding(ContentError),
     /// An argument could not be sent (an integer beyond `i32`, as CPython refuses), or the
     /// result is not of the type asked for.
     Convert(ConvertError),
@@ -74,7 +79,18 @@ impl<T: fmt::Display> fmt::Display for CallError<T> {
     }
 }
 
-impl<T: fmt::Debug + fmt::Display> std::error::Error for CallError<T> {}
+impl<T: std::error::Error + 'static> std::error::Error for CallError<T> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CallError::Transport(e) => Some(e),
+            CallError::Protocol { .. } => None,
+            CallError::Fault(fault) => Some(fault),
+            CallError::BadResponse(e) => Some(e),
+            CallError::BadEncoding(e) => Some(e),
+            CallError::Convert(e) => Some(e),
+        }
+    }
+}
 
 /// How a proxy talks to a server. Defaults match CPython's client.
 #[derive(Debug, Clone)]
@@ -85,7 +101,7 @@ pub struct ProxyOptions {
     /// CPython.
     pub max_decoded_body: usize,
     /// Whether to ask for compressed answers (`Accept-Encoding: gzip, deflate`; `identity`
-    /// otherwise). Default: true.
+    /// otherwise, and always without the `gzip` feature). Default: true.
     pub accept_gzip: bool,
     /// Which redirects a call follows. Default [`RedirectPolicy::KeepMethod`]: a 307 or 308
     /// (which resend the `POST` with its body) is followed, anything else is
@@ -164,7 +180,7 @@ impl ProxyOptions {
                 concat!("netloom-xmlrpc/", env!("CARGO_PKG_VERSION")).to_string(),
             ),
         ];
-        let accept = if self.accept_gzip {
+        let accept = if self.accept_gzip && cfg!(feature = "gzip") {
             "gzip, deflate"
         } else {
             "identity"
@@ -280,8 +296,7 @@ fn checked_body<T>(
             reason: reason.to_string(),
         });
     }
-    decode_content(headers, body, options.max_decoded_body)
-        .map_err(|e| CallError::BadEncoding(e.to_string()))
+    decode_body(headers, body, options.max_decoded_body as u64).map_err(CallError::BadEncoding)
 }
 
 #[cfg(test)]
@@ -299,7 +314,7 @@ mod tests {
         let v: Result<Value, E> = read_reply(200, "OK", &Headers::new(), body.clone(), &opts);
         assert_eq!(v.unwrap(), Value::Int(10));
 
-        let z = crate::xmlrpc::http::gzip(&body).unwrap();
+        let z = crate::http::content_coding::gzip(&body);
         let gz = Headers::new().with("Content-Encoding", "gzip");
         let v: Result<Value, E> = read_reply(200, "OK", &gz, z, &opts);
         assert_eq!(v.unwrap(), Value::Int(10));
@@ -315,6 +330,27 @@ mod tests {
         let v: Result<Value, E> =
             read_reply(200, "OK", &Headers::new(), b"<html/>".to_vec(), &opts);
         assert!(matches!(v, Err(CallError::BadResponse(_))));
+    }
+
+    #[test]
+    fn errors_name_their_source() {
+        use std::error::Error as _;
+        let opts = ProxyOptions::default();
+        let bad = Headers::new().with("Content-Encoding", "br");
+        let e: E = read_reply(200, "OK", &bad, b"x".to_vec(), &opts).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "bad response encoding: content coding 'br' not supported"
+        );
+        let source = e.source().expect("a source");
+        assert_eq!(
+            source.downcast_ref::<ContentError>(),
+            Some(&ContentError::Unsupported("br".into()))
+        );
+        let e: E = read_reply(200, "OK", &Headers::new(), b"<x/>".to_vec(), &opts).unwrap_err();
+        assert!(e.source().is_some_and(|s| s.is::<Error>()));
+        let e: E = read_reply(500, "Oops", &Headers::new(), Vec::new(), &opts).unwrap_err();
+        assert!(e.source().is_none());
     }
 
     #[test]

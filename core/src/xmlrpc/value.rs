@@ -69,13 +69,9 @@ impl Value {
 
     /// The Python type CPython's `xmlrpc` unmarshals this value into (without
     /// `use_builtin_types`): `int`, `bool`, `str`, `float`, `DateTime`, `Binary`, `dict`,
-    /// `list` or `NoneType`. For messages worded as CPython words them.
-    ///
-    /// ```
-    /// use netloom_core::xmlrpc::Value;
-    /// assert_eq!(Value::Double(1.5).python_type(), "float");
-    /// assert_eq!(Value::Base64(vec![1]).python_type(), "Binary");
-    /// ```
+    /// `list` or `NoneType`. For faults worded as CPython words them (the dispatcher's, and
+    /// the `netloom` CLI's calculator); not part of the API.
+    #[doc(hidden)]
     pub fn python_type(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::I8(_) => "int",
@@ -462,6 +458,14 @@ pub struct Base64(pub Vec<u8>);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python_types_are_cpythons() {
+        assert_eq!(Value::Double(1.5).python_type(), "float");
+        assert_eq!(Value::Base64(vec![1]).python_type(), "Binary");
+        assert_eq!(Value::I8(1).python_type(), "int");
+        assert_eq!(Value::Nil.python_type(), "NoneType");
+    }
 
     /// Every accepted form: the fields it decodes to, and that it is written back as sent.
     #[test]

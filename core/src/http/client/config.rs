@@ -23,7 +23,7 @@ pub struct ClientConfig {
     /// `--max-time`). Default: no limit (a download may take as long as it takes, as long as
     /// bytes keep coming within [`read_timeout`](Self::read_timeout)).
     pub total_timeout: Option<Duration>,
-    /// How many redirects to follow before [`ClientError::TooManyRedirects`]. Default 10.
+    /// How many redirects to follow before [`ClientError::TooManyRedirects`](super::ClientError::TooManyRedirects). Default 10.
     pub max_redirects: usize,
     /// Which redirects are followed. Default [`RedirectPolicy::Follow`].
     pub redirects: RedirectPolicy,
@@ -47,9 +47,9 @@ pub struct ClientConfig {
     /// An idle pooled connection older than this is not reused (servers close idle
     /// connections after a while; reusing one they closed costs a retry). Default 60 s.
     pub pool_idle_timeout: Duration,
-    /// Most bytes a `gzip` or `deflate` response body may decode to (the client asks for
-    /// those codings and undoes them; see [`Exchange`]); past it the body fails with
-    /// [`ClientError::Decoding`], so a small compressed "bomb" cannot fill a disk or
+    /// Most bytes a `gzip` or `deflate` response body may decode to (with the `gzip`
+    /// feature, the client asks for those codings and undoes them); past it the body fails with
+    /// [`ClientError::Decoding`](super::ClientError::Decoding), so a small compressed "bomb" cannot fill a disk or
     /// memory. Default 1 GiB.
     pub max_decoded_body_bytes: u64,
     /// How `https://` connections verify servers and speak TLS. Default: none in core (an
@@ -83,10 +83,10 @@ impl Default for ClientConfig {
 }
 
 /// The request head for `method` on `target`: `Host`, `User-Agent`, `Accept: */*`,
-/// `Accept-Encoding: gzip, deflate` (an [`Exchange`] undoes those codings), `Connection:
-/// keep-alive`, then the config's extra headers (each replacing a default of the same name:
-/// `Accept-Encoding: identity` asks for bodies as they are), and `Content-Length` when
-/// `body_len` is given.
+/// `Accept-Encoding: gzip, deflate` (with the `gzip` feature: an [`Exchange`] undoes those
+/// codings), `Connection: keep-alive`, then the config's extra headers (each replacing a
+/// default of the same name: `Accept-Encoding: identity` asks for bodies as they are), and
+/// `Content-Length` when `body_len` is given.
 pub fn build_request(
     config: &ClientConfig,
     method: &str,
@@ -96,9 +96,11 @@ pub fn build_request(
     let mut req = Request::new(method, target.request_target())
         .header("Host", target.host_header())
         .header("User-Agent", &config.user_agent)
-        .header("Accept", "*/*")
-        .header("Accept-Encoding", "gzip, deflate")
-        .header("Connection", "keep-alive");
+        .header("Accept", "*/*");
+    if cfg!(feature = "gzip") {
+        req.push_header("Accept-Encoding", "gzip, deflate");
+    }
+    req.push_header("Connection", "keep-alive");
     for (name, _) in &config.headers {
         req.remove_header(name);
     }

@@ -8,6 +8,7 @@ use crate::http::Error;
 
 /// What a client was waiting for when its time ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Waiting {
     /// The TCP connection.
     Connect,
@@ -71,7 +72,7 @@ pub enum ClientError {
         reason: String,
     },
     /// A `gzip` or `deflate` response body is corrupt, truncated, or decodes to more than
-    /// [`ClientConfig::max_decoded_body_bytes`].
+    /// [`ClientConfig::max_decoded_body_bytes`](super::ClientConfig::max_decoded_body_bytes).
     Decoding(ContentError),
     /// The server closed the connection before the end of the body.
     BodyIncomplete {

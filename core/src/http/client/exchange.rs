@@ -3,8 +3,31 @@
 use std::io;
 
 use super::{ClientConfig, ClientError};
-use crate::http::content_coding::{self, Coding, Decoder};
+#[cfg(feature = "gzip")]
+use crate::http::content_coding::Decoder;
+use crate::http::content_coding::{self, Coding};
 use crate::http::{Connection, Error, Event, Headers, Limits, Request, Response, Role};
+
+/// Without the `gzip` feature nothing is decoded: a decoder that never exists.
+#[cfg(not(feature = "gzip"))]
+#[derive(Debug)]
+enum Decoder {}
+
+#[cfg(not(feature = "gzip"))]
+impl Decoder {
+    fn decode(
+        &mut self,
+        _: &[u8],
+        _: &mut Vec<u8>,
+        _: usize,
+    ) -> Result<usize, content_coding::ContentError> {
+        match *self {}
+    }
+
+    fn finish(&self) -> Result<(), content_coding::ContentError> {
+        match *self {}
+    }
+}
 
 /// One step of an [`Exchange`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +74,7 @@ pub struct Exchange {
     /// The codings the request accepted.
     accepted: Accepted,
     /// Most bytes a coded body may decode to.
+    #[cfg_attr(not(feature = "gzip"), allow(dead_code))]
     max_decoded: u64,
     /// Set while a coded body is decoded.
     decoder: Option<Decoder>,
@@ -66,6 +90,7 @@ pub struct Exchange {
 
 /// Which content codings a request's `Accept-Encoding` allows.
 #[derive(Debug, Clone, Copy, Default)]
+#[cfg_attr(not(feature = "gzip"), allow(dead_code))]
 struct Accepted {
     gzip: bool,
     deflate: bool,
@@ -75,6 +100,7 @@ impl Exchange {
     /// A fresh exchange on a new client connection state (one per request, also on a
     /// reused socket: the previous cycle left nothing behind, or it was not reusable).
     /// Coded bodies decode to at most [`ClientConfig::max_decoded_body_bytes`]'s default.
+    #[cfg(test)]
     pub fn new(limits: Limits) -> Self {
         Exchange::with_decoded_limit(limits, ClientConfig::default().max_decoded_body_bytes)
     }
@@ -258,8 +284,13 @@ impl Exchange {
         }
     }
 
+    /// Without the `gzip` feature a coded body is passed through with its headers.
+    #[cfg(not(feature = "gzip"))]
+    fn start_decoding(&mut self, _resp: &mut Response) {}
+
     /// Sets up decoding when the response's body is in a coding the request asked for;
     /// the head then loses the fields that described the coded body.
+    #[cfg(feature = "gzip")]
     fn start_decoding(&mut self, resp: &mut Response) {
         let status = resp.status();
         if status == 204 || status == 304 {
@@ -298,17 +329,8 @@ impl Exchange {
         self.finished && self.conn.keep_alive() && self.conn.buffered_len() == 0
     }
 
-    /// True once the final response head was returned.
-    pub fn head_seen(&self) -> bool {
-        self.head_seen
-    }
-
-    /// True once any byte of a response arrived.
-    pub fn got_bytes(&self) -> bool {
-        self.got_bytes
-    }
-
     /// Body bytes received so far, as they came over the wire (before any decoding).
+    #[cfg(test)]
     pub fn received(&self) -> u64 {
         self.received
     }

@@ -9,11 +9,11 @@
 //! | `fetch.rs` | [`Fetch`], [`FetchStep`]: the client state machine |
 //! | `request.rs` | [`ClientRequest`], [`RequestBody`] |
 //! | `config.rs` | [`ClientConfig`], the request head it makes |
-//! | `redirect.rs` | [`RedirectPolicy`] and the RFC 9110 §15.4 rules |
+//! | `redirect.rs` | [`RedirectPolicy`] and the RFC 9110 §15.4 rules [`Fetch`] applies |
 //! | `pool.rs` | [`Pool`]: idle connections by origin |
 //! | `link.rs` | [`Link`]: a connection's TLS session, pooled with its socket |
 //! | `target.rs` | [`Target`], [`Origin`], [`Scheme`] |
-//! | `exchange.rs` | [`Exchange`]: one request/response cycle on one connection |
+//! | `exchange.rs` | `Exchange`: one request/response cycle on one connection, as [`Fetch`] runs it |
 //! | `error.rs` | [`ClientError`], [`Waiting`] |
 //!
 //! ```
@@ -51,7 +51,6 @@ mod link;
 mod pool;
 mod redirect;
 mod request;
-mod retrieve;
 mod target;
 #[cfg(test)]
 mod tests;
@@ -59,13 +58,16 @@ mod tests;
 /// The URL type ([`url::Url`]), re-exported so runtimes and users need no `url` dependency.
 pub use url::Url;
 
-pub use config::{body_length, build_request, ClientConfig};
+pub use config::ClientConfig;
+pub(crate) use config::{body_length, build_request};
 pub use error::{ClientError, Waiting};
-pub use exchange::{Exchange, Step};
+pub(crate) use exchange::{Exchange, Step};
 pub use fetch::{Fetch, FetchStep};
 pub use link::Link;
 pub use pool::Pool;
-pub use redirect::{is_redirect, redirect, Redirect, RedirectPolicy, Redirects};
+#[cfg(test)]
+use redirect::redirect;
+pub use redirect::RedirectPolicy;
+pub(crate) use redirect::{is_redirect, Redirect, Redirects};
 pub use request::{ClientRequest, RequestBody};
-pub use retrieve::{is_success, part_path};
 pub use target::{Origin, Scheme, Target};

@@ -7,8 +7,9 @@ use crate::http::Response;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum RedirectPolicy {
-    /// Follow 301, 302, 303, 307 and 308 as browsers, urllib and curl `-L` do (see
-    /// [`redirect`]), up to [`ClientConfig::max_redirects`](super::ClientConfig::max_redirects).
+    /// Follow 301, 302, 303, 307 and 308 as browsers, urllib and curl `-L` do (RFC 9110
+    /// §15.4: a `POST` turns into a `GET` on 301, 302 and 303; 307 and 308 keep the method
+    /// and body), up to [`ClientConfig::max_redirects`](super::ClientConfig::max_redirects).
     #[default]
     Follow,
     /// Follow only 307 and 308, which keep the method and the body; any other redirect is
@@ -92,11 +93,6 @@ impl Redirects {
     /// Allows at most `max` redirects.
     pub fn new(max: usize) -> Self {
         Redirects { max, followed: 0 }
-    }
-
-    /// How many redirects were followed so far.
-    pub fn followed(&self) -> usize {
-        self.followed
     }
 
     /// Applies [`redirect`] to a response and counts the hop: `Ok(None)` when the response

@@ -5,7 +5,6 @@ use super::*;
 use crate::http::content_coding::{self, Coding, ContentError};
 use crate::http::{Error, Limits, Response};
 use std::io;
-use std::path::{Path, PathBuf};
 
 fn t(url: &str) -> Target {
     Target::parse(url).expect(url)
@@ -500,18 +499,4 @@ fn io_error_round_trip() {
         .to_string(),
         "404 Not Found"
     );
-}
-
-#[test]
-fn part_paths() {
-    assert_eq!(
-        part_path(Path::new("dir/file.bin"), 7, 3),
-        Some(PathBuf::from("dir/.file.bin.part-7-3"))
-    );
-    assert_eq!(
-        part_path(Path::new("f"), 1, 0),
-        Some(PathBuf::from(".f.part-1-0"))
-    );
-    assert_eq!(part_path(Path::new("/"), 1, 0), None);
-    assert_eq!(part_path(Path::new("a/.."), 1, 0), None);
 }
