@@ -13,7 +13,7 @@
 //! `sendfile`; and a file already served is answered from a cache of open files on the
 //! runtime's I/O thread ([`Handler::try_handle`]), with one `stat` to make sure it is still
 //! the same file, so it needs no worker thread. A file that changed or disappeared since is
-//! served fresh, never from the cache (see [`cache`](self::cache) for how that is decided).
+//! served fresh, never from the cache (the `cache` module decides).
 
 mod cache;
 
