@@ -324,9 +324,50 @@ fn bad_requests_get_their_status_and_the_server_keeps_serving() {
                 got.lines().next()
             );
             assert!(got.contains("Connection: close"), "{got}");
+            assert!(got.contains("\r\nDate: "), "{got}");
+            assert!(got.contains("\r\nServer: netloom/"), "{got}");
         }
         let o = curl(&[&format!("http://{}/still-here", server.local_addr())]);
         assert_eq!(String::from_utf8_lossy(&o.stdout), "GET /still-here");
+    });
+}
+
+/// Every response says when it was made (RFC 9110 §6.6.1) and who made it, as Python's
+/// `http.server` does: read by CPython's own date parser, close to the test's clock.
+#[test]
+fn responses_carry_a_date_python_reads_and_the_server() {
+    let script = r#"
+import email.utils, http.client, socket, sys, time
+host, port = sys.argv[1], int(sys.argv[2])
+def check(date, server):
+    t = email.utils.parsedate_to_datetime(date).timestamp()
+    assert abs(t - time.time()) < 5, (date, time.time())
+    assert server.startswith("netloom/"), server
+c = http.client.HTTPConnection(host, port, timeout=10)
+for _ in range(2):
+    c.request("GET", "/x")
+    r = c.getresponse()
+    assert r.read() == b"GET /x"
+    check(r.getheader("Date"), r.getheader("Server"))
+s = socket.create_connection((host, port), timeout=10)
+s.sendall(b"GARBAGE\r\n\r\n")
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+head = data.split(b"\r\n\r\n")[0].decode().split("\r\n")
+fields = dict(line.split(": ", 1) for line in head[1:])
+assert head[0].startswith("HTTP/1.1 400 "), head
+check(fields["Date"], fields["Server"])
+print("ok")
+"#;
+    each_runtime(|rt| {
+        let server = start(rt, ServerConfig::default());
+        let addr = server.local_addr();
+        let out = python(script, &[addr.ip().to_string(), addr.port().to_string()]);
+        assert_eq!(out.trim(), "ok", "{rt:?}");
     });
 }
 

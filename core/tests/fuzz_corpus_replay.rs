@@ -68,12 +68,21 @@ fn every_target_has_a_seed_corpus_and_replays_it() {
     );
 }
 
+/// Targets whose body needs a feature this build of the core lacks.
+const NOT_BUILT: &[&str] = &[
+    #[cfg(not(feature = "tls"))]
+    "tls_server_conn",
+];
+
 #[test]
 fn every_fuzz_target_file_has_a_body() {
     let targets = files_in(&fuzz_dir().join("fuzz_targets"));
     assert!(!targets.is_empty());
     for path in targets {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        if NOT_BUILT.contains(&stem) {
+            continue;
+        }
         assert!(
             bodies::TARGETS.iter().any(|&(name, _)| name == stem),
             "{} has no entry in TARGETS",

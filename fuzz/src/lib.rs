@@ -503,11 +503,7 @@ fn serve(pieces: &[&[u8]], limits: &http::Limits, eof: bool, deferred: bool) -> 
     } else {
         http::server::ServerConn::new(handler, info, limits.clone())
     };
-    // One fixed time for every call: what the connection writes must not depend on when.
-    let now = netloom_core::Now::new(
-        std::time::Instant::now(),
-        std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
-    );
+    let now = fixed_now();
     let mut out = Vec::new();
     let mut settle = |conn: &mut http::server::ServerConn<_>| {
         // Bounded: each round writes or runs a job, and the input is finite.
@@ -1000,4 +996,13 @@ pub fn frame_prefixed(input: &[u8]) {
     }
     let got = run_decoder(FixedDecoder::new(size), &split, max_frames);
     assert_eq!(got, fixed, "fixed decoder disagrees with the reference");
+}
+
+/// One fixed wall-clock time for every call: what a connection writes (its `Date`) must not
+/// depend on when the input runs.
+fn fixed_now() -> netloom_core::Now {
+    netloom_core::Now::new(
+        std::time::Instant::now(),
+        std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+    )
 }

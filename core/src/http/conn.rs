@@ -802,11 +802,22 @@ impl Connection {
     /// [`State::MustClose`]. Returns false and writes nothing when it is too late (a response
     /// head was already sent, or this is the client role): then just close the connection.
     pub fn send_error_response(&mut self, err: &Error, out: &mut Vec<u8>) -> bool {
+        self.send_error_response_with(err, &[], out)
+    }
+
+    /// [`send_error_response`](Self::send_error_response) with more header fields (the
+    /// server's `Date` and `Server`); the caller vouches for their bytes.
+    pub(crate) fn send_error_response_with(
+        &mut self,
+        err: &Error,
+        fields: &[(&str, &[u8])],
+        out: &mut Vec<u8>,
+    ) -> bool {
         if self.role != Role::Server || !matches!(self.our_state, State::Idle | State::SendResponse)
         {
             return false;
         }
-        head_write::write_error_response(err, out);
+        head_write::write_error_response(err, fields, out);
         self.keep_alive = false;
         self.waiting_for_continue = false;
         self.writer = BodyWriter::Idle;

@@ -46,6 +46,28 @@ pub fn format(t: SystemTime) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The IMF-fixdate of the latest second asked for, formatted once per second (a server
+/// stamps every response with one).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DateCache {
+    /// The second `text` is for, plus one (0: nothing yet).
+    secs: u64,
+    text: Vec<u8>,
+}
+
+impl DateCache {
+    /// `t` as an IMF-fixdate, from the cache when `t` falls in the second it holds.
+    pub(crate) fn get(&mut self, t: SystemTime) -> &[u8] {
+        let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) + 1;
+        if secs != self.secs {
+            self.text.clear();
+            write(t, &mut self.text);
+            self.secs = secs;
+        }
+        &self.text
+    }
+}
+
 /// Appends `t` as an IMF-fixdate (29 bytes) to `out`.
 pub fn write(t: SystemTime, out: &mut Vec<u8>) {
     let secs = t
@@ -265,6 +287,18 @@ mod tests {
         let mut out = b"Date: ".to_vec();
         write(at(0), &mut out);
         assert_eq!(out.len(), 6 + LEN);
+    }
+
+    #[test]
+    fn the_cache_follows_the_second() {
+        let mut cache = DateCache::default();
+        assert_eq!(cache.get(at(0)), b"Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(
+            cache.get(at(0) + Duration::from_millis(999)),
+            b"Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+        assert_eq!(cache.get(at(784_111_777)), b"Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(cache.get(at(784_111_778)), b"Sun, 06 Nov 1994 08:49:38 GMT");
     }
 
     #[test]

@@ -361,7 +361,7 @@ fn framing(
 
 /// A complete minimal error response: status line, `Content-Type: text/plain`,
 /// `Content-Length`, `Connection: close`, and a one-line body.
-pub(crate) fn write_error_response(err: &Error, out: &mut Vec<u8>) {
+pub(crate) fn write_error_response(err: &Error, fields: &[(&str, &[u8])], out: &mut Vec<u8>) {
     let status = err.status_code();
     let body = format!("{err}\n");
     out.extend_from_slice(b"HTTP/1.1 ");
@@ -370,6 +370,13 @@ pub(crate) fn write_error_response(err: &Error, out: &mut Vec<u8>) {
     out.extend_from_slice(super::reason_phrase(status).as_bytes());
     out.extend_from_slice(b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ");
     write_decimal(body.len() as u64, out);
-    out.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+    out.extend_from_slice(b"\r\nConnection: close\r\n");
+    for (name, value) in fields {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body.as_bytes());
 }

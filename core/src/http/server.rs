@@ -29,6 +29,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use std::sync::Arc;
 
+use super::date::DateCache;
 use super::{Connection, Event, EventRef, Headers, Limits, Request, Response, Role, State};
 use crate::frame::ConnInfo;
 use crate::serve::{BodyBudget, Reservation, ServerConfig};
@@ -265,6 +266,8 @@ pub struct ServerConn<P> {
     held: Option<Reservation>,
     /// The time of the latest call, for what responses say about it.
     now: Option<Now>,
+    /// The `Date` of responses, formatted once a second.
+    date: DateCache,
 }
 
 /// Where a connection calls its handler.
@@ -343,6 +346,7 @@ where
             budget: None,
             held: None,
             now: None,
+            date: DateCache::default(),
         }
     }
 
@@ -440,7 +444,19 @@ where
                     return;
                 }
                 Err(err) => {
-                    if self.conn.send_error_response(&err, &mut self.out) {
+                    let date = self.now.map(|now| self.date.get(now.wall));
+                    let mut fields: [(&str, &[u8]); 2] = [("Server", SERVER.as_bytes()), ("", b"")];
+                    let n = match date {
+                        Some(date) => {
+                            fields[1] = ("Date", date);
+                            2
+                        }
+                        None => 1,
+                    };
+                    if self
+                        .conn
+                        .send_error_response_with(&err, &fields[..n], &mut self.out)
+                    {
                         let pending = self.conn.buffered();
                         let start = pending
                             .iter()
@@ -506,7 +522,9 @@ where
         self.held = None;
         self.body = Vec::new();
         let body = b"Service Unavailable: the server is busy; try again shortly\n";
-        let head = Response::new(503)
+        let mut head = Response::new(503);
+        self.stamp(&mut head);
+        let head = head
             .header("Content-Type", "text/plain; charset=utf-8")
             .header("Content-Length", body.len().to_string())
             .header("Retry-After", "1")
@@ -553,13 +571,25 @@ where
         }
     }
 
-    /// Sends the handler's response (or a 500 when it cannot be sent), with a `Server`
-    /// field unless the handler set one.
-    fn send_response(&mut self, response: OutgoingResponse) {
-        let OutgoingResponse { mut head, body } = response;
+    /// Gives a response the fields every response of ours carries, unless it has them:
+    /// `Server`, and `Date` (RFC 9110 §6.6.1: a server with a clock must send it; the time
+    /// is the driver's, as of the latest call).
+    fn stamp(&mut self, head: &mut Response) {
         if !head.headers().contains("Server") {
             head.push_header("Server", SERVER);
         }
+        if let Some(now) = self.now {
+            if !head.headers().contains("Date") {
+                head.push_header("Date", self.date.get(now.wall));
+            }
+        }
+    }
+
+    /// Sends the handler's response (or a 500 when it cannot be sent), with `Server` and
+    /// `Date` fields unless the handler set them.
+    fn send_response(&mut self, response: OutgoingResponse) {
+        let OutgoingResponse { mut head, body } = response;
+        self.stamp(&mut head);
         // A full body gets a Content-Length unless the head declares its own framing (or the
         // status has no body); the connection writes it straight into the head.
         let status = head.status();
@@ -575,8 +605,9 @@ where
         {
             // The handler built an unsendable head (bad header bytes, say): answer 500.
             let _ = err;
-            let fallback = Response::new(500)
-                .header("Server", SERVER)
+            let mut fallback = Response::new(500);
+            self.stamp(&mut fallback);
+            let fallback = fallback
                 .header("Content-Type", "text/plain; charset=utf-8")
                 .header("Content-Length", "22");
             if self
