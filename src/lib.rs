@@ -36,11 +36,41 @@
 //! - `serde` (default): any `Serialize`/`Deserialize` type as XML-RPC arguments and results
 //!   ([`xmlrpc::Serde`]).
 //! - `chrono`, `time`: those crates' date-times as XML-RPC `dateTime.iso8601`.
+//! - `tls` (default): `https://` clients and TLS servers on every runtime ([`tls`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub use netloom_core::{driver, frame, http, tls, xmlrpc, ServerConfig};
+pub use netloom_core::{driver, frame, http, xmlrpc, ServerConfig};
+
+/// TLS (feature `tls`): the core's sans-IO layer and configurations ([`TlsServerConfig`] for
+/// [`ServerConfig::tls`], [`TlsClientConfig`] for a client's `ClientConfig::tls`), with the
+/// files and the system's trust store read for you.
+///
+/// ```no_run
+/// use netloom::tls::{self, TlsServerConfig};
+/// use netloom::{http::client::ClientConfig, ServerConfig};
+/// # fn main() -> Result<(), netloom::tls::TlsError> {
+/// // A server: certificate chain and key from PEM files.
+/// let config = ServerConfig {
+///     tls: Some(tls::server_from_files("cert.pem".as_ref(), "key.pem".as_ref())?),
+///     ..ServerConfig::default()
+/// };
+/// // A client trusting the system's roots and a CA of its own (curl's --cacert).
+/// let ca = std::fs::read("ca.pem").expect("readable");
+/// let client = ClientConfig {
+///     tls: Some(tls::system_roots().roots_pem(&ca)?.build()?),
+///     ..ClientConfig::default()
+/// };
+/// # let _ = (config, client, TlsServerConfig::from_pem); Ok(()) }
+/// ```
+#[cfg(feature = "tls")]
+pub mod tls {
+    pub use netloom_core::tls::*;
+    pub use netloom_io::tls::{server_from_files, system_client, system_roots};
+}
+#[cfg(not(feature = "tls"))]
+pub use netloom_core::tls;
 
 /// The three runtimes, each usable on its own.
 pub mod runtime {

@@ -24,9 +24,10 @@ Examples:
   netloom get http://127.0.0.1:8000/big.iso -O         saved as ./big.iso
   netloom get http://127.0.0.1:8000/big.iso -C - -O    resume a cut download
   netloom get -i http://127.0.0.1:8000/missing         status, headers and the error page
-  netloom get -d 'a=1' -H 'X-Trace: 7' http://127.0.0.1:8000/form")]
+  netloom get -d 'a=1' -H 'X-Trace: 7' http://127.0.0.1:8000/form
+  netloom get --cacert ca.pem https://127.0.0.1:8443/  https, trusting a CA of your own too")]
 pub struct GetArgs {
-    /// The URL (http:// only for now); user:password@ in it is sent as Basic auth.
+    /// The URL (http:// or https://); user:password@ in it is sent as Basic auth.
     pub url: String,
     /// Write the body to FILE instead of stdout (`-` is stdout). A regular file is
     /// replaced atomically when complete; a symlink's target is written; a device or FIFO

@@ -21,7 +21,8 @@ Examples:
   netloom http serve                      ./ on http://127.0.0.1:8000/
   netloom http serve 9000 -d public       public/ on port 9000
   netloom http serve public -p 9000       the same, in the older form
-  netloom http serve -b 0.0.0.0 --max-connections 12000 --idle-timeout 5")]
+  netloom http serve -b 0.0.0.0 --max-connections 12000 --idle-timeout 5
+  netloom http serve 8443 --tls-cert cert.pem --tls-key key.pem   https://127.0.0.1:8443/")]
 pub struct ServeArgs {
     /// The port to listen on (as `python3 -m http.server PORT`); a value that is not a
     /// number is taken as the directory to serve (the older `DIR -p PORT` form).

@@ -111,7 +111,7 @@ Examples:
         #[command(subcommand)]
         command: xmlrpc::XmlrpcCommand,
     },
-    /// Fetches an http:// URL, with curl's flags: the body to stdout, or to a file with -o/-O.
+    /// Fetches an http:// or https:// URL, with curl's flags: the body to stdout, or to a file with -o/-O.
     Get(get::GetArgs),
     /// Runs every program end to end over every runtime on loopback.
     Demo,
