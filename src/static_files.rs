@@ -27,6 +27,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use netloom_core::http::conditional::{self, Outcome, Validators};
 use netloom_core::http::range::{self, Ranges};
 use netloom_core::http::server::{Attempt, Body, Handler, IncomingRequest, OutgoingResponse};
+use netloom_core::http::target::percent_decode;
 use netloom_core::http::{date, Headers};
 use netloom_core::FileRange;
 
@@ -457,29 +458,6 @@ pub fn content_type(path: &Path) -> &'static str {
         "otf" => "font/otf",
         _ => "application/octet-stream",
     }
-}
-
-/// The bytes a URL path stands for; `None` for a bad escape or a NUL (which no file name
-/// holds).
-fn percent_decode(s: &str) -> Option<Vec<u8>> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    if out.contains(&0) {
-        return None;
-    }
-    Some(out)
 }
 
 fn percent_encode(name: &[u8]) -> String {

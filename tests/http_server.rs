@@ -899,3 +899,204 @@ fn rfc_request_rules_over_sockets() {
         );
     });
 }
+
+/// Handlers read the decoded path and query; CPython's `urllib.parse.quote` makes the URL.
+#[test]
+fn handlers_read_the_decoded_path_and_query() {
+    let script = r#"
+import sys, urllib.parse, urllib.request
+host, port = sys.argv[1], sys.argv[2]
+path = urllib.parse.quote("/café/a b")
+query = urllib.parse.urlencode([("dish", "crêpe sucrée & co"), ("n", "1"), ("n", "2")])
+with urllib.request.urlopen(f"http://{host}:{port}{path}?{query}", timeout=10) as r:
+    print(r.read().decode())
+"#;
+    let handler = |req: IncomingRequest| {
+        let n: Vec<String> = req
+            .head
+            .query_pairs()
+            .filter(|(k, _)| k == "n")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        OutgoingResponse::text(
+            200,
+            format!(
+                "{}|{}|{}",
+                req.head.decoded_path().unwrap_or_default(),
+                req.head.query_param("dish").unwrap_or_default(),
+                n.join(",")
+            ),
+        )
+    };
+    each_runtime(|rt| {
+        let server = serve_http(rt, handler, ServerConfig::default());
+        let addr = server.local_addr();
+        let out = python(script, &[addr.ip().to_string(), addr.port().to_string()]);
+        assert_eq!(out.trim(), "/café/a b|crêpe sucrée & co|1,2", "{rt:?}");
+    });
+}
+
+/// A handler returning `Result` answers with the error's status: `?` on an io::Error, and
+/// an `HttpError` of its own.
+#[test]
+fn result_handlers_answer_errors_with_their_status() {
+    use netloom::http::server::HttpError;
+    let dir = temp_dir("result-handler");
+    std::fs::write(dir.join("there.txt"), "here it is\n").unwrap();
+    let root = dir.clone();
+    let handler = move |req: IncomingRequest| -> Result<OutgoingResponse, HttpError> {
+        let name = req
+            .head
+            .query_param("name")
+            .ok_or_else(|| HttpError::new(400, "name= is missing"))?;
+        let text = std::fs::read_to_string(root.join(&*name))?;
+        Ok(OutgoingResponse::text(200, text))
+    };
+    each_runtime(|rt| {
+        let server = serve_http(rt, handler.clone(), ServerConfig::default());
+        let base = format!("http://{}/", server.local_addr());
+        for (query, status, body) in [
+            ("?name=there.txt", "200", "here it is\n"),
+            ("?name=missing.txt", "404", "Not Found\n"),
+            ("", "400", "name= is missing\n"),
+        ] {
+            let o = curl(&["-w", "|%{http_code}", &format!("{base}{query}")]);
+            assert_eq!(
+                String::from_utf8_lossy(&o.stdout),
+                format!("{body}|{status}"),
+                "{rt:?} {query}"
+            );
+        }
+    });
+}
+
+/// A body made from an iterator goes out chunk by chunk as the iterator yields: the test
+/// holds the second chunk back until it has read the first, so a server that waited for the
+/// whole body would never answer.
+#[test]
+fn iterator_bodies_stream_as_they_are_made() {
+    use std::sync::mpsc;
+    each_runtime(|rt| {
+        let (go, wait) = mpsc::channel::<()>();
+        let wait = Arc::new(Mutex::new(wait));
+        let handler = move |_req: IncomingRequest| {
+            let wait = Arc::clone(&wait);
+            let chunks = (0..3).map(move |i| {
+                if i > 0 {
+                    // The next chunk only once the client has the previous one.
+                    let _ = wait.lock().unwrap().recv_timeout(Duration::from_secs(10));
+                }
+                format!("chunk {i};")
+            });
+            OutgoingResponse::new(200).body(Body::from_chunks(chunks))
+        };
+        let server = serve_http(rt, handler, ServerConfig::default());
+        let mut s = raw(server.local_addr());
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let first = read_until(&mut s, "chunk 0;", 1);
+        assert!(first.contains("Transfer-Encoding: chunked"), "{first}");
+        assert!(!first.contains("chunk 1;"), "{first}");
+        go.send(()).unwrap();
+        let _ = read_until(&mut s, "chunk 1;", 1);
+        go.send(()).unwrap();
+        let rest = read_until(&mut s, "0\r\n\r\n", 1);
+        assert!(rest.contains("chunk 2;"), "{rt:?}: {rest}");
+    });
+}
+
+/// `Handler::check_head` answers from the head alone: a client waiting on
+/// `Expect: 100-continue` gets the refusal instead of the go-ahead and never sends its body;
+/// an accepted one gets `100 Continue` and its answer, on every runtime.
+#[test]
+fn uploads_are_refused_from_their_head_before_100_continue() {
+    use netloom::frame::ConnInfo;
+    use netloom::http::server::Handler;
+    use netloom::http::Request;
+    struct Uploads;
+    impl Handler for Uploads {
+        fn check_head(&self, head: &Request, _: &ConnInfo) -> Option<OutgoingResponse> {
+            let ok = head.headers().get_str("Authorization") == Some("Bearer s3cret");
+            (!ok).then(|| OutgoingResponse::text(401, "who are you?\n"))
+        }
+        fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
+            OutgoingResponse::text(200, format!("stored {} bytes\n", req.body.len()))
+        }
+    }
+    each_runtime(|rt| {
+        let server = serve_http(rt, Uploads, ServerConfig::default());
+        // Refused: the 401 comes, and the connection closes, with no body sent at all.
+        let mut s = raw(server.local_addr());
+        s.write_all(
+            b"PUT /f HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n",
+        )
+        .unwrap();
+        let got = read_all(&mut s);
+        assert!(got.starts_with("HTTP/1.1 401 "), "{rt:?}: {got}");
+        assert!(!got.contains("100 Continue"), "{got}");
+        assert!(got.contains("Connection: close"), "{got}");
+        assert!(got.ends_with("who are you?\n"), "{got}");
+
+        // Accepted: the go-ahead, then the body, then the answer.
+        let mut s = raw(server.local_addr());
+        s.write_all(b"PUT /f HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            .unwrap();
+        let go = read_until(&mut s, "100 Continue\r\n\r\n", 1);
+        assert!(go.starts_with("HTTP/1.1 100 Continue"), "{go}");
+        s.write_all(b"hello").unwrap();
+        let answer = read_until(&mut s, "stored 5 bytes\n", 1);
+        assert!(answer.contains("HTTP/1.1 200 OK"), "{answer}");
+
+        // curl, with a real 2 MB upload: refused without auth, stored with it.
+        let file = temp_dir("upload").join("big.bin");
+        std::fs::write(&file, vec![7u8; 2_000_000]).unwrap();
+        let url = format!("http://{}/f", server.local_addr());
+        let upload = format!("@{}", file.display());
+        let o = curl(&["-w", "|%{http_code}", "--data-binary", &upload, &url]);
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "who are you?\n|401");
+        let o = curl(&[
+            "-w",
+            "|%{http_code}",
+            "-H",
+            "Authorization: Bearer s3cret",
+            "--data-binary",
+            &upload,
+            &url,
+        ]);
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "stored 2000000 bytes\n|200"
+        );
+    });
+}
+
+/// On smol, a body can come from an async source: bytes written to a socket pair reach the
+/// client as they are written (the second write waits until the client has the first).
+#[test]
+fn smol_streams_a_body_from_an_async_source() {
+    use netloom::runtime::smol::http_server::async_body;
+    use std::os::unix::net::UnixStream;
+    use std::sync::mpsc;
+    let (go, wait) = mpsc::channel::<()>();
+    let wait = Arc::new(Mutex::new(Some(wait)));
+    let handler = move |_req: IncomingRequest| {
+        let (mut writer, reader) = UnixStream::pair().expect("a socket pair");
+        let wait = wait.lock().unwrap().take();
+        thread::spawn(move || {
+            let _ = writer.write_all(b"first;");
+            if let Some(wait) = wait {
+                let _ = wait.recv_timeout(Duration::from_secs(10));
+            }
+            let _ = writer.write_all(b"second;");
+        });
+        let source = async_io::Async::new(reader).expect("non-blocking");
+        OutgoingResponse::new(200).body(async_body(source))
+    };
+    let server = serve_http(Runtime::Smol, handler, ServerConfig::default());
+    let mut s = raw(server.local_addr());
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let first = read_until(&mut s, "first;", 1);
+    assert!(!first.contains("second;"), "{first}");
+    go.send(()).unwrap();
+    let rest = read_until(&mut s, "0\r\n\r\n", 1);
+    assert!(rest.contains("second;"), "{rest}");
+}

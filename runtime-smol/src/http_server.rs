@@ -25,7 +25,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 
-use netloom_core::http::server::{Handler, HttpService};
+use netloom_core::http::server::{Body, Handler, HttpService};
 use netloom_core::http::Limits;
 use netloom_core::ServerConfig;
 
@@ -155,4 +155,31 @@ where
         service.connection(info)
     })
     .await
+}
+
+/// A response body read from an async source (any `AsyncRead`: a pipe, another connection,
+/// a channel's reader, an `async-fs` file), piece by piece as the client takes it, chunked
+/// unless the head has a `Content-Length`.
+///
+/// It is read where streamed bodies are read: on the worker threads
+/// ([`ServerConfig::handler_threads`], 64 by default), each read waiting on the source, so a
+/// slow source holds up only its own connection. With `handler_threads: 0` the reads run on
+/// the connection's executor thread, and a source that has to wait holds every connection
+/// there: keep that setting for handlers whose sources are always ready.
+///
+/// ```
+/// use netloom_core::http::server::{IncomingRequest, OutgoingResponse};
+/// use netloom_smol::http_server::async_body;
+///
+/// let handler = |_req: IncomingRequest| {
+///     let source = futures_lite::io::Cursor::new(b"from an async source\n".to_vec());
+///     OutgoingResponse::new(200).body(async_body(source))
+/// };
+/// # let _ = handler;
+/// ```
+pub fn async_body<R>(reader: R) -> Body
+where
+    R: futures_lite::AsyncRead + Send + Unpin + 'static,
+{
+    Body::Stream(Box::new(futures_lite::io::BlockOn::new(reader)))
 }

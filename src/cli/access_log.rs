@@ -273,6 +273,23 @@ impl<H: Handler> Handler for AccessLog<H> {
         }
     }
 
+    /// Requests answered from their head alone are logged too.
+    fn check_head(
+        &self,
+        head: &netloom::http::Request,
+        conn: &netloom::frame::ConnInfo,
+    ) -> Option<OutgoingResponse> {
+        let resp = self.inner.check_head(head, conn)?;
+        let start = format!(
+            "{} {} {}",
+            head.method(),
+            head.target(),
+            head.version().as_str()
+        );
+        log_line(conn.peer.ip(), start.as_bytes(), resp.head.status(), false);
+        Some(resp)
+    }
+
     /// Requests the connection refused by itself are logged too, as `http.server` logs its
     /// `send_error`s.
     fn rejected(&self, rejection: &Rejection<'_>) {

@@ -112,6 +112,14 @@ impl<H: Handler> Handler for HtmlErrors<H> {
         }
     }
 
+    fn check_head(
+        &self,
+        head: &netloom::http::Request,
+        conn: &netloom::frame::ConnInfo,
+    ) -> Option<OutgoingResponse> {
+        self.0.check_head(head, conn).map(|resp| self.html(resp))
+    }
+
     fn rejected(&self, rejection: &Rejection<'_>) {
         self.0.rejected(rejection);
     }

@@ -126,6 +126,35 @@ impl Request {
         text(&self.storage.buf, self.target)
     }
 
+    /// The target's path, as sent (`%XX` escapes kept), without the query: `/a%20b` for
+    /// `/a%20b?x=1`; for an absolute-form target (`http://host/p`), the part after the host.
+    /// See [`target`](super::target).
+    pub fn path(&self) -> &str {
+        super::target::split(self.target()).0
+    }
+
+    /// The path percent-decoded (`/a b` for `/a%20b`), or `None` when it does not decode to
+    /// UTF-8 without NULs: answer such a request 400 (or 404). Borrowed when nothing is
+    /// escaped.
+    pub fn decoded_path(&self) -> Option<std::borrow::Cow<'_, str>> {
+        super::target::decode_path(self.path())
+    }
+
+    /// The target's query, as sent, without the `?`: `x=1&y=2` for `/p?x=1&y=2`.
+    pub fn query(&self) -> Option<&str> {
+        super::target::split(self.target()).1
+    }
+
+    /// The query's `name=value` pairs decoded as a form (`+` is a space), in order.
+    pub fn query_pairs(&self) -> super::target::QueryPairs<'_> {
+        super::target::QueryPairs::new(self.query())
+    }
+
+    /// The first value of the query parameter `name`, decoded.
+    pub fn query_param(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        self.query_pairs().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
     /// The HTTP version.
     pub fn version(&self) -> Version {
         self.version

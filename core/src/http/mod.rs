@@ -128,6 +128,7 @@ pub mod range;
 #[cfg(feature = "server")]
 pub mod server;
 mod state;
+pub mod target;
 
 pub use conn::Connection;
 pub use error::Error;

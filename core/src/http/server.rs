@@ -82,6 +82,69 @@ pub enum Body {
     File(FileRange),
 }
 
+impl Body {
+    /// A streamed body made of the chunks an iterator yields, each sent as it comes (chunked,
+    /// unless the head has a `Content-Length`). The iterator runs where streamed bodies are
+    /// read (a worker thread, or the I/O thread with `handler_threads: 0`), one chunk per
+    /// write the socket takes, so a slow iterator holds no one else up where it runs on a
+    /// worker. Empty chunks are skipped.
+    ///
+    /// ```
+    /// use netloom_core::http::server::{Body, OutgoingResponse};
+    /// let lines = (1..=3).map(|n| format!("line {n}\n"));
+    /// let resp = OutgoingResponse::new(200)
+    ///     .header("Content-Type", "text/plain")
+    ///     .body(Body::from_chunks(lines));
+    /// # let _ = resp;
+    /// ```
+    pub fn from_chunks<I>(chunks: I) -> Body
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]> + Send + 'static,
+        I::IntoIter: Send + 'static,
+    {
+        Body::Stream(Box::new(ChunkReader {
+            chunks: chunks.into_iter(),
+            current: None,
+            at: 0,
+        }))
+    }
+}
+
+/// A `Read` over an iterator of chunks ([`Body::from_chunks`]).
+struct ChunkReader<I: Iterator> {
+    chunks: I,
+    current: Option<I::Item>,
+    at: usize,
+}
+
+impl<I> Read for ChunkReader<I>
+where
+    I: Iterator,
+    I::Item: AsRef<[u8]>,
+{
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if let Some(chunk) = &self.current {
+                let rest = &chunk.as_ref()[self.at..];
+                if !rest.is_empty() {
+                    let n = rest.len().min(buf.len());
+                    buf[..n].copy_from_slice(&rest[..n]);
+                    self.at += n;
+                    return Ok(n);
+                }
+            }
+            match self.chunks.next() {
+                Some(chunk) => {
+                    self.current = Some(chunk);
+                    self.at = 0;
+                }
+                None => return Ok(0),
+            }
+        }
+    }
+}
+
 impl std::fmt::Debug for Body {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -159,9 +222,16 @@ impl OutgoingResponse {
         self.head.push_header(name, value);
         self
     }
+
+    /// Replaces the body.
+    pub fn body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
 }
 
-/// Answers requests. Implemented for every `Fn(IncomingRequest) -> OutgoingResponse`.
+/// Answers requests. Implemented for every `Fn(IncomingRequest) -> R` where `R`
+/// [`IntoResponse`] (an [`OutgoingResponse`], or a `Result` of one and an [`HttpError`]).
 ///
 /// Handlers run on the runtime's connection thread or task (the event-loop thread for mio),
 /// so they should not block for long. A handler that panics gets a `500` sent in its place and
@@ -178,6 +248,37 @@ pub trait Handler {
     /// inline call only `handle`. Default: every request goes to a worker.
     fn try_handle(&self, request: IncomingRequest) -> Attempt {
         Attempt::Declined(request)
+    }
+
+    /// Called with each request's head as soon as it arrives, on the connection's own
+    /// thread, before the body is read and before `100 Continue` goes to a client that
+    /// waits for it (curl does, for uploads over 1 MiB): return a response to answer at
+    /// once without the body (a `401` for a missing credential, a `413` for an upload too
+    /// large for this user, a `415`), or `None` to read it and call
+    /// [`handle`](Handler::handle) as usual. A request whose body was refused is answered
+    /// with `Connection: close`, so the client stops sending it (what it sent already is
+    /// drained by the lingering close). Keep it quick: it runs on the I/O thread. Default:
+    /// `None`.
+    ///
+    /// ```
+    /// use netloom_core::frame::ConnInfo;
+    /// use netloom_core::http::server::{Handler, IncomingRequest, OutgoingResponse};
+    /// use netloom_core::http::Request;
+    ///
+    /// struct Uploads;
+    /// impl Handler for Uploads {
+    ///     fn check_head(&self, head: &Request, _: &ConnInfo) -> Option<OutgoingResponse> {
+    ///         let authorized = head.headers().get_str("Authorization") == Some("Bearer s3cret");
+    ///         (!authorized).then(|| OutgoingResponse::text(401, "who are you?\n"))
+    ///     }
+    ///     fn handle(&self, req: IncomingRequest) -> OutgoingResponse {
+    ///         OutgoingResponse::text(200, format!("stored {} bytes\n", req.body.len()))
+    ///     }
+    /// }
+    /// ```
+    fn check_head(&self, head: &Request, conn: &ConnInfo) -> Option<OutgoingResponse> {
+        let _ = (head, conn);
+        None
     }
 
     /// Called when the connection answered a request itself, without the handler: it broke
@@ -211,12 +312,128 @@ pub struct Rejection<'a> {
     pub conn: ConnInfo,
 }
 
-impl<F> Handler for F
+/// Every function or closure from an [`IncomingRequest`] to something that
+/// [`IntoResponse`]: an [`OutgoingResponse`], or a `Result` whose error becomes one.
+impl<F, R> Handler for F
 where
-    F: Fn(IncomingRequest) -> OutgoingResponse,
+    F: Fn(IncomingRequest) -> R,
+    R: IntoResponse,
 {
     fn handle(&self, request: IncomingRequest) -> OutgoingResponse {
-        self(request)
+        self(request).into_response()
+    }
+}
+
+/// What a handler function may return: a response, or a `Result` whose error is answered
+/// with its status, so handlers can use `?`.
+///
+/// ```
+/// use netloom_core::http::server::{HttpError, IncomingRequest, OutgoingResponse};
+///
+/// // `?` on an io::Error answers 404 for a missing file, 403 for a forbidden one, else 500.
+/// fn show(req: IncomingRequest) -> Result<OutgoingResponse, HttpError> {
+///     let name = req.head.query_param("name").ok_or(HttpError::new(400, "name= is missing"))?;
+///     let text = std::fs::read_to_string(format!("/srv/notes/{name}.txt"))?;
+///     Ok(OutgoingResponse::text(200, text))
+/// }
+/// # fn is_handler<H: netloom_core::http::server::Handler>(_: H) {}
+/// # is_handler(show);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not something an HTTP handler can answer with",
+    label = "`{Self}` does not implement `IntoResponse`",
+    note = "return an `OutgoingResponse`, an `HttpError`, or a `Result<_, E>` of those (E: `IntoResponse`, such as `HttpError` or `std::io::Error`)"
+)]
+pub trait IntoResponse {
+    /// The response to send.
+    fn into_response(self) -> OutgoingResponse;
+}
+
+impl IntoResponse for OutgoingResponse {
+    fn into_response(self) -> OutgoingResponse {
+        self
+    }
+}
+
+impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    fn into_response(self) -> OutgoingResponse {
+        match self {
+            Ok(ok) => ok.into_response(),
+            Err(err) => err.into_response(),
+        }
+    }
+}
+
+/// An error a handler answers with: a status and a short text for the client (a
+/// `text/plain` body). `From<std::io::Error>` maps a missing file to 404, a forbidden one to
+/// 403, bad input to 400, a timeout to 504, anything else to 500; the body then names only
+/// the status, never the error's own text (paths and system details stay on the server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpError {
+    status: u16,
+    message: String,
+}
+
+impl HttpError {
+    /// An error answered with `status` (an error status: 400–599) and `message` as its body.
+    /// A status outside 400–599 is answered 500.
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        HttpError {
+            status: if (400..600).contains(&status) {
+                status
+            } else {
+                500
+            },
+            message: message.into(),
+        }
+    }
+
+    /// The status it is answered with.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The text the client gets.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.message)
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+impl From<std::io::Error> for HttpError {
+    fn from(err: std::io::Error) -> Self {
+        use std::io::ErrorKind::*;
+        let status = match err.kind() {
+            NotFound => 404,
+            PermissionDenied => 403,
+            InvalidInput | InvalidData => 400,
+            TimedOut => 504,
+            _ => 500,
+        };
+        HttpError::new(status, super::reason_phrase(status))
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> OutgoingResponse {
+        let mut body = self.message;
+        if !body.ends_with('\n') {
+            body.push('\n');
+        }
+        OutgoingResponse::text(self.status, body)
+    }
+}
+
+impl IntoResponse for std::io::Error {
+    fn into_response(self) -> OutgoingResponse {
+        HttpError::from(self).into_response()
     }
 }
 
@@ -412,6 +629,10 @@ where
             };
             match event {
                 Ok(Some(Event::Request(head))) => {
+                    if let Some(early) = self.handler.check_head(&head, &self.info) {
+                        self.answer_head(early);
+                        continue;
+                    }
                     if !self.reserve_body(&head) {
                         self.request = Some(head);
                         self.refuse_busy();
@@ -569,6 +790,17 @@ where
             self.job = Some(make_job(&self.handler, request));
             self.awaiting = Awaiting::Response;
         }
+    }
+
+    /// Sends the answer [`Handler::check_head`] gave for a request whose body is not read: a
+    /// body still to come ends the connection after it (its bytes are dropped as they come).
+    fn answer_head(&mut self, mut response: OutgoingResponse) {
+        self.request = None;
+        self.held = None;
+        if self.conn.their_state() == State::SendBody {
+            response.head.push_header("Connection", "close");
+        }
+        self.send_response(response);
     }
 
     /// Gives a response the fields every response of ours carries, unless it has them:
