@@ -707,7 +707,8 @@ print_table() {
     goal "netloom-std" xmlrpc-add "$dxr" 1.0 "dxr add"
     goal "netloom-smol" xmlrpc-add "$dxr" 1.0 "dxr add"
     local f nginx
-    for f in static-14b static-64k; do
+    # The static goals only when that scenario ran (a `tls` run has none).
+    for f in $([[ " $SCENARIOS " == *" static "* ]] && echo static-14b static-64k); do
         nginx="$(lookup_rps nginx "$f")"
         goal "cli-mio" "$f" "$nginx" 1.0 "nginx"
         goal "cli-std" "$f" "$nginx" 0.8 "nginx"

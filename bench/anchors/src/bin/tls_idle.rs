@@ -169,7 +169,9 @@ fn one_request(io: &mut dyn ReadWrite, path: &str) -> Result<(), String> {
     let mut got = Vec::new();
     let mut buf = [0u8; 8192];
     loop {
-        let n = io.read(&mut buf).map_err(|e| format!("reading the answer: {e}"))?;
+        let n = io
+            .read(&mut buf)
+            .map_err(|e| format!("reading the answer: {e}"))?;
         if n == 0 {
             return Err("the server closed before answering".into());
         }
@@ -197,7 +199,9 @@ fn main() {
     let tls = o.cacert.as_deref().map(|ca| {
         let mut roots = RootCertStore::empty();
         for cert in netloom_bench_anchors::read_certs(ca) {
-            roots.add(cert).unwrap_or_else(|e| fail(&format!("{ca}: {e}")));
+            roots
+                .add(cert)
+                .unwrap_or_else(|e| fail(&format!("{ca}: {e}")));
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ClientConfig::builder_with_provider(provider)
@@ -244,7 +248,11 @@ fn main() {
     let opened = started.elapsed().as_secs_f64();
     std::thread::sleep(Duration::from_secs_f64(o.settle));
     let after = rss_kib(o.pid);
-    let alive = conns.iter_mut().map(Conn::is_open).filter(|&open| open).count();
+    let alive = conns
+        .iter_mut()
+        .map(Conn::is_open)
+        .filter(|&open| open)
+        .count();
     let n = o.conns.max(1) as f64;
     println!(
         "idle: {} {} connections{}: server VmRSS {before} KiB before, {after} KiB after: \
