@@ -514,6 +514,7 @@ print_downloads() {
         printf '%-10s %-22s %-6s %8s %14s %14s  %s\n' "$n" "$c" "$sch" "$mbs" \
             "$(mib "$ck")" "$(mib "$sk")" "$note"
     done
+    [[ -n "$TLS_BULK" ]] && echo "$TLS_BULK"
     echo "goal (issue 14): https download >= 500 MB/s, peak RSS < 32 MiB (client and server)"
     for r in "${DL[@]}"; do
         IFS='|' read -r n c sch mbs ck sk _ <<<"$r"
@@ -527,6 +528,18 @@ print_downloads() {
                 n, m, (m >= 500 ? "met" : "NOT met"), c / 1024, (c < 32768 ? "met" : "NOT met"),
                 s / 1024, (s != "-" && s < 32768 ? "met" : "NOT met") }'
     done
+}
+
+# tls_bulk: rustls' own cost for SIZE bytes (encrypt and decrypt in memory, no sockets), the
+# ceiling TLS itself puts on a download; printed under the download table.
+TLS_BULK=""
+tls_bulk() {
+    local tool="$ANCHOR_BIN/tls-bulk"
+    [[ -x "$tool" ]] || return 0
+    log "-- tls-bulk: rustls in memory, $SIZE bytes"
+    TLS_BULK="$(timeout 120 "$tool" --cert "$TLS_DIR/server.pem" --key "$TLS_DIR/server.key" \
+        --cacert "$TLS_DIR/ca.pem" --size "$SIZE" 2>&1 | tail -n 1)" || true
+    log "   $TLS_BULK"
 }
 
 mib() { # mib KIB -> "12.3" or "-"
@@ -852,6 +865,7 @@ bench_mode() {
                         download_row "$rt" http
                         download_row "$rt" https
                     done
+                    tls_bulk
                 fi
                 ;;
             tls-idle)
