@@ -25,8 +25,8 @@
 #   ANCHOR_THREADS=2 tokio worker threads of the Rust anchors (0 = current_thread runtime)
 #   PYTHON=python3   interpreter for the CPython anchor
 #   SKIP_BUILD=1     use the binaries already built
-#   SIZE=1073741824  bytes for the download mode
-#   DOWNLOAD_TIMEOUT=300  seconds before the download mode gives up
+#   SIZE=1073741824  bytes for the download mode and the https-download scenario
+#   DOWNLOAD_TIMEOUT=300  seconds before a download gives up
 #   IDLE_CONNS=10000 connections held open by the tls-idle scenario
 #   IDLE_RUNTIMES="mio smol"  runtimes of the CLI measured by tls-idle
 #   IDLE_SETTLE=2    seconds between the last connection opened and the memory reading
