@@ -7,6 +7,9 @@
 #   bench/run.sh            req/s and p99 table (scenarios: hello, xmlrpc-add, xmlrpc-multicall,
 #                           static, fairness)
 #   bench/run.sh download   1 GiB loopback download with netloom's retrieve, with peak RSS
+#   bench/run.sh tls        the TLS benchmarks alone, beside their plaintext twins (scenarios:
+#                           hello, https-hello, xmlrpc-add, https-xmlrpc-add, https-download,
+#                           tls-idle)
 #
 # Environment (all optional):
 #   DURATION=10      seconds of wrk load per server and scenario
@@ -16,13 +19,17 @@
 #   ROUNDS=1         rounds over all servers; the table keeps each server's best round
 #   WARMUP=1         seconds of unmeasured wrk load before each measurement (0 = none)
 #   RUNTIMES="std mio smol"          netloom runtimes to measure
-#   SCENARIOS="hello xmlrpc-add xmlrpc-multicall static fairness"
+#   SCENARIOS="hello xmlrpc-add xmlrpc-multicall static fairness https-hello https-xmlrpc-add
+#              https-download tls-idle"
 #   FAIRNESS_HEAVY=4 FAIRNESS_CALLS=90000 FAIRNESS_RATE=200   the fairness flood (bench/README.md)
 #   ANCHOR_THREADS=2 tokio worker threads of the Rust anchors (0 = current_thread runtime)
 #   PYTHON=python3   interpreter for the CPython anchor
 #   SKIP_BUILD=1     use the binaries already built
-#   SIZE=1073741824  bytes for the download mode
-#   DOWNLOAD_TIMEOUT=300  seconds before the download mode gives up
+#   SIZE=1073741824  bytes for the download mode and the https-download scenario
+#   DOWNLOAD_TIMEOUT=300  seconds before a download gives up
+#   IDLE_CONNS=10000 connections held open by the tls-idle scenario
+#   IDLE_RUNTIMES="mio smol"  runtimes of the CLI measured by tls-idle
+#   IDLE_SETTLE=2    seconds between the last connection opened and the memory reading
 #
 # Only 127.0.0.1 is ever targeted; every server this script starts is stopped by it.
 set -euo pipefail
@@ -32,6 +39,8 @@ ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 cd "$ROOT"
 
 MODE="${1:-bench}"
+TLS_SCENARIOS="hello https-hello xmlrpc-add https-xmlrpc-add https-download tls-idle"
+[[ "$MODE" == tls ]] && SCENARIOS="${SCENARIOS:-$TLS_SCENARIOS}"
 DURATION="${DURATION:-10}"
 CONNS="${CONNS:-64}"
 STATIC_CONNS="${STATIC_CONNS:-32}"
@@ -39,13 +48,16 @@ WRK_THREADS="${WRK_THREADS:-1}"
 WARMUP="${WARMUP:-1}"
 ROUNDS="${ROUNDS:-1}"
 RUNTIMES="${RUNTIMES:-std mio smol}"
-SCENARIOS="${SCENARIOS:-hello xmlrpc-add xmlrpc-multicall static fairness}"
+SCENARIOS="${SCENARIOS:-hello xmlrpc-add xmlrpc-multicall static fairness https-hello https-xmlrpc-add https-download tls-idle}"
 FAIRNESS_HEAVY="${FAIRNESS_HEAVY:-4}"
 FAIRNESS_CALLS="${FAIRNESS_CALLS:-90000}"
 FAIRNESS_RATE="${FAIRNESS_RATE:-200}"
 ANCHOR_THREADS="${ANCHOR_THREADS:-2}"
 SIZE="${SIZE:-1073741824}"
 DOWNLOAD_TIMEOUT="${DOWNLOAD_TIMEOUT:-300}"
+IDLE_CONNS="${IDLE_CONNS:-10000}"
+IDLE_RUNTIMES="${IDLE_RUNTIMES:-mio smol}"
+IDLE_SETTLE="${IDLE_SETTLE:-2}"
 PYTHON="${PYTHON:-python3}"
 
 ANCHOR_BIN="$BENCH_DIR/target/release"
@@ -77,6 +89,9 @@ ensure_tools() {
     fi
     [[ -x /usr/bin/time ]] || missing+=(time)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    if [[ " $SCENARIOS " == *" https-"* || " $SCENARIOS " == *" tls-idle "* ]]; then
+        command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+    fi
     if ((${#missing[@]})); then
         log "installing: ${missing[*]}"
         local sudo=""
@@ -155,15 +170,22 @@ stop_server() {
     wait "$pid" 2>/dev/null || true
 }
 
-# check_answer SCENARIO PORT: one request by Python's own client; prints "ok" or what was wrong.
+# check_answer SCENARIO PORT: one request by Python's own client (over https:// for the
+# https-* scenarios, trusting only the run's own CA); prints "ok" or what was wrong.
 check_answer() {
-    timeout 10 python3 - "$1" "$2" "$WWW/big.bin" <<'EOF' 2>&1 | tail -n 1
-import sys, urllib.request, xmlrpc.client
+    timeout 10 python3 - "$1" "$2" "$WWW/big.bin" "$TLS_DIR/ca.pem" <<'EOF' 2>&1 | tail -n 1
+import ssl, sys, urllib.request, xmlrpc.client
 scenario, port = sys.argv[1], int(sys.argv[2])
-url = f"http://127.0.0.1:{port}/"
+ctx = None
+if scenario.startswith("https-"):
+    scenario = scenario[len("https-"):]
+    ctx = ssl.create_default_context(cafile=sys.argv[4])
+    url = f"https://127.0.0.1:{port}/"
+else:
+    url = f"http://127.0.0.1:{port}/"
 try:
     if scenario == "hello":
-        with urllib.request.urlopen(url, timeout=5) as r:
+        with urllib.request.urlopen(url, timeout=5, context=ctx) as r:
             body = r.read()
         ok = r.status == 200 and body.strip() == b"Hello, world!"
         got = (r.status, body[:40])
@@ -178,10 +200,10 @@ try:
         ok = r.status == 200 and body == open(sys.argv[3], "rb").read()
         got = (r.status, len(body))
     elif scenario == "xmlrpc-add":
-        got = xmlrpc.client.ServerProxy(url).add(7, 3)
+        got = xmlrpc.client.ServerProxy(url, context=ctx).add(7, 3)
         ok = got == 10
     else:
-        m = xmlrpc.client.MultiCall(xmlrpc.client.ServerProxy(url))
+        m = xmlrpc.client.MultiCall(xmlrpc.client.ServerProxy(url, context=ctx))
         m.add(7, 3); m.subtract(7, 3); m.multiply(7, 3); m.divide(7, 3)
         got = list(m())
         ok = got == [10, 4, 21, 2]
@@ -191,6 +213,35 @@ except Exception as e:
 EOF
 }
 
+# --- TLS ---------------------------------------------------------------------------------
+
+TLS_DIR="$RAW/tls"
+# The server's certificate and key, as every TLS server of the run takes them.
+TLS_ARGS=(--tls-cert "$TLS_DIR/server.pem" --tls-key "$TLS_DIR/server.key")
+
+# make_certs: a throwaway CA and a server certificate it signs, for 127.0.0.1 and localhost
+# (ECDSA P-256, as a typical modern site; valid for two days), in the temp dir. The clients
+# trust the CA alone; nothing is added to the system's store.
+make_certs() {
+    [[ -s "$TLS_DIR/server.pem" ]] && return 0
+    mkdir -p "$TLS_DIR"
+    (
+        cd "$TLS_DIR"
+        openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout ca.key -out ca.pem -days 2 -subj "/CN=netloom bench CA" \
+            -addext "basicConstraints=critical,CA:TRUE" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign"
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout server.key -out server.csr -subj "/CN=127.0.0.1"
+        printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+            "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+            "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+            "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" >server.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+            -days 2 -extfile server.ext -out server.pem
+    ) >"$RAW/openssl.log" 2>&1 || { log "openssl failed: $(tail -n 3 "$RAW/openssl.log")"; exit 1; }
+}
+
 # --- wrk ---------------------------------------------------------------------------------
 
 # Results, in run order: "server|scenario|req/s|p99 ms|note"
@@ -198,8 +249,8 @@ RESULTS=()
 
 script_for() {
     case "$1" in
-        hello | static-*) echo "" ;;
-        xmlrpc-add) echo "$BENCH_DIR/xmlrpc_add.lua" ;;
+        hello | https-hello | static-*) echo "" ;;
+        xmlrpc-add | https-xmlrpc-add) echo "$BENCH_DIR/xmlrpc_add.lua" ;;
         xmlrpc-multicall) echo "$BENCH_DIR/xmlrpc_multicall.lua" ;;
     esac
 }
@@ -221,12 +272,13 @@ path_for() {
 }
 
 run_wrk() { # run_wrk SCENARIO PORT SECONDS OUT
-    local script args=() conns="$CONNS"
+    local script args=() conns="$CONNS" scheme=http
+    [[ "$1" == https-* ]] && scheme=https
     script="$(script_for "$1")"
     [[ -n "$script" ]] && args+=(-s "$script")
     [[ "$1" == static-* ]] && conns="$STATIC_CONNS"
     timeout $(($3 + 30)) wrk -t"$WRK_THREADS" -c"$conns" -d"$3"s --timeout 5s --latency \
-        "${args[@]}" "http://$HOST:$2$(path_for "$1")" >"$4" 2>&1
+        "${args[@]}" "$scheme://$HOST:$2$(path_for "$1")" >"$4" 2>&1
 }
 
 # measure NAME SCENARIO CMD... (the literal PORT in CMD is replaced by the chosen port)
@@ -277,14 +329,14 @@ skip() {
     RESULTS+=("$1|$2|-|-|$3")
 }
 
-netloom_server() { # netloom_server EXAMPLE RUNTIME SCENARIO
+netloom_server() { # netloom_server EXAMPLE RUNTIME SCENARIO [ARGS...]
     local bin="$EXAMPLES/$1" name="netloom-$2"
     if ((NETLOOM_BUILD_OK == 0)); then
         skip "$name" "$3" "not built (cargo build failed)"
     elif [[ ! -x "$bin" ]]; then
         skip "$name" "$3" "not built (target/release/examples/$1 missing)"
     else
-        measure "$name" "$3" "$bin" --runtime "$2" --port PORT
+        measure "$name" "$3" "$bin" --runtime "$2" --port PORT "${@:4}"
     fi
 }
 
@@ -399,6 +451,196 @@ print_fairness() {
     done
 }
 
+# --- TLS download and idle connections -----------------------------------------------------
+
+# vm_kib PID FIELD: a field of /proc/PID/status (VmRSS, VmHWM) in KiB, or "-".
+vm_kib() {
+    awk -v f="$2:" '$1 == f {print $2; found = 1} END {if (!found) print "-"}' \
+        "/proc/$1/status" 2>/dev/null || echo "-"
+}
+
+# Download results: "server|client|URL scheme|MB/s|client peak KiB|server peak KiB|note"
+DL=()
+
+# download_row RUNTIME SCHEME: the CLI's `http serve` (TLS with SCHEME https) serving one
+# SIZE-byte sparse file, and bench_download's client (same runtime) saving it to tmpfs; the
+# client's peak RSS from its own VmHWM (it is alone in its process), the server's from
+# /proc/PID/status just before it is stopped.
+download_row() {
+    local rt="$1" scheme="$2" name="cli-$1" bin="$EXAMPLES/bench_download" port
+    if ((NETLOOM_BUILD_OK == 0)) || [[ ! -x "$bin" || ! -x "$CLI" ]]; then
+        DL+=("$name|bench_download-$rt|$scheme|-|-|-|not built")
+        return
+    fi
+    local dir="$RAW/dl" args=()
+    if [[ ! -e "$dir/blob.bin" ]]; then
+        mkdir -p "$dir"
+        truncate -s "$SIZE" "$dir/blob.bin"
+    fi
+    [[ "$scheme" == https ]] && args=("${TLS_ARGS[@]}")
+    port="$(free_port)"
+    log "-- $name / download ($scheme, $SIZE bytes) on $HOST:$port"
+    if ! start_server "$port" "$CLI" --runtime "$rt" http serve "$dir" "${args[@]}" -p "$port"; then
+        DL+=("$name|bench_download-$rt|$scheme|-|-|-|did not start: $START_ERROR")
+        return
+    fi
+    local line rc=0 cargs=(--runtime "$rt" --size "$SIZE" --url "$scheme://$HOST:$port/blob.bin")
+    [[ "$scheme" == https ]] && cargs+=(--cacert "$TLS_DIR/ca.pem")
+    line="$(timeout "$DOWNLOAD_TIMEOUT" "$bin" "${cargs[@]}" 2>"$RAW/download.err" | tail -n 1)" || rc=$?
+    local server_kib
+    server_kib="$(vm_kib "$SERVER_PID" VmHWM)"
+    stop_server
+    if ((rc != 0)) || [[ "$line" != runtime* ]]; then
+        DL+=("$name|bench_download-$rt|$scheme|-|-|$server_kib|failed (status $rc): $(tail -n 1 "$RAW/download.err" | cut -c1-80)")
+        return
+    fi
+    log "   $line; server peak RSS $server_kib KiB"
+    # "runtime mio: N bytes in S s = M MB/s; peak RSS K KiB (the client alone)"
+    local mbs kib
+    mbs="$(sed -n 's/.* = \([0-9]*\) MB\/s.*/\1/p' <<<"$line")"
+    kib="$(sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p' <<<"$line")"
+    DL+=("$name|bench_download-$rt|$scheme|$mbs|$kib|$server_kib|")
+}
+
+print_downloads() {
+    ((${#DL[@]})) || return 0
+    echo
+    echo "download: $SIZE bytes (a sparse file) from the CLI's \`netloom http serve DIR\` to" \
+        "bench_download --url (retrieve into tmpfs), same runtime both ends; peak RSS is each process's VmHWM"
+    printf '%-10s %-22s %-6s %8s %14s %14s  %s\n' server client scheme "MB/s" "client MiB" "server MiB" notes
+    local r n c sch mbs ck sk note
+    for r in "${DL[@]}"; do
+        IFS='|' read -r n c sch mbs ck sk note <<<"$r"
+        printf '%-10s %-22s %-6s %8s %14s %14s  %s\n' "$n" "$c" "$sch" "$mbs" \
+            "$(mib "$ck")" "$(mib "$sk")" "$note"
+    done
+    [[ -n "$TLS_BULK" ]] && echo "$TLS_BULK"
+    echo "goal (issue 14): https download >= 500 MB/s, peak RSS < 32 MiB (client and server)"
+    for r in "${DL[@]}"; do
+        IFS='|' read -r n c sch mbs ck sk _ <<<"$r"
+        [[ "$sch" == https ]] || continue
+        if [[ "$mbs" == "-" ]]; then
+            printf '  %-10s https download not measured\n' "$n"
+            continue
+        fi
+        awk -v n="$n" -v m="$mbs" -v c="$ck" -v s="$sk" 'BEGIN {
+            printf "  %-10s https download %d MB/s: %s; client %.1f MiB: %s; server %.1f MiB: %s\n",
+                n, m, (m >= 500 ? "met" : "NOT met"), c / 1024, (c < 32768 ? "met" : "NOT met"),
+                s / 1024, (s != "-" && s < 32768 ? "met" : "NOT met") }'
+    done
+}
+
+# tls_bulk: rustls' own cost for SIZE bytes (encrypt and decrypt in memory, no sockets), the
+# ceiling TLS itself puts on a download; printed under the download table.
+TLS_BULK=""
+tls_bulk() {
+    local tool="$ANCHOR_BIN/tls-bulk"
+    [[ -x "$tool" ]] || return 0
+    log "-- tls-bulk: rustls in memory, $SIZE bytes"
+    TLS_BULK="$(timeout 120 "$tool" --cert "$TLS_DIR/server.pem" --key "$TLS_DIR/server.key" \
+        --cacert "$TLS_DIR/ca.pem" --size "$SIZE" 2>&1 | tail -n 1)" || true
+    log "   $TLS_BULK"
+}
+
+mib() { # mib KIB -> "12.3" or "-"
+    if [[ "$1" =~ ^[0-9]+$ ]]; then awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; else echo "-"; fi
+}
+
+# Idle results: "server|connections|KiB per connection|before KiB|after KiB|note"
+IDLE=()
+
+# idle_row NAME WHAT CMD... (PORT in CMD replaced): starts the server, has tls-idle open
+# IDLE_CONNS connections of kind WHAT (tls: handshake only; tls-get: handshake and one GET;
+# plain-get: plaintext, one GET), reads the server's VmRSS before and after.
+idle_row() {
+    local name="$1" what="$2"; shift 2
+    local tool="$ANCHOR_BIN/tls-idle" port cmd=() arg targs=()
+    if [[ ! -x "$tool" ]]; then
+        IDLE+=("$name|$what|-|-|-|not built (bench/target/release/tls-idle missing)")
+        return
+    fi
+    if (($(ulimit -n) < IDLE_CONNS + 100)); then
+        IDLE+=("$name|$what|-|-|-|skipped: ulimit -n is $(ulimit -n), below IDLE_CONNS + 100")
+        return
+    fi
+    port="$(free_port)"
+    for arg in "$@"; do cmd+=("${arg//PORT/$port}"); done
+    log "-- $name / idle $what x $IDLE_CONNS on $HOST:$port"
+    if ! start_server "$port" "${cmd[@]}"; then
+        IDLE+=("$name|$what|-|-|-|did not start: $START_ERROR")
+        return
+    fi
+    case "$what" in
+        tls) targs=(--cacert "$TLS_DIR/ca.pem") ;;
+        tls-get) targs=(--cacert "$TLS_DIR/ca.pem" --request /small.txt) ;;
+        plain-get) targs=(--plain --request /small.txt) ;;
+    esac
+    # The server's own check connection (start_server's probe) is long closed: let its
+    # memory settle before the first reading.
+    sleep 1
+    local line rc=0
+    line="$(timeout $((IDLE_CONNS / 50 + 120)) "$tool" --port "$port" --pid "$SERVER_PID" \
+        --conns "$IDLE_CONNS" --settle "$IDLE_SETTLE" --deadline $((IDLE_CONNS / 50 + 100)) \
+        "${targs[@]}" 2>"$RAW/idle.err" | tail -n 1)" || rc=$?
+    stop_server
+    if [[ "$line" != idle:* ]]; then
+        IDLE+=("$name|$what|-|-|-|failed (status $rc): $(tail -n 1 "$RAW/idle.err" | cut -c1-90)")
+        return
+    fi
+    log "   $line"
+    # "idle: N TLS connections (...): server VmRSS B KiB before, A KiB after: K KiB per
+    # connection; O/N still open after; opened in T s"
+    local per before after open note=""
+    per="$(sed -n 's/.*: \([-0-9.]*\) KiB per connection.*/\1/p' <<<"$line")"
+    before="$(sed -n 's/.*VmRSS \([0-9]*\) KiB before.*/\1/p' <<<"$line")"
+    after="$(sed -n 's/.* \([0-9]*\) KiB after.*/\1/p' <<<"$line")"
+    open="$(sed -n 's/.*; \([0-9]*\/[0-9]*\) still open.*/\1/p' <<<"$line")"
+    note="$open still open; $(sed -n 's/.*; \(opened in .*\)/\1/p' <<<"$line")"
+    ((rc == 0)) || note="$note; tool exited $rc"
+    IDLE+=("$name|$what|$per|$before|$after|$note")
+}
+
+# tls_idle: the CLI's http serve on each of IDLE_RUNTIMES (limits raised so that none of the
+# connections is closed while measured), and the hyper HTTPS anchor, which has no limits.
+tls_idle() {
+    local rt what limits=(--max-connections $((IDLE_CONNS + 1000)) --idle-timeout 900
+        --request-timeout 900)
+    for rt in $IDLE_RUNTIMES; do
+        if ((NETLOOM_BUILD_OK == 0)) || [[ ! -x "$CLI" ]]; then
+            IDLE+=("cli-$rt|tls|-|-|-|not built")
+            continue
+        fi
+        for what in tls tls-get plain-get; do
+            local args=()
+            [[ "$what" == tls* ]] && args=("${TLS_ARGS[@]}")
+            idle_row "cli-$rt" "$what" "$CLI" --runtime "$rt" http serve "$WWW" "${limits[@]}" \
+                "${args[@]}" -p PORT
+        done
+    done
+    if [[ -x "$ANCHOR_BIN/hyper-hello" ]]; then
+        for what in tls tls-get plain-get; do
+            local args=()
+            [[ "$what" == tls* ]] && args=("${TLS_ARGS[@]}")
+            idle_row hyper-hello "$what" "$ANCHOR_BIN/hyper-hello" --port PORT \
+                --threads "$ANCHOR_THREADS" "${args[@]}"
+        done
+    fi
+}
+
+print_idle() {
+    ((${#IDLE[@]})) || return 0
+    echo
+    echo "idle connections: $IDLE_CONNS held open at once by tls-idle; growth of the server's" \
+        "VmRSS per connection (tls: handshake done, no request; tls-get and plain-get: after one" \
+        "GET /small.txt, keep-alive)"
+    printf '%-12s %-10s %10s %11s %11s  %s\n' server kind "KiB/conn" "before MiB" "after MiB" notes
+    local r n w per b a note
+    for r in "${IDLE[@]}"; do
+        IFS='|' read -r n w per b a note <<<"$r"
+        printf '%-12s %-10s %10s %11s %11s  %s\n' "$n" "$w" "$per" "$(mib "$b")" "$(mib "$a")" "$note"
+    done
+}
+
 # --- report ------------------------------------------------------------------------------
 
 # BEST: one entry per server and scenario, in first-run order: the round with the most req/s.
@@ -455,6 +697,7 @@ print_table() {
         IFS='|' read -r n s rps p99 note <<<"$r"
         case "$s" in
             hello) anchor_name="hyper"; anchor_rps="$hyper" ;;
+            https-*) anchor_name="hyper-tls"; anchor_rps="$(lookup_rps hyper-https https-hello)" ;;
             static-*) anchor_name="nginx"; anchor_rps="$(lookup_rps nginx "$s")" ;;
             *) anchor_name="dxr"; anchor_rps="$(lookup_rps dxr-xmlrpc "$s")" ;;
         esac
@@ -477,14 +720,43 @@ print_table() {
     goal "netloom-std" xmlrpc-add "$dxr" 1.0 "dxr add"
     goal "netloom-smol" xmlrpc-add "$dxr" 1.0 "dxr add"
     local f nginx
-    for f in static-14b static-64k; do
+    # The static goals only when that scenario ran (a `tls` run has none).
+    for f in $([[ " $SCENARIOS " == *" static "* ]] && echo static-14b static-64k); do
         nginx="$(lookup_rps nginx "$f")"
         goal "cli-mio" "$f" "$nginx" 1.0 "nginx"
         goal "cli-std" "$f" "$nginx" 0.8 "nginx"
         goal "cli-smol" "$f" "$nginx" 0.8 "nginx"
         p99_goal "$f"
     done
+    print_tls
     print_fairness
+    print_downloads
+    print_idle
+}
+
+# print_tls: each HTTPS row beside the same server's plaintext row of the same run, and the
+# goal of issue 14.
+print_tls() {
+    local r n s rps plain any=0
+    for r in "${BEST[@]}"; do
+        IFS='|' read -r n s rps _ _ <<<"$r"
+        [[ "$s" == https-* ]] || continue
+        if ((any == 0)); then
+            echo
+            echo "TLS against plaintext, same server, same run (hyper-https is hyper-hello with --tls-cert):"
+            printf '%-16s %-17s %10s %10s %8s\n' server scenario "https" "plain" "ratio"
+            any=1
+        fi
+        local pn="$n"
+        [[ "$n" == hyper-https ]] && pn=hyper-hello
+        plain="$(lookup_rps "$pn" "${s#https-}")"
+        printf '%-16s %-17s %10s %10s %8s\n' "$n" "$s" "$rps" "${plain:--}" "$(ratio "$rps" "$plain")"
+    done
+    ((any)) || return 0
+    local tls_hyper
+    tls_hyper="$(lookup_rps hyper-https https-hello)"
+    echo "goal (issue 14: HTTPS hello vs hyper + tokio-rustls):"
+    goal "netloom-mio" https-hello "$tls_hyper" 1.0 "hyper https"
 }
 
 lookup_p99() { # lookup_p99 NAME SCENARIO
@@ -534,6 +806,14 @@ bench_mode() {
     local cpus load
     cpus="$(nproc)"
     load="$(cut -d' ' -f1-3 /proc/loadavg)"
+    if [[ " $SCENARIOS " == *" https-"* || " $SCENARIOS " == *" tls-idle "* ]]; then
+        make_certs
+    fi
+    if [[ " $SCENARIOS " == *" tls-idle "* ]] && (($(ulimit -n) < IDLE_CONNS + 100)); then
+        # Each held connection is a descriptor in the tool and one in the server.
+        ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+        ulimit -n $((IDLE_CONNS + 1100)) 2>/dev/null || true
+    fi
     echo "netloom bench: wrk -t$WRK_THREADS -c$CONNS -d${DURATION}s --latency on $HOST;" \
         "$cpus cores; load average before: $load; anchors on tokio with" \
         "$( ((ANCHOR_THREADS == 0)) && echo current_thread || echo "$ANCHOR_THREADS workers")"
@@ -564,6 +844,32 @@ bench_mode() {
                 ;;
             fairness)
                 for rt in $RUNTIMES; do fairness "cli-$rt" --runtime "$rt" xmlrpc serve; done
+                ;;
+            https-hello)
+                anchor_server hyper-https https-hello "$ANCHOR_BIN/hyper-hello" --port PORT \
+                    "${anchor_rt[@]}" "${TLS_ARGS[@]}"
+                for rt in $RUNTIMES; do netloom_server hello_http "$rt" https-hello "${TLS_ARGS[@]}"; done
+                ;;
+            https-xmlrpc-add)
+                for rt in $RUNTIMES; do
+                    netloom_server bench_xmlrpc "$rt" https-xmlrpc-add "${TLS_ARGS[@]}"
+                done
+                for rt in $RUNTIMES; do
+                    cli_server "cli-$rt" https-xmlrpc-add --runtime "$rt" xmlrpc serve "${TLS_ARGS[@]}"
+                done
+                ;;
+            https-download)
+                # Once, not per round: a transfer, not a load test.
+                if ((round == 1)); then
+                    for rt in $RUNTIMES; do
+                        download_row "$rt" http
+                        download_row "$rt" https
+                    done
+                    tls_bulk
+                fi
+                ;;
+            tls-idle)
+                if ((round == 1)); then tls_idle; fi
                 ;;
             *) log "unknown scenario: $scenario"; exit 2 ;;
         esac
@@ -607,8 +913,8 @@ download_mode() {
 }
 
 case "$MODE" in
-    bench) bench_mode ;;
+    bench | tls) bench_mode ;;
     download) download_mode ;;
     -h | --help | help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0" ;;
-    *) log "usage: $0 [bench|download]"; exit 2 ;;
+    *) log "usage: $0 [bench|tls|download]"; exit 2 ;;
 esac

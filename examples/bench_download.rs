@@ -4,6 +4,10 @@
 //! The server (same runtime) streams zeros with a Content-Length; the client saves them
 //! through `retrieve` into a temporary file (on /dev/shm when present, else `--dir DIR` or the
 //! temp dir) that is removed afterwards.
+//!
+//! `--url URL [--cacert CA.pem]` downloads URL from a server of your own instead (over
+//! `https://`, trusting the certificates in CA.pem, or the system's roots without it); the
+//! process is then the client alone, so its peak RSS is the client's.
 use std::io::Read;
 use std::time::Instant;
 
@@ -47,21 +51,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime: Runtime = value("--runtime")
         .and_then(|r| r.parse().ok())
         .unwrap_or(Runtime::Mio);
-    let serve = move |_req: IncomingRequest| {
-        OutgoingResponse::stream(
-            200,
-            "application/octet-stream",
-            Some(size),
-            Box::new(Zeros(size)),
-        )
+    let mut config = ClientConfig::default();
+    if let Some(ca) = value("--cacert") {
+        let tls = netloom::tls::TlsClientConfig::builder()
+            .roots_pem(&std::fs::read(ca)?)?
+            .build()?;
+        config.tls = Some(tls);
+    }
+    let (server, url) = match value("--url") {
+        Some(url) => (None, url.clone()),
+        None => {
+            let serve = move |_req: IncomingRequest| {
+                OutgoingResponse::stream(
+                    200,
+                    "application/octet-stream",
+                    Some(size),
+                    Box::new(Zeros(size)),
+                )
+            };
+            let server = runtime.spawn_http(
+                "127.0.0.1:0".parse()?,
+                serve,
+                ServerConfig::default(),
+                Default::default(),
+            )?;
+            let url = format!("http://{}/blob", server.local_addr());
+            (Some(server), url)
+        }
     };
-    let server = runtime.spawn_http(
-        "127.0.0.1:0".parse()?,
-        serve,
-        ServerConfig::default(),
-        Default::default(),
-    )?;
-    let url = format!("http://{}/blob", server.local_addr());
     // tmpfs when there is one, so the figure is the network path's and not the disk's;
     // `--dir` picks another place.
     let dir = value("--dir")
@@ -76,15 +93,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
     let path = dir.join(format!("netloom-bench-download-{}", std::process::id()));
     let started = Instant::now();
-    let got = runtime.retrieve(&url, &path, ClientConfig::default(), |_, _| {})?;
+    let got = runtime.retrieve(&url, &path, config, |_, _| {});
     let secs = started.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&path);
-    server.shutdown();
-    assert_eq!(got, size, "short download");
+    let in_process = server.is_some();
+    if let Some(server) = server {
+        server.shutdown();
+    }
+    let got = got?;
+    if got != size {
+        return Err(format!("short download: {got} of {size} bytes").into());
+    }
     println!(
-        "runtime {runtime}: {got} bytes in {secs:.2} s = {:.0} MB/s; peak RSS {} KiB (server and client in one process)",
+        "runtime {runtime}: {got} bytes in {secs:.2} s = {:.0} MB/s; peak RSS {} KiB ({})",
         got as f64 / secs / 1e6,
-        peak_rss_kib()
+        peak_rss_kib(),
+        if in_process {
+            "server and client in one process"
+        } else {
+            "the client alone"
+        }
     );
     Ok(())
 }

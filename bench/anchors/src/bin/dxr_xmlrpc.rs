@@ -43,6 +43,10 @@ fn divide(params: &[Value], _: HeaderMap) -> HandlerResult {
 
 fn main() {
     let opts = netloom_bench_anchors::parse_args(2);
+    if opts.tls_cert.is_some() {
+        eprintln!("dxr-xmlrpc serves plaintext only");
+        std::process::exit(2);
+    }
     let route = RouteBuilder::new()
         .add_method("add", Box::new(add as HandlerFn))
         .add_method("subtract", Box::new(subtract as HandlerFn))
