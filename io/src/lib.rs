@@ -14,6 +14,7 @@
 mod download;
 mod frames;
 mod listen;
+pub mod send;
 #[cfg(feature = "tls")]
 pub mod tls;
 

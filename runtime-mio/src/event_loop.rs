@@ -18,7 +18,8 @@ use mio::{Events, Interest, Poll, Token};
 use netloom_core::frame::Addr;
 use netloom_core::frame::ConnInfo;
 use netloom_core::serve::{Acceptor, Admit, Next, Served};
-use netloom_core::{Duplex, FileSlice, Now, ServerConfig};
+use netloom_core::{Duplex, Now, ServerConfig};
+use netloom_io::send::{send_file, send_more, SENDFILE};
 use netloom_io::Listener;
 use netloom_workers::Workers;
 
@@ -581,36 +582,13 @@ where
     }
 }
 
-/// Whether this platform writes file bodies with `sendfile`.
-const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
-
 /// Writes (some of) what the connection has to send; with `MSG_MORE` when a file body
 /// follows at once, so that its head waits for it and they leave in full packets.
 fn write<C: Duplex>(stream: &mut Conn, served: &Served<C>) -> io::Result<usize> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    if served.transmit_more() {
-        use rustix::net::{send, SendFlags};
-        return Ok(send(&*stream, served.transmit(), SendFlags::MORE)?);
+    if SENDFILE && served.transmit_more() {
+        return send_more(&*stream, served.transmit());
     }
     stream.write(served.transmit())
-}
-
-/// Writes (some of) a file slice to the socket, straight from the file.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn send_file(socket: &Conn, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
-    let Some(slice) = slice else { return Ok(0) };
-    let mut offset = slice.offset;
-    Ok(rustix::fs::sendfile(
-        socket,
-        slice.file,
-        Some(&mut offset),
-        slice.len,
-    )?)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn send_file(_: &Conn, _: Option<FileSlice<'_>>) -> io::Result<usize> {
-    Err(io::ErrorKind::Unsupported.into())
 }
 
 fn conn_token(id: u64) -> Token {

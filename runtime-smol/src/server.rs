@@ -13,7 +13,8 @@ use futures_lite::future;
 use futures_lite::AsyncWriteExt;
 use netloom_core::frame::{Addr, ConnInfo};
 use netloom_core::serve::{Acceptor, Admit, Kicked, Next, Served};
-use netloom_core::{Duplex, FileSlice, Now, ServerConfig};
+use netloom_core::{Duplex, Now, ServerConfig};
+use netloom_io::send::{send_file, send_more, SENDFILE};
 use netloom_io::{Listener, SocketFile};
 use netloom_workers::Workers;
 
@@ -346,9 +347,6 @@ pub(crate) async fn drive<C: Duplex, T: Shutdown + Write + std::os::fd::AsFd + a
     }
 }
 
-/// Whether this platform writes file bodies with `sendfile`.
-const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
-
 /// Writes (some of) what the connection has to send; with `MSG_MORE` when a file body
 /// follows at once, so that its head waits for it and they leave in full packets.
 async fn write<C: Duplex, T: Write + std::os::fd::AsFd + async_io::IoSafe>(
@@ -358,32 +356,10 @@ async fn write<C: Duplex, T: Write + std::os::fd::AsFd + async_io::IoSafe>(
 where
     for<'a> &'a T: Write,
 {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    if served.transmit_more() {
-        use rustix::net::{send, SendFlags};
-        return stream
-            .write_with(|s| Ok(send(s, served.transmit(), SendFlags::MORE)?))
-            .await;
+    if SENDFILE && served.transmit_more() {
+        return stream.write_with(|s| send_more(s, served.transmit())).await;
     }
     stream.write(served.transmit()).await
-}
-
-/// Writes (some of) a file slice to the socket, straight from the file.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn send_file(socket: &impl std::os::fd::AsFd, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
-    let Some(slice) = slice else { return Ok(0) };
-    let mut offset = slice.offset;
-    Ok(rustix::fs::sendfile(
-        socket,
-        slice.file,
-        Some(&mut offset),
-        slice.len,
-    )?)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn send_file<T>(_: &T, _: Option<FileSlice<'_>>) -> io::Result<usize> {
-    Err(io::ErrorKind::Unsupported.into())
 }
 
 /// Size of the shared read buffer.

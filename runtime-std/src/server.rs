@@ -15,7 +15,8 @@ use std::time::{Duration, Instant, SystemTime};
 use netloom_core::frame::{Addr, ConnInfo};
 use netloom_core::serve::{Acceptor, Admission, Admit, Next, Served, Ticket};
 pub use netloom_core::ServerConfig;
-use netloom_core::{Duplex, FileSlice, Now};
+use netloom_core::{Duplex, Now};
+use netloom_io::send::{send_file, send_more, SENDFILE};
 
 use crate::timeouts::Armed;
 use crate::transport::{Accept, Listener, ListenerExt, Socket, Wake};
@@ -312,34 +313,11 @@ pub(crate) fn drive<C: Duplex, S: Socket>(
     }
 }
 
-/// Whether this platform writes file bodies with `sendfile`.
-const SENDFILE: bool = cfg!(any(target_os = "linux", target_os = "android"));
-
 /// Writes (some of) what the connection has to send; with `MSG_MORE` when a file body
 /// follows at once, so that its head waits for it and they leave in full packets.
 fn write<C: Duplex, S: Socket>(stream: &mut S, served: &Served<C>) -> io::Result<usize> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    if served.transmit_more() {
-        use rustix::net::{send, SendFlags};
-        return Ok(send(&*stream, served.transmit(), SendFlags::MORE)?);
+    if SENDFILE && served.transmit_more() {
+        return send_more(&*stream, served.transmit());
     }
     stream.write(served.transmit())
-}
-
-/// Writes (some of) a file slice to the socket, straight from the file.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn send_file(socket: &impl std::os::fd::AsFd, slice: Option<FileSlice<'_>>) -> io::Result<usize> {
-    let Some(slice) = slice else { return Ok(0) };
-    let mut offset = slice.offset;
-    Ok(rustix::fs::sendfile(
-        socket,
-        slice.file,
-        Some(&mut offset),
-        slice.len,
-    )?)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn send_file<T>(_: &T, _: Option<FileSlice<'_>>) -> io::Result<usize> {
-    Err(io::ErrorKind::Unsupported.into())
 }

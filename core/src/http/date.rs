@@ -49,12 +49,14 @@ pub fn format(t: SystemTime) -> String {
 /// The IMF-fixdate of the latest second asked for, formatted once per second (a server
 /// stamps every response with one).
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) struct DateCache {
     /// The second `text` is for, plus one (0: nothing yet).
     secs: u64,
     text: Vec<u8>,
 }
 
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 impl DateCache {
     /// `t` as an IMF-fixdate, from the cache when `t` falls in the second it holds.
     pub(crate) fn get(&mut self, t: SystemTime) -> &[u8] {
