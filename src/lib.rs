@@ -43,8 +43,9 @@
 
 pub use netloom_core::{driver, frame, http, xmlrpc, ServerConfig};
 
-/// TLS (feature `tls`): the core's sans-IO layer and configurations ([`TlsServerConfig`] for
-/// [`ServerConfig::tls`], [`TlsClientConfig`] for a client's `ClientConfig::tls`), with the
+/// TLS (feature `tls`): the core's sans-IO layer and configurations
+/// ([`TlsServerConfig`](crate::tls::TlsServerConfig) for [`ServerConfig::tls`],
+/// [`TlsClientConfig`](crate::tls::TlsClientConfig) for a client's `ClientConfig::tls`), with the
 /// files and the system's trust store read for you.
 ///
 /// ```no_run
