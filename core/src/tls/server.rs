@@ -187,8 +187,6 @@ const PLAIN_ON_TLS: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/pla
 pub struct TlsServer<C> {
     inner: C,
     session: Session,
-    /// Plaintext just decrypted, on its way to `inner` (kept for its capacity).
-    plain: Vec<u8>,
     state: State,
     refusal_sent: usize,
 }
@@ -232,7 +230,6 @@ impl<C: Duplex> TlsServer<C> {
         TlsServer {
             inner,
             session,
-            plain: Vec::new(),
             state: State::Open,
             refusal_sent: 0,
         }
@@ -283,13 +280,10 @@ impl<C: Duplex> Duplex for TlsServer<C> {
             self.state = State::Refusing;
             return;
         }
-        self.plain.clear();
-        let mut plain = std::mem::take(&mut self.plain);
-        let result = self.session.receive(now, data, &mut plain);
-        if !plain.is_empty() {
-            self.inner.receive(now, &plain);
-        }
-        self.plain = plain;
+        let inner = &mut self.inner;
+        let result = self
+            .session
+            .receive(now, data, &mut |plain| inner.receive(now, plain));
         match result {
             Ok(()) => {
                 if self.session.peer_closed() {

@@ -1,7 +1,7 @@
 //! One rustls connection as buffers, for either role: ciphertext in from the socket and out
 //! to it, plaintext out to netloom's state machine and in from it.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Write};
 use std::sync::Arc;
 
 use super::clock::FedClock;
@@ -89,14 +89,15 @@ impl Session {
         }
     }
 
-    /// Ciphertext `data` from the peer at `now`; the plaintext it carries is appended to
-    /// `plain`. An error is final (the alert for the peer, if any, is in
-    /// [`transmit`](Self::transmit)).
+    /// Ciphertext `data` from the peer at `now`; the plaintext it carries goes to `deliver`,
+    /// in order, straight from rustls' buffer (no copy of ours). An error is final (the
+    /// alert for the peer, if any, is in [`transmit`](Self::transmit)); plaintext before it
+    /// is delivered first.
     pub(crate) fn receive(
         &mut self,
         now: Now,
         mut data: &[u8],
-        plain: &mut Vec<u8>,
+        deliver: &mut dyn FnMut(&[u8]),
     ) -> Result<(), TlsError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
@@ -124,7 +125,7 @@ impl Session {
                 Err(e) => return Err(self.fail(TlsError::Handshake(e.to_string()))),
             }
             let processed = self.conn.process_new_packets();
-            self.drain_plaintext(plain);
+            self.drain_plaintext(deliver);
             if let Err(e) = processed {
                 let host = self.host.clone();
                 let e = TlsError::from_rustls(&e, host.as_deref());
@@ -136,13 +137,24 @@ impl Session {
         Ok(())
     }
 
-    fn drain_plaintext(&mut self, plain: &mut Vec<u8>) {
-        match self.conn.reader().read_to_end(plain) {
-            // Ok: the peer's close_notify, after everything it sent.
-            Ok(_) => self.peer_closed = true,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            // A transport EOF without close_notify: `receive_eof` tells.
-            Err(_) => {}
+    fn drain_plaintext(&mut self, deliver: &mut dyn FnMut(&[u8])) {
+        let mut reader = self.conn.reader();
+        loop {
+            match reader.fill_buf() {
+                // Nothing more, and the peer's close_notify came after everything it sent.
+                Ok([]) => {
+                    self.peer_closed = true;
+                    return;
+                }
+                Ok(chunk) => {
+                    let n = chunk.len();
+                    deliver(chunk);
+                    reader.consume(n);
+                }
+                // WouldBlock: all there is for now. Another error is a transport EOF
+                // without close_notify, which `receive_eof` tells.
+                Err(_) => return,
+            }
         }
     }
 

@@ -145,9 +145,6 @@ pub struct Fetch {
     head_deadline: Option<Instant>,
     /// The connection's state beyond the socket (its TLS session).
     link: Link,
-    /// Plaintext just decrypted (kept for its capacity).
-    #[cfg(feature = "tls")]
-    plain: Vec<u8>,
     /// The response body ends with the connection.
     close_delimited: bool,
     /// The connection ended without TLS `close_notify`.
@@ -233,8 +230,6 @@ impl Fetch {
             io_deadline: None,
             head_deadline: None,
             link: Link::plain(),
-            #[cfg(feature = "tls")]
-            plain: Vec::new(),
             close_delimited: false,
             unclean_eof: false,
         }
@@ -723,11 +718,8 @@ impl Fetch {
         self.progressed(now);
         #[cfg(feature = "tls")]
         if let Some(tls) = self.link.tls.as_mut() {
-            self.plain.clear();
-            let result = tls.receive(now, data, &mut self.plain);
-            if !self.plain.is_empty() {
-                self.exchange.receive(&self.plain);
-            }
+            let exchange = &mut self.exchange;
+            let result = tls.receive(now, data, &mut |plain| exchange.receive(plain));
             match result {
                 Err(e) => {
                     self.fail(ClientError::Tls(e));
