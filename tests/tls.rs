@@ -612,3 +612,71 @@ fn plaintext_garbage_and_stalled_handshakes_on_a_tls_port() {
         server.shutdown();
     });
 }
+
+/// What TLS established reaches an XML-RPC method through its `CallContext`: the server name
+/// CPython asked for (SNI) and the ALPN protocol it offered, on every runtime; a plaintext
+/// call has no TLS at all.
+#[test]
+fn methods_see_what_tls_established() {
+    use netloom::xmlrpc::{CallContext, Dispatcher};
+    const PY_WHOAMI: &str = r#"
+import ssl, sys, xmlrpc.client
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+ctx.set_alpn_protocols(["http/1.1"])
+print(xmlrpc.client.ServerProxy(sys.argv[2], context=ctx).whoami())
+"#;
+    fn dispatcher() -> Dispatcher {
+        let mut d = Dispatcher::new();
+        d.register_with_context("whoami", |ctx: &CallContext| match ctx.tls() {
+            Some(tls) => format!(
+                "tls name={} alpn={}",
+                tls.server_name.as_deref().unwrap_or("-"),
+                String::from_utf8_lossy(tls.alpn_protocol.as_deref().unwrap_or(b"-"))
+            ),
+            None => "plain".to_owned(),
+        });
+        d
+    }
+    let pki = pki();
+    each_runtime(|rt| {
+        let server = rt
+            .spawn_xmlrpc(
+                common::loopback(),
+                dispatcher(),
+                tls_config(netloom::ServerConfig::default()),
+            )
+            .unwrap();
+        let url = format!("https://localhost:{}/RPC2", server.local_addr().port());
+        let out = Command::new("python3")
+            .args(["-c", PY_WHOAMI])
+            .arg(&pki.ca)
+            .arg(&url)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "tls name=localhost alpn=http/1.1",
+            "{rt:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        server.shutdown();
+
+        let plain = rt
+            .spawn_xmlrpc(
+                common::loopback(),
+                dispatcher(),
+                netloom::ServerConfig::default(),
+            )
+            .unwrap();
+        let proxy = rt
+            .xmlrpc_proxy(
+                &format!("http://{}/RPC2", plain.local_addr()),
+                ClientConfig::default(),
+                Default::default(),
+            )
+            .unwrap();
+        let said: String = proxy.call("whoami", ()).unwrap();
+        assert_eq!(said, "plain");
+        plain.shutdown();
+    });
+}

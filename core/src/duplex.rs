@@ -42,6 +42,12 @@ pub trait Duplex {
     /// [`transmit`](Duplex::transmit). Default: nothing (files, if any, go through
     /// `transmit`).
     fn enable_transmit_file(&mut self) {}
+    /// The connection runs behind TLS and its handshake is done: what it established (the
+    /// server name asked for, ALPN, the client's certificates), before any plaintext
+    /// arrives. Called once, by [`TlsServer`](crate::tls::TlsServer). Default: ignored.
+    fn secured(&mut self, info: std::sync::Arc<crate::tls::TlsInfo>) {
+        let _ = info;
+    }
     /// `n` bytes were written at `now`: of [`transmit`](Duplex::transmit), or of
     /// [`transmit_file`](Duplex::transmit_file) when `transmit` was empty.
     fn advance(&mut self, now: Now, n: usize);

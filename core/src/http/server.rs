@@ -46,6 +46,9 @@ pub struct IncomingRequest {
     pub trailers: Headers,
     /// The connection's addresses.
     pub conn: ConnInfo,
+    /// What TLS established when the connection is behind it (the server name asked for,
+    /// ALPN, the client's certificates); `None` in plaintext.
+    pub tls: Option<Arc<crate::tls::TlsInfo>>,
     /// The body's share of the server's [`BodyBudget`], given back when the request is
     /// dropped.
     _held: Option<Reservation>,
@@ -59,6 +62,7 @@ impl IncomingRequest {
             body,
             trailers: Headers::new(),
             conn,
+            tls: None,
             _held: None,
         }
     }
@@ -485,6 +489,8 @@ pub struct ServerConn<P> {
     now: Option<Now>,
     /// The `Date` of responses, formatted once a second.
     date: DateCache,
+    /// What TLS established, when the connection is behind it.
+    tls: Option<Arc<crate::tls::TlsInfo>>,
 }
 
 /// Where a connection calls its handler.
@@ -564,6 +570,7 @@ where
             held: None,
             now: None,
             date: DateCache::default(),
+            tls: None,
         }
     }
 
@@ -771,6 +778,7 @@ where
             body,
             trailers,
             conn: self.info,
+            tls: self.tls.clone(),
             _held: held,
         };
         let request = match (self.dispatch, self.make_job) {
@@ -1180,6 +1188,10 @@ where
         self.now = Some(now);
         self.conn.receive(data);
         self.progress();
+    }
+
+    fn secured(&mut self, info: Arc<crate::tls::TlsInfo>) {
+        self.tls = Some(info);
     }
 
     fn receive_eof(&mut self, now: Now) {

@@ -25,6 +25,7 @@
 //! | `session.rs` | one rustls connection as buffers (shared by both roles) |
 //! | `server.rs` | [`TlsServer`], [`TlsAcceptor`], [`MaybeTls`] |
 //! | `error.rs` | [`TlsError`]: what went wrong, as a person would say it |
+//! | `info.rs` | [`TlsInfo`]: what the handshake established, for the connection behind it |
 
 #[cfg(feature = "tls")]
 mod clock;
@@ -34,6 +35,7 @@ mod config;
 mod der;
 #[cfg(feature = "tls")]
 mod error;
+mod info;
 mod server;
 #[cfg(feature = "tls")]
 pub(crate) mod session;
@@ -42,6 +44,7 @@ pub(crate) mod session;
 pub use config::{TlsClientBuilder, TlsClientConfig, TlsServerConfig};
 #[cfg(feature = "tls")]
 pub use error::TlsError;
+pub use info::TlsInfo;
 #[cfg(feature = "tls")]
 pub use rustls;
 #[cfg(feature = "tls")]

@@ -4,7 +4,7 @@
 use crate::{Duplex, Job, Now};
 
 #[cfg(feature = "tls")]
-use super::session::{Session, OUT_HIGH};
+use super::session::{Plain, Session, OUT_HIGH};
 #[cfg(feature = "tls")]
 use super::TlsServerConfig;
 
@@ -138,6 +138,9 @@ impl<C: Duplex> Duplex for MaybeTls<C> {
         if let Inner::Plain(c) = &mut self.0 {
             c.enable_transmit_file();
         }
+    }
+    fn secured(&mut self, info: std::sync::Arc<super::TlsInfo>) {
+        each!(&mut self.0, c => c.secured(info), closed => ())
     }
     fn advance(&mut self, now: Now, n: usize) {
         each!(&mut self.0, c => c.advance(now, n), closed => ())
@@ -281,9 +284,10 @@ impl<C: Duplex> Duplex for TlsServer<C> {
             return;
         }
         let inner = &mut self.inner;
-        let result = self
-            .session
-            .receive(now, data, &mut |plain| inner.receive(now, plain));
+        let result = self.session.receive(now, data, &mut |plain| match plain {
+            Plain::Secured(info) => inner.secured(std::sync::Arc::new(info)),
+            Plain::Data(data) => inner.receive(now, data),
+        });
         match result {
             Ok(()) => {
                 if self.session.peer_closed() {

@@ -14,6 +14,14 @@ use crate::Now;
 pub(crate) const OUT_HIGH: usize = 64 * 1024;
 
 /// A TLS connection's buffers and its view of how it ended.
+/// What a [`Session::receive`] hands on, in order.
+pub(crate) enum Plain<'a> {
+    /// The handshake is done (given once, before any data).
+    Secured(super::TlsInfo),
+    /// Decrypted application data.
+    Data(&'a [u8]),
+}
+
 pub(crate) struct Session {
     conn: rustls::Connection,
     clock: Option<Arc<FedClock>>,
@@ -29,6 +37,8 @@ pub(crate) struct Session {
     eof: bool,
     failed: Option<TlsError>,
     close_sent: bool,
+    /// The end of the handshake was handed on ([`Plain::Secured`]).
+    announced: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -86,6 +96,7 @@ impl Session {
             eof: false,
             failed: None,
             close_sent: false,
+            announced: false,
         }
     }
 
@@ -97,7 +108,7 @@ impl Session {
         &mut self,
         now: Now,
         mut data: &[u8],
-        deliver: &mut dyn FnMut(&[u8]),
+        deliver: &mut dyn FnMut(Plain<'_>),
     ) -> Result<(), TlsError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
@@ -125,6 +136,10 @@ impl Session {
                 Err(e) => return Err(self.fail(TlsError::Handshake(e.to_string()))),
             }
             let processed = self.conn.process_new_packets();
+            if !self.announced && !self.conn.is_handshaking() {
+                self.announced = true;
+                deliver(Plain::Secured(self.info()));
+            }
             self.drain_plaintext(deliver);
             if let Err(e) = processed {
                 let host = self.host.clone();
@@ -137,7 +152,7 @@ impl Session {
         Ok(())
     }
 
-    fn drain_plaintext(&mut self, deliver: &mut dyn FnMut(&[u8])) {
+    fn drain_plaintext(&mut self, deliver: &mut dyn FnMut(Plain<'_>)) {
         let mut reader = self.conn.reader();
         loop {
             match reader.fill_buf() {
@@ -148,7 +163,7 @@ impl Session {
                 }
                 Ok(chunk) => {
                     let n = chunk.len();
-                    deliver(chunk);
+                    deliver(Plain::Data(chunk));
                     reader.consume(n);
                 }
                 // WouldBlock: all there is for now. Another error is a transport EOF
@@ -239,6 +254,19 @@ impl Session {
 
     pub(crate) fn close_sent(&self) -> bool {
         self.close_sent
+    }
+
+    /// What the handshake established.
+    fn info(&self) -> super::TlsInfo {
+        super::TlsInfo {
+            server_name: self.server_name().map(str::to_owned),
+            alpn_protocol: self.conn.alpn_protocol().map(<[u8]>::to_vec),
+            peer_certificates: self
+                .conn
+                .peer_certificates()
+                .map(|chain| chain.iter().map(|c| c.as_ref().to_vec()).collect())
+                .unwrap_or_default(),
+        }
     }
 
     /// The negotiated ALPN protocol and, on a server, the name the client asked for.

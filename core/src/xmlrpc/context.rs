@@ -129,16 +129,4 @@ impl<'a> CallContext<'a> {
     }
 }
 
-/// What a TLS handshake established, for handlers that authorize by it. The fields are
-/// filled by the TLS layer; a plain-TCP call has no `TlsInfo` at all.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TlsInfo {
-    /// The server name the client asked for (SNI), if it sent one.
-    pub server_name: Option<String>,
-    /// The application protocol agreed by ALPN, if any.
-    pub alpn_protocol: Option<Vec<u8>>,
-    /// The client's certificate chain (DER, leaf first), empty without client
-    /// authentication.
-    pub peer_certificates: Vec<Vec<u8>>,
-}
+pub use crate::tls::TlsInfo;

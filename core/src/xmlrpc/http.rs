@@ -112,10 +112,13 @@ impl<D: Deref<Target = Dispatcher>> crate::http::server::Handler for XmlRpcHandl
                 return bare(400, &format!("error decoding {coding} content"));
             }
         };
-        let ctx = CallContext::new(req.head.headers())
+        let mut ctx = CallContext::new(req.head.headers())
             .with_path(path)
             .with_peer_addr(req.conn.peer)
             .with_local_addr(req.conn.local);
+        if let Some(tls) = &req.tls {
+            ctx = ctx.with_tls(tls);
+        }
         let response = self.dispatcher.handle_body_with(&body, &ctx);
         self.respond(response, req.head.headers())
     }

@@ -719,7 +719,11 @@ impl Fetch {
         #[cfg(feature = "tls")]
         if let Some(tls) = self.link.tls.as_mut() {
             let exchange = &mut self.exchange;
-            let result = tls.receive(now, data, &mut |plain| exchange.receive(plain));
+            let result = tls.receive(now, data, &mut |plain| {
+                if let crate::tls::session::Plain::Data(data) = plain {
+                    exchange.receive(data);
+                }
+            });
             match result {
                 Err(e) => {
                     self.fail(ClientError::Tls(e));
